@@ -1,0 +1,84 @@
+"""The FastAPI application: every module's routes under `/api`, one error renderer."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api import errors
+from api.settings import get_settings
+
+# Each module's `routes.py` exposes `router`; order here is the order in the docs.
+MODULES = ["auth", "directory", "api_keys", "audit_logs", "example"]
+
+
+def load_models() -> None:
+    """Import every module's models so the metadata (and Alembic) sees all tables."""
+    import api.outbox_models  # noqa: F401
+
+    for name in MODULES:
+        importlib.import_module(f"api.modules.{name}.models")
+
+
+class BodyLimit:
+    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await _too_large(send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    body = b'{"error":"Request body too large"}'
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app() -> FastAPI:
+    load_models()
+    app = FastAPI(
+        title="Stepwise API",
+        version="0.1.0",
+        description="Workflow and business-rules engine with the platform's CRUD modules.",
+        openapi_url="/api/docs/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    errors.install(app)
+    for name in MODULES:
+        module: Any = importlib.import_module(f"api.modules.{name}.routes")
+        app.include_router(module.router, prefix="/api")
+    app.add_middleware(BodyLimit, limit=get_settings().max_body_bytes)
+    return app

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+
+from api.auth import AuthContext, requires
+from api.crud import crud_router
+from api.crud.service import like_pattern, scoped
+from api.deps import SessionDep
+from api.features import declare
+from api.modules.auth.models import User
+from api.modules.directory.models import Organization
+from api.modules.example.resources import todos
+
+declare("example", "Example", {
+    "example.todos.view": "View todos",
+    "example.todos.manage": "Manage todos",
+})
+
+router = APIRouter(tags=["Example"])
+router.include_router(crud_router(todos))
+ViewTodos = Annotated[AuthContext, Depends(requires("example.todos.view"))]
+
+
+@router.get("/example/assignees", summary="List example assignees",
+            description="Users of the caller's tenant as picker options, filtered by `q`. "
+                        "Requires features: example.todos.view")
+async def assignees(session: SessionDep, ctx: ViewTodos, q: str | None = None) -> dict[str, Any]:
+    stmt = select(User).where(User.tenant_id == ctx.tenant_id, User.deleted_at.is_(None)).order_by(User.email)
+    if q:
+        from sqlalchemy import func, or_
+        pattern = like_pattern(q)
+        stmt = stmt.where(or_(func.lower(User.email).like(pattern, escape="\\"),
+                              func.lower(User.name).like(pattern, escape="\\")))
+    users = (await session.execute(stmt.limit(100))).scalars().all()
+    return {"items": [{"value": u.id, "label": u.name or u.email} for u in users]}
+
+
+@router.get("/example/tags", summary="List example tags",
+            description="Tags used on the caller's todos. Requires features: example.todos.view")
+async def tags(session: SessionDep, ctx: ViewTodos) -> dict[str, Any]:
+    rows = (await session.execute(scoped(todos, ctx).where(todos.model.deleted_at.is_(None)))).scalars().all()
+    found = sorted({t for row in rows for t in (row.tags or []) if isinstance(t, str)})
+    return {"items": [{"value": t, "label": t} for t in found]}
+
+
+@router.get("/example/organizations", summary="Resolve organization labels",
+            description="Names of the given organization ids (comma-separated `ids`) within the caller's "
+                        "tenant. Requires features: example.todos.view")
+async def organizations(session: SessionDep, ctx: ViewTodos, ids: str | None = None) -> dict[str, Any]:
+    stmt = select(Organization).where(Organization.tenant_id == ctx.tenant_id,
+                                      Organization.deleted_at.is_(None))
+    if ids:
+        stmt = stmt.where(Organization.id.in_([i for i in ids.split(",") if i]))
+    orgs = (await session.execute(stmt.order_by(Organization.name))).scalars().all()
+    return {"items": [{"value": o.id, "label": o.name} for o in orgs]}
+
+
+@router.get("/example/blog/{id}", summary="Fetch demo blog payload",
+            description="Public demo endpoint: echoes the identifier.")
+async def blog_get(id: str) -> dict[str, Any]:
+    return {"id": id, "method": "GET"}
+
+
+@router.post("/example/blog/{id}", summary="Create demo blog payload",
+             description="Public demo endpoint: echoes the identifier as a placeholder write.")
+async def blog_post(id: str) -> dict[str, Any]:
+    return {"id": id, "method": "POST"}

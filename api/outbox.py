@@ -1,0 +1,112 @@
+"""Domain events: appended in the writer's transaction, delivered by the worker's dispatcher.
+
+Delivery is at least once and in commit order per dispatcher: an event is marked dispatched only
+after every handler returned, so a crash between the two redelivers it; handlers are idempotent by
+event id. A failing handler stops the line (retried with backoff) so later events never overtake it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.db import new_id, utcnow
+from api.outbox_models import OutboxEvent
+
+log = logging.getLogger("stepwise.outbox")
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    id: str
+    seq: int
+    name: str
+    tenant_id: str | None
+    organization_id: str | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+Handler = Callable[[DomainEvent], Awaitable[None]]
+
+
+def emit(session: AsyncSession, name: str, payload: dict[str, Any], *, tenant_id: str | None,
+         organization_id: str | None) -> OutboxEvent:
+    """Append `name` to the outbox; it is committed (or rolled back) with the caller's transaction."""
+    row = OutboxEvent(id=new_id(), name=name, tenant_id=tenant_id, organization_id=organization_id,
+                      payload={"tenantId": tenant_id, "organizationId": organization_id, **payload})
+    session.add(row)
+    return row
+
+
+class Dispatcher:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], *, batch: int = 100,
+                 poll_seconds: float = 0.5) -> None:
+        self._sessions = sessions
+        self._handlers: list[tuple[str, Handler]] = []
+        self._batch = batch
+        self._poll = poll_seconds
+        self._stop = asyncio.Event()
+
+    def subscribe(self, pattern: str, handler: Handler) -> None:
+        """`pattern` is an event name, `*`, or a prefix ending in `.*` (`sales.*`)."""
+        self._handlers.append((pattern, handler))
+
+    def _matching(self, name: str) -> list[Handler]:
+        out = []
+        for pattern, handler in self._handlers:
+            if pattern in ("*", name) or (pattern.endswith(".*") and name.startswith(pattern[:-1])):
+                out.append(handler)
+        return out
+
+    async def dispatch_once(self) -> int:
+        """Deliver one batch of pending events in order; returns how many were delivered."""
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
+                .order_by(OutboxEvent.seq).limit(self._batch)
+            )).scalars().all()
+            events = [DomainEvent(r.id, r.seq, r.name, r.tenant_id, r.organization_id, dict(r.payload),
+                                  r.created_at) for r in rows]
+        delivered = 0
+        for event in events:
+            try:
+                for handler in self._matching(event.name):
+                    await handler(event)
+            except Exception as exc:  # noqa: BLE001 - a handler's failure must not kill the loop
+                log.warning("outbox handler failed for %s (%s): %s", event.name, event.id, exc)
+                async with self._sessions() as session, session.begin():
+                    await session.execute(
+                        update(OutboxEvent).where(OutboxEvent.seq == event.seq)
+                        .values(attempts=OutboxEvent.attempts + 1, last_error=str(exc)[:2000])
+                    )
+                break
+            async with self._sessions() as session, session.begin():
+                await session.execute(
+                    update(OutboxEvent).where(OutboxEvent.seq == event.seq).values(dispatched_at=utcnow())
+                )
+            delivered += 1
+        return delivered
+
+    async def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                n = await self.dispatch_once()
+            except Exception as exc:  # noqa: BLE001 - database hiccups: wait and retry
+                log.warning("outbox dispatch failed: %s", exc)
+                n = 0
+            if n == 0:
+                try:
+                    await asyncio.wait_for(self._stop.wait(), timeout=self._poll)
+                except TimeoutError:
+                    pass
+
+    def stop(self) -> None:
+        self._stop.set()

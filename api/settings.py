@@ -1,0 +1,74 @@
+"""The one settings object. Every value can come from the environment with the `STEPWISE_` prefix."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STEPWISE_", extra="ignore")
+
+    data_dir: Path = ROOT / "data"
+    # aiosqlite by default; `postgresql+asyncpg://user:pw@host:port/db` for PostgreSQL.
+    database_url: str = ""
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "stepwise"
+
+    jwt_secret: str = ""
+    jwt_ttl_seconds: int = 8 * 3600
+    remember_me_days: int = 30
+    password_reset_ttl_seconds: int = 3600
+    app_url: str = "http://127.0.0.1:8000"
+    secure_cookies: bool = False
+
+    # Mail: SMTP when `smtp_host` is set, else one .eml file per message under `mail_outbox_dir`.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "stepwise@localhost"
+    mail_outbox_dir: Path | None = None
+
+    admin_email: str = "admin@example.com"
+    admin_password: str = ""
+
+    # Login throttling: attempts allowed per window, per account and per client address.
+    login_max_attempts: int = 10
+    login_window_seconds: int = 300
+
+    max_body_bytes: int = 2 * 1024 * 1024
+    outbox_poll_seconds: float = 0.5
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'stepwise.db'}"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.mail_outbox_dir or self.data_dir / "outbox"
+
+    def secret(self) -> str:
+        """The JWT secret: from settings, else one generated into `data/` on first use and kept."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.data_dir / "jwt_secret"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        self.jwt_secret = path.read_text().strip()
+        return self.jwt_secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,39 @@
+"""Alembic environment: async engines for both SQLite and PostgreSQL; the URL comes from settings
+unless the caller passed a connection (tests, `api.cli migrate`)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from api.app import load_models
+from api.db import Base, make_engine
+from api.settings import get_settings
+
+load_models()
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _online(url: str) -> None:
+    engine = make_engine(url)
+    async with engine.connect() as conn:
+        await conn.run_sync(_run)
+        await conn.commit()
+    await engine.dispose()
+
+
+connection: Any = context.config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    asyncio.run(_online(context.config.attributes.get("url") or get_settings().db_url))
