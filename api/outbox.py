@@ -11,14 +11,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db import new_id, utcnow
-from api.outbox_models import OutboxEvent
+from api.outbox_models import OutboxEvent, OutboxLease
 
 log = logging.getLogger("stepwise.outbox")
 
@@ -36,6 +37,18 @@ class DomainEvent:
 
 Handler = Callable[[DomainEvent], Awaitable[None]]
 
+# Handlers registered by modules at import time (`@subscriber("sales.order.created")`); every
+# dispatcher built without an explicit list delivers to these.
+SUBSCRIBERS: list[tuple[str, Handler]] = []
+
+
+def subscriber(pattern: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        SUBSCRIBERS.append((pattern, handler))
+        return handler
+
+    return register
+
 
 def emit(session: AsyncSession, name: str, payload: dict[str, Any], *, tenant_id: str | None,
          organization_id: str | None) -> OutboxEvent:
@@ -47,13 +60,39 @@ def emit(session: AsyncSession, name: str, payload: dict[str, Any], *, tenant_id
 
 
 class Dispatcher:
+    LEASE = "dispatcher"
+
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, batch: int = 100,
-                 poll_seconds: float = 0.5) -> None:
+                 poll_seconds: float = 0.5, lease_seconds: float = 15.0,
+                 handlers: list[tuple[str, Handler]] | None = None) -> None:
         self._sessions = sessions
-        self._handlers: list[tuple[str, Handler]] = []
+        self._handlers: list[tuple[str, Handler]] = list(SUBSCRIBERS if handlers is None else handlers)
         self._batch = batch
         self._poll = poll_seconds
+        self._lease = timedelta(seconds=lease_seconds)
+        self._holder = new_id()
         self._stop = asyncio.Event()
+
+    async def acquire_lease(self) -> bool:
+        """Take or renew the single dispatcher lease; False while another live worker holds it."""
+        now = utcnow()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(OutboxLease)
+                .where(OutboxLease.name == self.LEASE,
+                       or_(OutboxLease.holder == self._holder, OutboxLease.expires_at < now))
+                .values(holder=self._holder, expires_at=now + self._lease)
+            )
+            if result.rowcount:  # type: ignore[attr-defined]
+                return True
+            if await session.get(OutboxLease, self.LEASE) is not None:
+                return False
+        try:
+            async with self._sessions() as session, session.begin():
+                session.add(OutboxLease(name=self.LEASE, holder=self._holder, expires_at=now + self._lease))
+        except IntegrityError:
+            return False
+        return True
 
     def subscribe(self, pattern: str, handler: Handler) -> None:
         """`pattern` is an event name, `*`, or a prefix ending in `.*` (`sales.*`)."""
@@ -98,7 +137,7 @@ class Dispatcher:
     async def run(self) -> None:
         while not self._stop.is_set():
             try:
-                n = await self.dispatch_once()
+                n = await self.dispatch_once() if await self.acquire_lease() else 0
             except Exception as exc:  # noqa: BLE001 - database hiccups: wait and retry
                 log.warning("outbox dispatch failed: %s", exc)
                 n = 0

@@ -26,3 +26,13 @@ class OutboxEvent(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxLease(Base):
+    """Only the holder of the lease dispatches, so scaled-out workers keep events in order."""
+
+    __tablename__ = "outbox_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column()

@@ -41,9 +41,9 @@ async def app() -> AsyncIterator[FastAPI]:
     url = get_settings().db_url
     if url.startswith("postgresql"):
         await _reset_postgres(url)
-    from api.cli import migrate
-
     import asyncio
+
+    from api.cli import migrate
     await asyncio.to_thread(migrate)
     engine = make_engine(url)
     set_engine(engine)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, func, inspect, select
+from sqlalchemy import Select, false, func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -64,7 +64,7 @@ def scoped(res: Resource, ctx: AuthContext) -> Select[Any]:
     model: Any = res.model
     if callable(res.scope):
         return res.scope(stmt, ctx)
-    stmt = stmt.where(model.tenant_id == ctx.tenant_id) if ctx.tenant_id else stmt.where(False)
+    stmt = stmt.where(model.tenant_id == ctx.tenant_id) if ctx.tenant_id else stmt.where(false())
     if res.scope == "organization" and ctx.org_scope is not None:
         stmt = stmt.where(model.organization_id.in_(ctx.org_scope))
     return stmt

@@ -12,6 +12,7 @@ from api.deps import SessionDep
 from api.features import declare
 from api.modules.auth.models import User
 from api.modules.directory.models import Organization
+from api.modules.example.models import Todo
 from api.modules.example.resources import todos
 
 declare("example", "Example", {
@@ -41,7 +42,7 @@ async def assignees(session: SessionDep, ctx: ViewTodos, q: str | None = None) -
 @router.get("/example/tags", summary="List example tags",
             description="Tags used on the caller's todos. Requires features: example.todos.view")
 async def tags(session: SessionDep, ctx: ViewTodos) -> dict[str, Any]:
-    rows = (await session.execute(scoped(todos, ctx).where(todos.model.deleted_at.is_(None)))).scalars().all()
+    rows = (await session.execute(scoped(todos, ctx).where(Todo.deleted_at.is_(None)))).scalars().all()
     found = sorted({t for row in rows for t in (row.tags or []) if isinstance(t, str)})
     return {"items": [{"value": t, "label": t} for t in found]}
 

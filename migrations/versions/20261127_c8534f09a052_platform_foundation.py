@@ -1,15 +1,15 @@
 """platform foundation
 
-Revision ID: d5fd2034ea99
+Revision ID: c8534f09a052
 Revises: 
-Create Date: 2026-11-27 05:10:35.503186
+Create Date: 2026-11-27 05:11:42.796787
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'd5fd2034ea99'
+revision = 'c8534f09a052'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -127,6 +127,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_outbox_events_dispatched_at'), ['dispatched_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_outbox_events_name'), ['name'], unique=False)
 
+    op.create_table('outbox_leases',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('holder', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_outbox_leases'))
+    )
     op.create_table('roles',
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('tenant_id', sa.String(length=36), nullable=True),
@@ -347,6 +353,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_roles_tenant_id'))
 
     op.drop_table('roles')
+    op.drop_table('outbox_leases')
     with op.batch_alter_table('outbox_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_events_name'))
         batch_op.drop_index(batch_op.f('ix_outbox_events_dispatched_at'))

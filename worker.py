@@ -1,0 +1,67 @@
+"""Composition root of the worker process: the Temporal worker (workflow interpreter and
+activities, registered by `engine`/`activities` as they exist) and the domain-event dispatcher."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from api.app import load_models
+from api.db import sessionmaker
+from api.outbox import Dispatcher
+from api.settings import get_settings
+
+log = logging.getLogger("stepwise.worker")
+
+# Filled by the engine and activities packages: the workflow classes and activity functions this
+# worker serves on the task queue.
+WORKFLOWS: list[type[Any]] = []
+ACTIVITIES: list[Any] = []
+
+
+async def connect(address: str, namespace: str, attempts: int = 60) -> Client:
+    """The dev server may still be starting when the worker does: retry for a while."""
+    for attempt in range(attempts):
+        try:
+            return await Client.connect(address, namespace=namespace)
+        except Exception as exc:  # noqa: BLE001 - any connection failure is retried the same way
+            if attempt == attempts - 1:
+                raise
+            log.info("waiting for Temporal at %s: %s", address, exc)
+            await asyncio.sleep(1)
+    raise RuntimeError("unreachable")
+
+
+async def main() -> None:
+    settings = get_settings()
+    load_models()
+    dispatcher = Dispatcher(sessionmaker(), poll_seconds=settings.outbox_poll_seconds)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    tasks = [asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")]
+    client = await connect(settings.temporal_address, settings.temporal_namespace)
+    if WORKFLOWS or ACTIVITIES:
+        worker = Worker(client, task_queue=settings.temporal_task_queue, workflows=WORKFLOWS,
+                        activities=ACTIVITIES, max_concurrent_workflow_tasks=20, max_cached_workflows=1000)
+        tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
+    log.info("worker ready: temporal %s, task queue %s", settings.temporal_address, settings.temporal_task_queue)
+    await stop.wait()
+    dispatcher.stop()
+    for task in tasks:
+        if task.get_name() == "temporal-worker":
+            task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    log.info("worker stopped")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(main())
