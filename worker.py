@@ -24,8 +24,9 @@ WORKFLOWS: list[type[Any]] = []
 ACTIVITIES: list[Any] = []
 
 
-async def connect(address: str, namespace: str, attempts: int = 60) -> Client:
-    """The dev server may still be starting when the worker does: retry for a while."""
+async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: int = 60) -> Client | None:
+    """The dev server may still be starting when the worker does: retry for a while, but give up
+    at once when asked to stop (None)."""
     for attempt in range(attempts):
         try:
             return await Client.connect(address, namespace=namespace)
@@ -33,7 +34,11 @@ async def connect(address: str, namespace: str, attempts: int = 60) -> Client:
             if attempt == attempts - 1:
                 raise
             log.info("waiting for Temporal at %s: %s", address, exc)
-            await asyncio.sleep(1)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=1)
+                return None
+            except TimeoutError:
+                pass
     raise RuntimeError("unreachable")
 
 
@@ -47,8 +52,8 @@ async def main() -> None:
         loop.add_signal_handler(sig, stop.set)
 
     tasks = [asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")]
-    client = await connect(settings.temporal_address, settings.temporal_namespace)
-    if WORKFLOWS or ACTIVITIES:
+    client = await connect(settings.temporal_address, settings.temporal_namespace, stop)
+    if client is not None and (WORKFLOWS or ACTIVITIES):
         worker = Worker(client, task_queue=settings.temporal_task_queue, workflows=WORKFLOWS,
                         activities=ACTIVITIES, max_concurrent_workflow_tasks=20, max_cached_workflows=1000)
         tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))

@@ -166,7 +166,8 @@ class Supervisor:
             time.sleep(0.1)
         for child in running:
             if child.alive():
-                log(f"{child.name} did not stop in {STOP_TIMEOUT:.0f}s: killing it")
+                why = "" if _force_stop else f" did not stop in {STOP_TIMEOUT:.0f}s:"
+                log(f"{child.name}{why} killing it")
             # Kill the group even if the leader is gone, in case something it started lingers.
             child.send(signal.SIGKILL)
             try:
@@ -254,11 +255,15 @@ def run_cli(command: str, env: dict[str, str], capture: bool = False) -> str:
     return output
 
 
-def tail(path: Path, lines: int = 30) -> str:
+def tail(path: Path, offset: int, lines: int = 30) -> str:
+    """The last `lines` lines written to `path` after byte `offset`."""
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        with path.open("rb") as file:
+            file.seek(offset)
+            text = file.read().decode(errors="replace")
     except OSError:
         return ""
+    return "\n".join(text.splitlines()[-lines:]) or "(it printed nothing)"
 
 
 # --- main -------------------------------------------------------------------------------------------
@@ -275,9 +280,7 @@ def main() -> int:
     api_host = env.get("STEPWISE_HOST") or "127.0.0.1"
     api_port = int(env.get("STEPWISE_PORT") or 8000)
     api_base = f"http://{connect_host(api_host)}:{api_port}/api"
-    temporal_host, temporal_port = split_address(
-        env.get("STEPWISE_TEMPORAL_ADDRESS") or "127.0.0.1:7233", 7233
-    )
+    temporal_host, temporal_port = split_address(env.get("STEPWISE_TEMPORAL_ADDRESS") or "127.0.0.1:7233", 7233)
     namespace = env.get("STEPWISE_TEMPORAL_NAMESPACE") or "default"
     ui_port = temporal_port + 1000
 
@@ -285,6 +288,7 @@ def main() -> int:
     supervisor = Supervisor()
     temporal_log: IO[bytes] | None = None
     temporal_log_path = data_dir / "temporal.log"
+    temporal_log_offset = 0
     code = 0
     try:
         if port_open(api_host, api_port):
@@ -315,6 +319,7 @@ def main() -> int:
             temporal_log = temporal_log_path.open("ab")
             temporal_log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} start-dev ---\n".encode())
             temporal_log.flush()
+            temporal_log_offset = temporal_log.tell()
             supervisor.start("temporal", argv, env, output=temporal_log)
             log(f"waiting for Temporal on 127.0.0.1:{temporal_port} (log: {temporal_log_path})")
             wait_for_port("127.0.0.1", temporal_port, TEMPORAL_START_TIMEOUT, supervisor)
@@ -332,9 +337,7 @@ def main() -> int:
         time.sleep(1.0)
         supervisor.check()
 
-        print_banner(
-            api_base, temporal_ui, f"{temporal_host or '127.0.0.1'}:{temporal_port}", data_dir, seed_output
-        )
+        print_banner(api_base, temporal_ui, f"{temporal_host or '127.0.0.1'}:{temporal_port}", data_dir, seed_output)
         supervisor.watch()
     except Interrupted as signal_name:
         print(flush=True)
@@ -343,7 +346,8 @@ def main() -> int:
         code = 1
         log(f"{exited.name} exited unexpectedly (exit code {exited.code}): stopping the rest")
         if exited.name == "temporal":
-            print(tail(temporal_log_path), file=sys.stderr, flush=True)
+            print(f"--- {temporal_log_path}:", file=sys.stderr)
+            print(tail(temporal_log_path, temporal_log_offset), file=sys.stderr, flush=True)
     except StartupError as error:
         code = 1
         log(f"error: {error}")
