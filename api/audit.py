@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from fastapi import Response
-from sqlalchemy import DateTime, inspect
+from sqlalchemy import Date, DateTime, Numeric, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
@@ -33,17 +34,59 @@ def snapshot(row: Base, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     return {c.key: _plain(getattr(row, c.key)) for c in mapper.column_attrs if c.key not in hidden}
 
 
+def _column_value(column_type: Any, value: Any) -> Any:
+    """A snapshot value (JSON-safe) back as the Python value its column holds."""
+    if not isinstance(value, str):
+        return value
+    if isinstance(column_type, DateTime):
+        return datetime.fromisoformat(value)
+    if isinstance(column_type, Date):
+        return date.fromisoformat(value)
+    if isinstance(column_type, Numeric) and column_type.asdecimal:
+        return Decimal(value)
+    return value
+
+
 def restore(row: Base, snap: dict[str, Any]) -> None:
     """Write a snapshot's values back onto `row` (the inverse of `snapshot`)."""
     mapper = inspect(type(row))
     for attr in mapper.column_attrs:
         if attr.key not in snap or attr.key == "id":
             continue
-        value = snap[attr.key]
-        column = attr.columns[0]
-        if value is not None and isinstance(column.type, DateTime) and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        setattr(row, attr.key, value)
+        setattr(row, attr.key, _column_value(attr.columns[0].type, snap[attr.key]))
+
+
+def _comparable(column_type: Any, value: Any) -> Any:
+    value = _column_value(column_type, value)
+    # SQLite hands back naive datetimes for values stored as UTC; snapshots taken before the
+    # round trip are aware. Both mean the same instant.
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
+def is_live(row: Base | None) -> bool:
+    """The row exists and is not soft-deleted."""
+    return row is not None and getattr(row, "deleted_at", None) is None
+
+
+def same_state(row: Base | None, snap: dict[str, Any] | None, ignore: frozenset[str] = frozenset()) -> bool:
+    """Whether `row` still looks exactly like `snap`, so putting another snapshot in its place
+    overwrites nobody's later change. A `None` snapshot means "absent or soft-deleted";
+    `updated_at` and the `ignore`d columns are not compared: every write (undo included) moves
+    the former, and the latter are derived from other rows."""
+    if snap is None:
+        return not is_live(row)
+    if row is None:
+        return False
+    mapper = inspect(type(row))
+    for attr in mapper.column_attrs:
+        if attr.key in ignore or attr.key == "updated_at" or attr.key not in snap:
+            continue
+        column_type = attr.columns[0].type
+        if _comparable(column_type, getattr(row, attr.key)) != _comparable(column_type, snap[attr.key]):
+            return False
+    return True
 
 
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
@@ -63,13 +106,30 @@ class Undoable:
 
     model: type[Base]
     hidden: frozenset[str] = frozenset()
+    # Runs after a row was put back, for state derived across rows (e.g. the organization tree).
+    after_apply: Callable[[AsyncSession, Base], Awaitable[None]] | None = None
+    # The payload of the domain event undo/redo emit, so it looks like the original write's.
+    serialize: Callable[[Any], dict[str, Any]] | None = None
+    # Feature a caller needs to create / update / delete rows of this kind: undo and redo are
+    # writes too, so a caller who lost the right since the original action cannot replay it.
+    features: Mapping[str, str] = field(default_factory=dict)
+    # Columns recomputed from other rows (by `after_apply`): they drift without anyone editing
+    # this row, so undo/redo do not treat a difference there as a later change.
+    derived: frozenset[str] = frozenset()
+
+    def payload(self, row: Base) -> dict[str, Any]:
+        body = self.serialize(row) if self.serialize is not None else snapshot(row, self.hidden)
+        return {**body, "id": getattr(row, "id", None)}
 
 
 UNDOABLE: dict[str, Undoable] = {}
 
 
-def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset()) -> None:
-    UNDOABLE[kind] = Undoable(model, hidden)
+def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
+             after_apply: Callable[[AsyncSession, Base], Awaitable[None]] | None = None, *,
+             serialize: Callable[[Any], dict[str, Any]] | None = None,
+             features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset()) -> None:
+    UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived)
 
 
 async def record(session: AsyncSession, auth: AuthContext, *, command_id: str, resource_kind: str,
@@ -112,20 +172,25 @@ def operation_header(response: Response, entry: ActionLog) -> None:
 
 
 async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
-                         snap: dict[str, Any] | None) -> Base:
+                         snap: dict[str, Any] | None) -> Base | None:
     """Make the row look like `snap`; a `None` snapshot means the row must not exist (soft-deleted
-    when the model supports it)."""
+    when the model supports it). `updated_at` becomes now: putting old values back is a write."""
     spec = UNDOABLE[kind]
     row = await session.get(spec.model, resource_id)
     if snap is None:
         if row is not None:
             if hasattr(row, "deleted_at"):
-                row.deleted_at = utcnow()  # type: ignore[attr-defined]
+                if row.deleted_at is None:  # type: ignore[attr-defined]
+                    row.deleted_at = utcnow()  # type: ignore[attr-defined]
             else:
                 await session.delete(row)
-        return row  # type: ignore[return-value]
-    if row is None:
-        row = spec.model(id=resource_id)
-        session.add(row)
-    restore(row, snap)
+    else:
+        if row is None:
+            row = spec.model(id=resource_id)
+            session.add(row)
+        restore(row, snap)
+        if hasattr(row, "updated_at"):
+            row.updated_at = utcnow()  # type: ignore[attr-defined]
+    if row is not None and spec.after_apply is not None:
+        await spec.after_apply(session, row)
     return row

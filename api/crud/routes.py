@@ -2,6 +2,7 @@
 signatures close over each resource's schemas and FastAPI must see the real classes.)"""
 
 import json
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -53,7 +54,9 @@ async def delete_id(request: Request) -> str:
 
 def crud_router(res: Resource) -> APIRouter:
     router = APIRouter(tags=[res.tag])
-    audit.register(res.entity, res.model, res.hidden)
+    audit.register(res.entity, res.model, res.hidden, serialize=partial(service.serialize, res),
+                   features={"create": res.features.create, "update": res.features.update,
+                             "delete": res.features.delete})
     Create = res.create_schema  # noqa: N806 - a class
     Update = res.update_schema  # noqa: N806
     plural = res.label.lower() + "s"
@@ -90,8 +93,10 @@ def crud_router(res: Resource) -> APIRouter:
                    description=f"Deletes a {res.label.lower()} by `?id=` (or `{{\"id\"}}` in the body). "
                                f"Requires features: {res.features.delete}",
                    openapi_extra={"parameters": [_param("id", "string", "Id of the row to delete")]})
-    async def delete_item(row_id: Annotated[str, Depends(delete_id)], session: SessionDep,
-                          ctx: Annotated[AuthContext, Depends(requires(res.features.delete))]) -> JSONResponse:
+    async def delete_item(ctx: Annotated[AuthContext, Depends(requires(res.features.delete))],
+                          row_id: Annotated[str, Depends(delete_id)], session: SessionDep) -> JSONResponse:
+        # `ctx` comes first: FastAPI resolves dependencies in order, and who may delete is
+        # decided before what is deleted (401/403 before a 400 about the id).
         _, entry = await service.delete(res, ctx, session, row_id)
         out = JSONResponse({"ok": True})
         audit.operation_header(out, entry)

@@ -38,7 +38,7 @@ def parse_int(value: str | None, name: str, default: int, lo: int, hi: int) -> i
     if value is None or value == "":
         return default
     try:
-        number = int(float(value))
+        number = int(value)
     except ValueError:
         raise BadRequest("Invalid input", [{"path": [name], "message": "Expected a number"}]) from None
     if number < lo or number > hi:

@@ -64,7 +64,8 @@ async def test_paging_sorting_search(world: World) -> None:
     assert (await me.get(TODOS, params={"search": "%"})).json()["total"] == 0
     ids = [i["id"] for i in (await me.get(TODOS)).json()["items"]][:2]
     assert (await me.get(TODOS, params={"ids": ",".join(ids)})).json()["total"] == 2
-    for bad in [{"pageSize": "101"}, {"page": "0"}, {"pageSize": "x"}, {"sortField": "nope"},
+    for bad in [{"pageSize": "101"}, {"page": "0"}, {"pageSize": "x"}, {"pageSize": "inf"}, {"page": "1e9999"},
+                {"sortField": "nope"},
                 {"sortDir": "up"}, {"isDone": "maybe"}, {"createdFrom": "yesterday"}]:
         r = await me.get(TODOS, params=bad)
         assert r.status_code == 400, (bad, r.text)
