@@ -163,8 +163,11 @@ async def _from_api_key(session: AsyncSession, secret: str) -> AuthContext | Non
     if expires is not None and (expires if expires.tzinfo else expires.replace(tzinfo=now.tzinfo)) <= now:
         return None
     key.last_used_at = now
-    role_ids = [str(r) for r in key.roles_json or []]
-    roles = (await session.execute(select(Role).where(Role.id.in_(role_ids)))).scalars().all()
+    # Only live roles grant: deleting a role must take its features away from keys too.
+    roles = (await session.execute(
+        select(Role).where(Role.id.in_([str(r) for r in key.roles_json or []]), Role.deleted_at.is_(None))
+    )).scalars().all()
+    role_ids = [r.id for r in roles]
     features, superadmin, orgs = await _grants(session, user_id=None, role_ids=role_ids,
                                                tenant_id=key.tenant_id)
     return AuthContext(
