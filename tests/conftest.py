@@ -20,9 +20,11 @@ os.environ["STEPWISE_DATABASE_URL"] = os.environ.get("STEPWISE_TEST_DATABASE_URL
 os.environ.setdefault("STEPWISE_LOGIN_MAX_ATTEMPTS", "1000")
 
 import httpx  # noqa: E402
+from argon2 import PasswordHasher  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
+from api import security  # noqa: E402
 from api.db import make_engine, set_engine  # noqa: E402
 from api.settings import get_settings  # noqa: E402
 from tests.fixtures import World  # noqa: E402
@@ -63,3 +65,12 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def world(client: httpx.AsyncClient) -> World:
     return World(client)
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Still Argon2, with the smallest cost: these tests hash and verify passwords by the dozen, and the
+    production parameters take a few hundred milliseconds each on a small machine."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(security, "_hasher", cheap)
+    monkeypatch.setattr(security, "_DUMMY_HASH", cheap.hash("not-a-real-password"))
