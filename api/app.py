@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import pkgutil
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,11 +18,14 @@ MODULES = ["auth", "directory", "api_keys", "audit_logs", "example"]
 
 
 def load_models() -> None:
-    """Import every module's models so the metadata (and Alembic) sees all tables."""
+    """Import every module's models so the metadata (and Alembic) sees all tables, including
+    modules whose routes are not mounted yet."""
+    import api.modules
     import api.outbox_models  # noqa: F401
 
-    for name in MODULES:
-        importlib.import_module(f"api.modules.{name}.models")
+    for info in pkgutil.iter_modules(api.modules.__path__):
+        if (Path(api.modules.__path__[0]) / info.name / "models.py").exists():
+            importlib.import_module(f"api.modules.{info.name}.models")
 
 
 class BodyLimit:

@@ -1,15 +1,15 @@
 """platform foundation
 
-Revision ID: c8534f09a052
+Revision ID: abc3f74cad6f
 Revises: 
-Create Date: 2026-11-27 05:11:42.796787
+Create Date: 2026-11-27 05:33:50.956562
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'c8534f09a052'
+revision = 'abc3f74cad6f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -145,6 +145,32 @@ def upgrade() -> None:
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roles_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('step_instances',
+    sa.Column('workflow_instance_id', sa.String(length=36), nullable=False),
+    sa.Column('branch_instance_id', sa.String(length=36), nullable=True),
+    sa.Column('step_id', sa.String(length=100), nullable=False),
+    sa.Column('step_name', sa.String(length=255), nullable=True),
+    sa.Column('step_type', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('input_data', sa.JSON(), nullable=True),
+    sa.Column('output_data', sa.JSON(), nullable=True),
+    sa.Column('error_data', sa.JSON(), nullable=True),
+    sa.Column('entered_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('exited_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('execution_time_ms', sa.Integer(), nullable=True),
+    sa.Column('retry_count', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_step_instances'))
+    )
+    with op.batch_alter_table('step_instances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_step_instances_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_step_instances_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_step_instances_workflow_instance_id'), ['workflow_instance_id'], unique=False)
+
     op.create_table('tenants',
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('is_active', sa.Boolean(), nullable=False),
@@ -154,6 +180,39 @@ def upgrade() -> None:
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants'))
     )
+    op.create_table('user_tasks',
+    sa.Column('workflow_instance_id', sa.String(length=36), nullable=False),
+    sa.Column('step_instance_id', sa.String(length=36), nullable=True),
+    sa.Column('branch_instance_id', sa.String(length=36), nullable=True),
+    sa.Column('task_name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('form_schema', sa.JSON(), nullable=True),
+    sa.Column('form_data', sa.JSON(), nullable=True),
+    sa.Column('assigned_to', sa.String(length=255), nullable=True),
+    sa.Column('assigned_to_roles', sa.JSON(), nullable=True),
+    sa.Column('claimed_by', sa.String(length=255), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_date', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('escalated_to', sa.String(length=255), nullable=True),
+    sa.Column('completed_by', sa.String(length=255), nullable=True),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('comments', sa.Text(), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_tasks'))
+    )
+    with op.batch_alter_table('user_tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_tasks_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_user_tasks_status_assigned', ['status', 'assigned_to'], unique=False)
+        batch_op.create_index('ix_user_tasks_status_due', ['status', 'due_date'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_tasks_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_tasks_workflow_instance_id'), ['workflow_instance_id'], unique=False)
+
     op.create_table('users',
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=True),
@@ -172,6 +231,115 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('workflow_branch_instances',
+    sa.Column('workflow_instance_id', sa.String(length=36), nullable=False),
+    sa.Column('fork_step_id', sa.String(length=100), nullable=False),
+    sa.Column('join_step_id', sa.String(length=100), nullable=True),
+    sa.Column('branch_key', sa.String(length=100), nullable=False),
+    sa.Column('parent_branch_id', sa.String(length=36), nullable=True),
+    sa.Column('current_step_id', sa.String(length=100), nullable=True),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('context_namespace', sa.JSON(), nullable=False),
+    sa.Column('pending_transition', sa.JSON(), nullable=True),
+    sa.Column('error_message', sa.Text(), nullable=True),
+    sa.Column('error_details', sa.JSON(), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_branch_instances'))
+    )
+    with op.batch_alter_table('workflow_branch_instances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workflow_branch_instances_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_branch_instances_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_branch_instances_workflow_instance_id'), ['workflow_instance_id'], unique=False)
+
+    op.create_table('workflow_definitions',
+    sa.Column('workflow_id', sa.String(length=100), nullable=False),
+    sa.Column('code_workflow_id', sa.String(length=100), nullable=True),
+    sa.Column('workflow_name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('definition', sa.JSON(), nullable=False),
+    sa.Column('metadata', sa.JSON(), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('effective_from', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('effective_to', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.String(length=255), nullable=True),
+    sa.Column('updated_by', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_definitions')),
+    sa.UniqueConstraint('workflow_id', 'tenant_id', name='workflow_definitions_workflow_id_tenant_id_unique')
+    )
+    with op.batch_alter_table('workflow_definitions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workflow_definitions_enabled'), ['enabled'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_definitions_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_definitions_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_definitions_workflow_id'), ['workflow_id'], unique=False)
+
+    op.create_table('workflow_events',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('event_key', sa.String(length=120), nullable=False),
+    sa.Column('workflow_instance_id', sa.String(length=36), nullable=False),
+    sa.Column('step_instance_id', sa.String(length=36), nullable=True),
+    sa.Column('branch_instance_id', sa.String(length=36), nullable=True),
+    sa.Column('event_type', sa.String(length=50), nullable=False),
+    sa.Column('event_data', sa.JSON(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('user_id', sa.String(length=255), nullable=True),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_events')),
+    sa.UniqueConstraint('event_key', name=op.f('uq_workflow_events_event_key'))
+    )
+    with op.batch_alter_table('workflow_events', schema=None) as batch_op:
+        batch_op.create_index('ix_workflow_events_instance_occurred', ['workflow_instance_id', 'occurred_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_events_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_events_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index('ix_workflow_events_type_occurred', ['event_type', 'occurred_at'], unique=False)
+
+    op.create_table('workflow_instances',
+    sa.Column('definition_id', sa.String(length=36), nullable=False),
+    sa.Column('workflow_id', sa.String(length=100), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('current_step_id', sa.String(length=100), nullable=True),
+    sa.Column('context', sa.JSON(), nullable=False),
+    sa.Column('correlation_key', sa.String(length=255), nullable=True),
+    sa.Column('metadata', sa.JSON(), nullable=True),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('error_message', sa.Text(), nullable=True),
+    sa.Column('error_details', sa.JSON(), nullable=True),
+    sa.Column('pending_transition', sa.JSON(), nullable=True),
+    sa.Column('active_fork_step_id', sa.String(length=100), nullable=True),
+    sa.Column('retry_count', sa.Integer(), nullable=False),
+    sa.Column('projection_seq', sa.Integer(), nullable=False),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_workflow_instances'))
+    )
+    with op.batch_alter_table('workflow_instances', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workflow_instances_correlation_key'), ['correlation_key'], unique=False)
+        batch_op.create_index('ix_workflow_instances_definition_status', ['definition_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_instances_organization_id'), ['organization_id'], unique=False)
+        batch_op.create_index('ix_workflow_instances_status_tenant', ['status', 'tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_workflow_instances_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('organizations',
     sa.Column('tenant_id', sa.String(length=36), nullable=False),
@@ -343,12 +511,54 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_organizations_parent_id'))
 
     op.drop_table('organizations')
+    with op.batch_alter_table('workflow_instances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workflow_instances_tenant_id'))
+        batch_op.drop_index('ix_workflow_instances_status_tenant')
+        batch_op.drop_index(batch_op.f('ix_workflow_instances_organization_id'))
+        batch_op.drop_index('ix_workflow_instances_definition_status')
+        batch_op.drop_index(batch_op.f('ix_workflow_instances_correlation_key'))
+
+    op.drop_table('workflow_instances')
+    with op.batch_alter_table('workflow_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_workflow_events_type_occurred')
+        batch_op.drop_index(batch_op.f('ix_workflow_events_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_workflow_events_organization_id'))
+        batch_op.drop_index('ix_workflow_events_instance_occurred')
+
+    op.drop_table('workflow_events')
+    with op.batch_alter_table('workflow_definitions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workflow_definitions_workflow_id'))
+        batch_op.drop_index(batch_op.f('ix_workflow_definitions_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_workflow_definitions_organization_id'))
+        batch_op.drop_index(batch_op.f('ix_workflow_definitions_enabled'))
+
+    op.drop_table('workflow_definitions')
+    with op.batch_alter_table('workflow_branch_instances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workflow_branch_instances_workflow_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_workflow_branch_instances_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_workflow_branch_instances_organization_id'))
+
+    op.drop_table('workflow_branch_instances')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_users_organization_id'))
 
     op.drop_table('users')
+    with op.batch_alter_table('user_tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_tasks_workflow_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_user_tasks_tenant_id'))
+        batch_op.drop_index('ix_user_tasks_status_due')
+        batch_op.drop_index('ix_user_tasks_status_assigned')
+        batch_op.drop_index(batch_op.f('ix_user_tasks_organization_id'))
+
+    op.drop_table('user_tasks')
     op.drop_table('tenants')
+    with op.batch_alter_table('step_instances', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_step_instances_workflow_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_step_instances_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_step_instances_organization_id'))
+
+    op.drop_table('step_instances')
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roles_tenant_id'))
 
