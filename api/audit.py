@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import Response
 from sqlalchemy import Date, DateTime, Numeric, inspect
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
@@ -38,6 +39,8 @@ def _column_value(column_type: Any, value: Any) -> Any:
     """A snapshot value (JSON-safe) back as the Python value its column holds."""
     if not isinstance(value, str):
         return value
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl
     if isinstance(column_type, DateTime):
         return datetime.fromisoformat(value)
     if isinstance(column_type, Date):

@@ -10,16 +10,25 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from api.app import load_models
-from api.db import Base, make_engine
+from api.db import Base, UTCDateTime, make_engine
 from api.settings import get_settings
 
 load_models()
 target_metadata = Base.metadata
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+    # Migrations stay independent of application code: our UTC wrapper is stored as a plain
+    # timezone-aware DateTime.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True,
+                      render_item=_render_item)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,15 +1,15 @@
 """platform foundation
 
-Revision ID: abc3f74cad6f
+Revision ID: 2c9c61b9cb45
 Revises: 
-Create Date: 2026-11-27 05:33:50.956562
+Create Date: 2026-11-27 05:37:38.080479
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'abc3f74cad6f'
+revision = '2c9c61b9cb45'
 down_revision = None
 branch_labels = None
 depends_on = None
