@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     mail_from: str = "stepwise@localhost"
     mail_outbox_dir: Path | None = None
 
+    # CALL_WEBHOOK refuses private, loopback and link-local targets; development and tests may allow them.
+    webhook_allow_private: bool = False
+
     admin_email: str = "admin@example.com"
     admin_password: str = ""
 

@@ -4,7 +4,11 @@ converter serializes them), no behaviour.
 
 A running instance is one `DefinitionWorkflow` execution with workflow id == instance id, on the
 task queue from settings. The API writes the instance row (status RUNNING, at the START step)
-before starting it; from then on only the workflow's projection writes the instance's rows.
+before starting it; from then on only the workflow's projection writes the instance's rows. The
+workflow's first projection writes the WORKFLOW_STARTED event under `started_event_key(instance_id)`,
+so an API that writes it too (same key) does not duplicate it.
+
+WAIT activities are durable timers inside the workflow, not `run_activity` calls.
 """
 
 from __future__ import annotations
@@ -13,6 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 WORKFLOW_TYPE = "DefinitionWorkflow"
+
+# Activities the workflow calls by name (engine/ never imports activities/). `project` and
+# `evaluate_guard` run as local activities (short database work in the worker process); `run_activity`
+# is a regular activity with the definition's retry policy.
+ACTIVITY_RUN = "run_activity"
+ACTIVITY_EVALUATE_GUARD = "evaluate_guard"
+ACTIVITY_PROJECT = "project"
+
+# `ApplicationError.type` raised by the activity handlers behind `run_activity`:
+# ACTIVITY_FAILED for an ordinary failure (retried per the definition's retryPolicy unless raised with
+# non_retryable=True), HTTP_4XX for a 4xx answer of CALL_API / CALL_WEBHOOK (always non-retryable).
+# The message is the reference's error text (spec §1.5); the engine reports it as
+# "Activity failed after <n> attempts: <message>". Optionally `details[0]` is {"attempt": <n>}
+# (activity.info().attempt), so the engine can report the real attempt count of a non-retryable failure.
+ACTIVITY_FAILED = "ACTIVITY_FAILED"
+HTTP_4XX = "HTTP_4XX"
+
+# How long a FAILED instance's workflow stays open waiting for retry or cancel, unless StartInput says.
+FAILED_RETENTION_SECONDS = 30 * 24 * 3600
 
 # Updates: the validator refuses what is not allowed (ApplicationError whose `type` is one of the
 # codes below), the handler applies it and returns once the instance reached its next resting
@@ -45,6 +68,10 @@ ERROR_STATUS: dict[str, int] = {
 }
 
 
+def started_event_key(instance_id: str) -> str:
+    return f"{instance_id}:WORKFLOW_STARTED"
+
+
 @dataclass
 class StartInput:
     instance_id: str
@@ -62,6 +89,19 @@ class StartInput:
     # Set for SUB_WORKFLOW children: the parent's instance id and step.
     parent_instance_id: str | None = None
     parent_step_id: str | None = None
+    # `{{env.KEY}}` values the instance may read: APP_URL plus OM_WORKFLOWS_ENV_INTERPOLATION_ALLOWLIST
+    # keys, resolved by the API at start (the workflow must not read the process environment).
+    env: dict[str, str] = field(default_factory=dict)
+    # ISO 8601; the instance row's startedAt (defaults to the workflow's start time).
+    started_at: str | None = None
+    failed_retention_seconds: int | None = None
+    # Resuming an instance whose workflow already ended (e.g. retry of a row marked FAILED after its run
+    # closed): the cursor to continue from, the row's retryCount (already incremented) and its
+    # projection_seq, so the new run's projection writes are not mistaken for stale ones. When
+    # `resume_step_id` is set the run does not write WORKFLOW_STARTED again.
+    resume_step_id: str | None = None
+    retry_count: int = 0
+    projection_seq: int = 0
 
 
 @dataclass
@@ -97,7 +137,104 @@ class SignalInput:
 @dataclass
 class UpdateResult:
     """The instance as the update left it (camelCase, as the API serializes instances), plus the
-    reference's extra fields for the call (e.g. previousStepId, transitionFired, execution)."""
+    reference's extra fields for the call (e.g. previousStepId, transitionFired, execution).
+
+    `extra` of each update:
+    - advance: `previousStepId`, `transitionFired`, `afterTransition` (the reference's `data.instance`:
+      `{id, status, currentStepId, previousStepId, transitionFired, context}` right after the manual
+      transition, before auto-progress) and `execution` (`{status, currentStep, context, events,
+      errors?, executionTime}` of the continuation).
+    - retry: `execution`.
+    - cancel: nothing.
+
+    Failed updates raise ApplicationError(message, [extra body fields], type=<ERROR_STATUS code>), e.g.
+    NO_VALID_TRANSITIONS with details[0] = {"currentStepId": ..., "reason": ...}; the API renders
+    `{"error": message, **details[0]}` with the code's status.
+    """
 
     instance: dict[str, Any]
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+# --- Activity and local-activity inputs -------------------------------------------------------------
+
+
+@dataclass
+class RunActivityInput:
+    """One execution of a definition activity (SEND_EMAIL, CALL_API, ...), input of `run_activity`.
+
+    `config` is already interpolated (spec §3.5). `idempotency_key` is deterministic per execution
+    (instance id, retry count, activity id and a per-instance counter): Temporal's retries of the same
+    execution carry the same key, a later execution of the same activity gets a new one. Handlers use
+    it to make their effect happen once (e.g. outbox message id, Idempotency-Key header).
+    """
+
+    instance_id: str
+    tenant_id: str
+    organization_id: str
+    user_id: str | None
+    activity_id: str
+    activity_type: str
+    activity_name: str
+    config: dict[str, Any]
+    context: dict[str, Any]
+    idempotency_key: str
+    timeout_ms: int | None = None
+    # For EMIT_EVENT's `_workflow` block and CALL_API's identity (metadata.initiatedBy, else the
+    # definition's createdBy).
+    workflow_id: str = ""
+    definition_id: str = ""
+    initiated_by: str | None = None
+    step_id: str | None = None
+    transition_id: str | None = None
+
+
+@dataclass
+class GuardInput:
+    """A business rule evaluated as a workflow guard (spec §3.3-3.4), input of `evaluate_guard`."""
+
+    tenant_id: str
+    organization_id: str
+    rule_id: str
+    entity_type: str
+    entity_id: str
+    event_type: str
+    data: dict[str, Any]
+    user_id: str | None = None
+    dry_run: bool = False
+
+
+@dataclass
+class GuardResult:
+    rule_id: str
+    rule_name: str | None
+    condition_result: bool
+    error: str | None = None
+    execution_time_ms: int = 0
+    # A BLOCK_TRANSITION action ran (DECISIONS Business rules 2): the guard fails like a false condition.
+    blocked: bool = False
+
+    @property
+    def passed(self) -> bool:
+        return self.condition_result and not self.blocked
+
+
+@dataclass
+class ProjectionBatch:
+    """Rows of the SQL projection written by the `project` local activity in one transaction.
+
+    Rows are dicts keyed by the models' attribute names (snake_case); datetimes are ISO 8601 strings.
+    Idempotent: rows are upserted by id (generated deterministically in the workflow), events are
+    skipped when their `event_key` exists, and the instance write is ignored when the row's
+    `projection_seq` is already higher than `seq`.
+    """
+
+    tenant_id: str
+    organization_id: str
+    instance_id: str
+    seq: int
+    instance: dict[str, Any] | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    branches: list[dict[str, Any]] = field(default_factory=list)
