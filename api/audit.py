@@ -13,8 +13,8 @@ from typing import Any
 
 from fastapi import Response
 from sqlalchemy import Date, DateTime, Numeric, inspect
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeDecorator
 
 from api.auth import AuthContext
 from api.db import Base, utcnow
