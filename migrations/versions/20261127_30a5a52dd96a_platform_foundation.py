@@ -1,15 +1,15 @@
 """platform foundation
 
-Revision ID: 2c9c61b9cb45
+Revision ID: 30a5a52dd96a
 Revises: 
-Create Date: 2026-11-27 05:37:38.080479
+Create Date: 2026-11-27 05:38:47.276098
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '2c9c61b9cb45'
+revision = '30a5a52dd96a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -88,6 +88,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_api_keys_organization_id'), ['organization_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_api_keys_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('business_rules',
+    sa.Column('rule_id', sa.String(length=50), nullable=False),
+    sa.Column('rule_name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('rule_type', sa.String(length=20), nullable=False),
+    sa.Column('rule_category', sa.String(length=50), nullable=True),
+    sa.Column('entity_type', sa.String(length=50), nullable=False),
+    sa.Column('event_type', sa.String(length=50), nullable=True),
+    sa.Column('condition_expression', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('success_actions', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('failure_actions', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('effective_from', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('effective_to', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.Column('created_by', sa.String(length=255), nullable=True),
+    sa.Column('updated_by', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_business_rules')),
+    sa.UniqueConstraint('rule_id', 'tenant_id', name='business_rules_rule_id_tenant_id_unique')
+    )
+    with op.batch_alter_table('business_rules', schema=None) as batch_op:
+        batch_op.create_index('business_rules_entity_event_idx', ['entity_type', 'event_type', 'enabled'], unique=False)
+        batch_op.create_index('business_rules_event_type_idx', ['event_type', 'tenant_id', 'organization_id'], unique=False)
+        batch_op.create_index('business_rules_tenant_org_idx', ['tenant_id', 'organization_id'], unique=False)
+        batch_op.create_index('business_rules_type_enabled_idx', ['rule_type', 'enabled', 'priority'], unique=False)
+
     op.create_table('example_todos',
     sa.Column('title', sa.String(length=500), nullable=False),
     sa.Column('is_done', sa.Boolean(), nullable=False),
@@ -144,6 +177,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roles_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('rule_sets',
+    sa.Column('set_id', sa.String(length=50), nullable=False),
+    sa.Column('set_name', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.Column('created_by', sa.String(length=255), nullable=True),
+    sa.Column('updated_by', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_sets')),
+    sa.UniqueConstraint('set_id', 'tenant_id', name='rule_sets_set_id_tenant_id_unique')
+    )
+    with op.batch_alter_table('rule_sets', schema=None) as batch_op:
+        batch_op.create_index('rule_sets_enabled_idx', ['enabled'], unique=False)
+        batch_op.create_index('rule_sets_tenant_org_idx', ['tenant_id', 'organization_id'], unique=False)
 
     op.create_table('step_instances',
     sa.Column('workflow_instance_id', sa.String(length=36), nullable=False),
@@ -410,6 +463,50 @@ def upgrade() -> None:
     with op.batch_alter_table('role_sidebar_preferences', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_sidebar_preferences_role_id'), ['role_id'], unique=False)
 
+    op.create_table('rule_execution_logs',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('rule_id', sa.String(length=36), nullable=False),
+    sa.Column('entity_id', sa.String(length=255), nullable=False),
+    sa.Column('entity_type', sa.String(length=255), nullable=False),
+    sa.Column('execution_result', sa.String(length=20), nullable=False),
+    sa.Column('input_context', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('output_context', sa.JSON(none_as_null=True), nullable=True),
+    sa.Column('error_message', sa.Text(), nullable=True),
+    sa.Column('execution_time_ms', sa.Integer(), nullable=False),
+    sa.Column('executed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=True),
+    sa.Column('executed_by', sa.String(length=255), nullable=True),
+    sa.Column('event_id', sa.String(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['rule_id'], ['business_rules.id'], name=op.f('fk_rule_execution_logs_rule_id_business_rules'), onupdate='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_execution_logs')),
+    sa.UniqueConstraint('event_id', 'rule_id', name='rule_execution_logs_event_rule_unique')
+    )
+    with op.batch_alter_table('rule_execution_logs', schema=None) as batch_op:
+        batch_op.create_index('rule_execution_logs_entity_idx', ['entity_type', 'entity_id'], unique=False)
+        batch_op.create_index('rule_execution_logs_result_idx', ['execution_result', 'executed_at'], unique=False)
+        batch_op.create_index('rule_execution_logs_rule_idx', ['rule_id'], unique=False)
+        batch_op.create_index('rule_execution_logs_tenant_org_idx', ['tenant_id', 'organization_id'], unique=False)
+
+    op.create_table('rule_set_members',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('rule_set_id', sa.String(length=36), nullable=False),
+    sa.Column('rule_id', sa.String(length=36), nullable=False),
+    sa.Column('sequence', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('tenant_id', sa.String(length=36), nullable=False),
+    sa.Column('organization_id', sa.String(length=36), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['business_rules.id'], name=op.f('fk_rule_set_members_rule_id_business_rules'), onupdate='CASCADE'),
+    sa.ForeignKeyConstraint(['rule_set_id'], ['rule_sets.id'], name=op.f('fk_rule_set_members_rule_set_id_rule_sets'), onupdate='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_set_members')),
+    sa.UniqueConstraint('rule_set_id', 'rule_id', name='rule_set_members_set_rule_unique')
+    )
+    with op.batch_alter_table('rule_set_members', schema=None) as batch_op:
+        batch_op.create_index('rule_set_members_rule_idx', ['rule_id'], unique=False)
+        batch_op.create_index('rule_set_members_set_idx', ['rule_set_id', 'sequence'], unique=False)
+        batch_op.create_index('rule_set_members_tenant_org_idx', ['tenant_id', 'organization_id'], unique=False)
+
     op.create_table('sessions',
     sa.Column('user_id', sa.String(length=36), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -493,6 +590,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sessions_user_id'))
 
     op.drop_table('sessions')
+    with op.batch_alter_table('rule_set_members', schema=None) as batch_op:
+        batch_op.drop_index('rule_set_members_tenant_org_idx')
+        batch_op.drop_index('rule_set_members_set_idx')
+        batch_op.drop_index('rule_set_members_rule_idx')
+
+    op.drop_table('rule_set_members')
+    with op.batch_alter_table('rule_execution_logs', schema=None) as batch_op:
+        batch_op.drop_index('rule_execution_logs_tenant_org_idx')
+        batch_op.drop_index('rule_execution_logs_rule_idx')
+        batch_op.drop_index('rule_execution_logs_result_idx')
+        batch_op.drop_index('rule_execution_logs_entity_idx')
+
+    op.drop_table('rule_execution_logs')
     with op.batch_alter_table('role_sidebar_preferences', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_sidebar_preferences_role_id'))
 
@@ -559,6 +669,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_step_instances_organization_id'))
 
     op.drop_table('step_instances')
+    with op.batch_alter_table('rule_sets', schema=None) as batch_op:
+        batch_op.drop_index('rule_sets_tenant_org_idx')
+        batch_op.drop_index('rule_sets_enabled_idx')
+
+    op.drop_table('rule_sets')
     with op.batch_alter_table('roles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roles_tenant_id'))
 
@@ -574,6 +689,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_example_todos_organization_id'))
 
     op.drop_table('example_todos')
+    with op.batch_alter_table('business_rules', schema=None) as batch_op:
+        batch_op.drop_index('business_rules_type_enabled_idx')
+        batch_op.drop_index('business_rules_tenant_org_idx')
+        batch_op.drop_index('business_rules_event_type_idx')
+        batch_op.drop_index('business_rules_entity_event_idx')
+
+    op.drop_table('business_rules')
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_keys_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_api_keys_organization_id'))

@@ -1,0 +1,56 @@
+"""Outbox subscribers: rules that run on domain events (spec §6, DECISIONS Business rules 4), and
+the mail that NOTIFY actions requested.
+
+Registered at import (routes.py imports this module; a worker process must import it too).
+Both handlers swallow their errors after logging them, as the reference's subscriber does: a
+broken rule must not stop the outbox line for every other subscriber.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+
+from api import mail, outbox
+from api.db import sessionmaker
+from api.modules.business_rules import service
+from api.outbox import DomainEvent
+
+log = logging.getLogger("stepwise.business_rules")
+
+
+@outbox.subscriber("*")
+async def run_rules_on_event(event: DomainEvent) -> None:
+    """Run the rules of the event's tenant and organization that the event triggers."""
+    if not service.wants_event(event):
+        return
+    if service.chain_depth(event.payload) >= service.MAX_CHAIN_DEPTH:
+        log.warning("not running rules for %s (%s): rule-emitted event chain deeper than %d",
+                    event.name, event.id, service.MAX_CHAIN_DEPTH)
+        return
+    try:
+        async with sessionmaker()() as session:
+            await service.run_rules_for_event(session, event)
+            await session.commit()
+    except IntegrityError:
+        # Another delivery of this event logged these rules first; the unique (event, rule) pair
+        # turned this one into a no-op.
+        log.info("rules for event %s (%s) already ran", event.name, event.id)
+    except Exception:  # noqa: BLE001 - see the module docstring
+        log.exception("Rule execution failed for event %s (%s)", event.name, event.id)
+
+
+@outbox.subscriber(service.MAIL_EVENT)
+async def send_requested_mail(event: DomainEvent) -> None:
+    """One plain-text message per recipient of a NOTIFY action (at least once)."""
+    recipients = event.payload.get("recipients")
+    subject = str(event.payload.get("subject") or "")
+    message = str(event.payload.get("message") or "")
+    for recipient in recipients if isinstance(recipients, list) else []:
+        if not isinstance(recipient, str) or not recipient.strip():
+            continue
+        try:
+            await mail.send_mail(recipient.strip(), subject, message)
+        except Exception:  # noqa: BLE001 - see the module docstring
+            log.exception("sending rule mail to %s failed (event %s)", recipient, event.id)
