@@ -11,17 +11,21 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.guards import evaluate_guard
+from activities.projection import project
+from activities.run import run_activity
 from api.app import load_models
 from api.db import sessionmaker
 from api.outbox import Dispatcher
 from api.settings import get_settings
+from engine.workflow import DefinitionWorkflow
 
 log = logging.getLogger("stepwise.worker")
 
-# Filled by the engine and activities packages: the workflow classes and activity functions this
-# worker serves on the task queue.
-WORKFLOWS: list[type[Any]] = []
-ACTIVITIES: list[Any] = []
+# The workflow classes and activity functions this worker serves on the task queue. `project` and
+# `evaluate_guard` run as local activities, which are registered like any other.
+WORKFLOWS: list[type[Any]] = [DefinitionWorkflow]
+ACTIVITIES: list[Any] = [run_activity, project, evaluate_guard]
 
 
 async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: int = 60) -> Client | None:

@@ -1,0 +1,6 @@
+"""The workflow interpreter: deterministic code only (see ARCHITECTURE.md).
+
+Public modules: `engine.contract` (what the API and the worker agree on), `engine.guards` (the START
+pre-condition check the API's start and validate-start share) and `engine.workflow` (the Temporal
+workflow, imported by the worker). This package file imports nothing: the workflow sandbox loads it.
+"""

@@ -1,0 +1,177 @@
+"""The state of one instance as the workflow holds it, and its two renderings: the API's camelCase
+instance (updates, the `state` query) and the projection's rows (snake_case, the models' attributes).
+
+Everything here is plain data, so the state could be carried through continue-as-new one day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from engine.contract import StartInput
+
+# Instance statuses (spec §2.2).
+RUNNING = "RUNNING"
+PAUSED = "PAUSED"
+COMPLETED = "COMPLETED"
+FAILED = "FAILED"
+CANCELLED = "CANCELLED"
+COMPENSATING = "COMPENSATING"
+COMPENSATED = "COMPENSATED"
+WAITING_FOR_ACTIVITIES = "WAITING_FOR_ACTIVITIES"
+FORKED = "FORKED"
+
+# Statuses after which the workflow ends: nothing can act on the instance any more.
+ENDED = frozenset({COMPLETED, CANCELLED, COMPENSATED})
+# DECISIONS Workflows 6: FORKED and WAITING_FOR_ACTIVITIES instances can be cancelled too; a FAILED one
+# waits for retry or cancel (ARCHITECTURE.md), so cancel ends it as well.
+CANCELLABLE = frozenset({RUNNING, PAUSED, FORKED, WAITING_FOR_ACTIVITIES, FAILED})
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+@dataclass
+class StepRecord:
+    """One `step_instances` row."""
+
+    id: str
+    step_id: str
+    step_name: str | None
+    step_type: str
+    status: str
+    entered_at: datetime
+    input_data: Any = None
+    output_data: Any = None
+    error_data: Any = None
+    exited_at: datetime | None = None
+    execution_time_ms: int | None = None
+    branch_instance_id: str | None = None
+
+    def row(self, state: InstanceState) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "workflow_instance_id": state.instance_id,
+            "branch_instance_id": self.branch_instance_id,
+            "step_id": self.step_id,
+            "step_name": self.step_name,
+            "step_type": self.step_type,
+            "status": self.status,
+            "input_data": self.input_data,
+            "output_data": self.output_data,
+            "error_data": self.error_data,
+            "entered_at": iso(self.entered_at),
+            "exited_at": iso(self.exited_at),
+            "execution_time_ms": self.execution_time_ms,
+            "retry_count": 0,
+            "tenant_id": state.tenant_id,
+            "organization_id": state.organization_id,
+        }
+
+
+@dataclass
+class CompletedActivity:
+    """An activity that succeeded, in completion order: what compensation undoes (DECISIONS 7)."""
+
+    activity_id: str
+    activity_name: str | None
+
+
+@dataclass
+class InstanceState:
+    instance_id: str
+    tenant_id: str
+    organization_id: str
+    definition_id: str
+    workflow_id: str
+    version: int
+    status: str
+    current_step_id: str | None
+    context: dict[str, Any]
+    started_at: datetime
+    correlation_key: str | None = None
+    metadata: dict[str, Any] | None = None
+    completed_at: datetime | None = None
+    paused_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    error_message: str | None = None
+    error_details: Any = None
+    pending_transition: dict[str, Any] | None = None
+    active_fork_step_id: str | None = None
+    retry_count: int = 0
+    # The user who started the instance; executions without a caller run as them.
+    user_id: str | None = None
+    completed_activities: list[CompletedActivity] = field(default_factory=list)
+    # Numbers activity executions for their idempotency keys; never reset within a run.
+    activity_counter: int = 0
+    projection_seq: int = 0
+
+    @property
+    def initiated_by(self) -> str | None:
+        value = (self.metadata or {}).get("initiatedBy")
+        return value if isinstance(value, str) else None
+
+    def api_view(self) -> dict[str, Any]:
+        """The instance as the API serializes it (spec §4.2), minus the row-only timestamps."""
+        return {
+            "id": self.instance_id,
+            "definitionId": self.definition_id,
+            "workflowId": self.workflow_id,
+            "version": self.version,
+            "status": self.status,
+            "currentStepId": self.current_step_id,
+            "context": self.context,
+            "correlationKey": self.correlation_key,
+            "metadata": self.metadata,
+            "startedAt": iso(self.started_at),
+            "completedAt": iso(self.completed_at),
+            "pausedAt": iso(self.paused_at),
+            "cancelledAt": iso(self.cancelled_at),
+            "errorMessage": self.error_message,
+            "errorDetails": self.error_details,
+            "pendingTransition": self.pending_transition,
+            "activeForkStepId": self.active_fork_step_id,
+            "retryCount": self.retry_count,
+            "tenantId": self.tenant_id,
+            "organizationId": self.organization_id,
+        }
+
+    def row(self) -> dict[str, Any]:
+        """The `workflow_instances` row (attribute names of the model)."""
+        return {
+            "id": self.instance_id,
+            "definition_id": self.definition_id,
+            "workflow_id": self.workflow_id,
+            "version": self.version,
+            "status": self.status,
+            "current_step_id": self.current_step_id,
+            "context": self.context,
+            "correlation_key": self.correlation_key,
+            "metadata_json": self.metadata,
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "paused_at": iso(self.paused_at),
+            "cancelled_at": iso(self.cancelled_at),
+            "error_message": self.error_message,
+            "error_details": self.error_details,
+            "pending_transition": self.pending_transition,
+            "active_fork_step_id": self.active_fork_step_id,
+            "retry_count": self.retry_count,
+            "tenant_id": self.tenant_id,
+            "organization_id": self.organization_id,
+        }
+
+
+def new_state(start: StartInput, *, now: datetime, start_step_id: str | None) -> InstanceState:
+    """The state a run begins with: at the START step, or at `resume_step_id` for a resumed row."""
+    started_at = datetime.fromisoformat(start.started_at) if start.started_at else now
+    return InstanceState(
+        instance_id=start.instance_id, tenant_id=start.tenant_id, organization_id=start.organization_id,
+        definition_id=start.definition_id, workflow_id=start.workflow_id, version=start.version, status=RUNNING,
+        current_step_id=start.resume_step_id or start_step_id, context=dict(start.context), started_at=started_at,
+        correlation_key=start.correlation_key, metadata=start.metadata, retry_count=start.retry_count,
+        user_id=start.user_id, projection_seq=start.projection_seq,
+    )

