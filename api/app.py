@@ -14,7 +14,7 @@ from api import errors
 from api.settings import get_settings
 
 # Each module's `routes.py` exposes `router`; order here is the order in the docs.
-MODULES = ["auth", "directory", "api_keys", "audit_logs", "example", "business_rules"]
+MODULES = ["auth", "directory", "api_keys", "audit_logs", "example", "business_rules", "workflows"]
 
 
 def load_models() -> None:

@@ -1,0 +1,40 @@
+"""Small request helpers shared by the workflows routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from api.auth import AuthContext
+from api.errors import BadRequest, Forbidden
+
+_MISSING = object()
+
+
+async def read_json(request: Request, *, lenient: bool = False) -> Any:
+    """The JSON body (None when empty). `lenient`: unreadable JSON counts as `{}`, as the reference's
+    advance endpoint treats it."""
+    raw = await request.body()
+    if not raw.strip():
+        return {} if lenient else None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        if lenient:
+            return {}
+        raise BadRequest("Invalid JSON body") from None
+
+
+def ensure(ctx: AuthContext, feature: str) -> None:
+    """The handlers' second, more specific feature check (spec §4.6)."""
+    if not ctx.can(feature):
+        raise Forbidden("Insufficient permissions")
+
+
+def is_true(value: str | None) -> bool | None:
+    """A present boolean query parameter: `true` (or 1/yes/on) is true, anything else false."""
+    if value is None:
+        return None
+    return value.strip().lower() in ("true", "1", "yes", "on")

@@ -1,0 +1,161 @@
+"""How the workflows module's rows look on the wire (spec workflows.md §2, §4): camelCase, timestamps as
+ISO-8601 in UTC with milliseconds (`2026-01-15T10:00:00.000Z`), as the reference's clients read them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
+from definitions import ShippedWorkflow
+
+CODE_PREFIX = "code:"
+
+
+def iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    # SQLite hands back naive datetimes for values stored as UTC.
+    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return aware.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def definition_item(row: WorkflowDefinition, shipped: dict[str, ShippedWorkflow]) -> dict[str, Any]:
+    code = shipped.get(row.code_workflow_id) if row.code_workflow_id else None
+    return {
+        "id": row.id,
+        "workflowId": row.workflow_id,
+        "workflowName": row.workflow_name,
+        "description": row.description,
+        "version": row.version,
+        "definition": row.definition,
+        "metadata": row.metadata_json,
+        "enabled": row.enabled,
+        "effectiveFrom": iso(row.effective_from),
+        "effectiveTo": iso(row.effective_to),
+        "tenantId": row.tenant_id,
+        "organizationId": row.organization_id,
+        "createdBy": row.created_by,
+        "updatedBy": row.updated_by,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "deletedAt": iso(row.deleted_at),
+        "source": "code_override" if row.code_workflow_id else "user",
+        "isCodeBased": bool(row.code_workflow_id),
+        "codeModuleId": code.module_id if code is not None else None,
+    }
+
+
+def code_definition_item(workflow: ShippedWorkflow) -> dict[str, Any]:
+    body = workflow.to_json()
+    return {
+        "id": CODE_PREFIX + workflow.workflow_id,
+        "workflowId": workflow.workflow_id,
+        "workflowName": body["workflowName"],
+        "description": body.get("description"),
+        "version": body.get("version", 1),
+        "definition": body["definition"],
+        "metadata": body.get("metadata"),
+        "enabled": body.get("enabled", True),
+        "effectiveFrom": None,
+        "effectiveTo": None,
+        "tenantId": None,
+        "organizationId": None,
+        "createdBy": None,
+        "updatedBy": None,
+        "createdAt": None,
+        "updatedAt": None,
+        "deletedAt": None,
+        "source": "code",
+        "isCodeBased": True,
+        "codeModuleId": workflow.module_id,
+    }
+
+
+def instance_item(row: WorkflowInstance) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "definitionId": row.definition_id,
+        "workflowId": row.workflow_id,
+        "version": row.version,
+        "status": row.status,
+        "currentStepId": row.current_step_id,
+        "context": row.context,
+        "correlationKey": row.correlation_key,
+        "metadata": row.metadata_json,
+        "startedAt": iso(row.started_at),
+        "completedAt": iso(row.completed_at),
+        "pausedAt": iso(row.paused_at),
+        "cancelledAt": iso(row.cancelled_at),
+        "errorMessage": row.error_message,
+        "errorDetails": row.error_details,
+        "pendingTransition": row.pending_transition,
+        "activeForkStepId": row.active_fork_step_id,
+        "retryCount": row.retry_count,
+        "tenantId": row.tenant_id,
+        "organizationId": row.organization_id,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+        "deletedAt": iso(row.deleted_at),
+    }
+
+
+def event_item(row: WorkflowEvent) -> dict[str, Any]:
+    """An entry of `GET /instances/{id}/events`. Ids are bigints, sent as strings as the reference does."""
+    return {
+        "id": str(row.id),
+        "workflowInstanceId": row.workflow_instance_id,
+        "stepInstanceId": row.step_instance_id,
+        "branchInstanceId": row.branch_instance_id,
+        "eventType": row.event_type,
+        "eventData": row.event_data,
+        "occurredAt": iso(row.occurred_at),
+        "userId": row.user_id,
+        "tenantId": row.tenant_id,
+        "organizationId": row.organization_id,
+    }
+
+
+def log_item(row: WorkflowEvent, instance: WorkflowInstance | None, workflow_name: str | None) -> dict[str, Any]:
+    """An entry of the global `GET /events` log."""
+    return {
+        "id": str(row.id),
+        "workflowInstanceId": row.workflow_instance_id,
+        "stepInstanceId": row.step_instance_id,
+        "eventType": row.event_type,
+        "eventData": row.event_data,
+        "occurredAt": iso(row.occurred_at),
+        "userId": row.user_id,
+        "workflowInstance": None if instance is None else {
+            "id": instance.id,
+            "workflowId": instance.workflow_id,
+            "workflowName": workflow_name or instance.workflow_id,
+            "status": instance.status,
+        },
+    }
+
+
+def event_detail(row: WorkflowEvent, instance: WorkflowInstance | None) -> dict[str, Any]:
+    """`GET /events/{id}`: not wrapped in `data`."""
+    return {
+        "id": str(row.id),
+        "workflowInstanceId": row.workflow_instance_id,
+        "stepInstanceId": row.step_instance_id,
+        "eventType": row.event_type,
+        "eventData": row.event_data,
+        "occurredAt": iso(row.occurred_at),
+        "userId": row.user_id,
+        "tenantId": row.tenant_id,
+        "organizationId": row.organization_id,
+        "workflowInstance": None if instance is None else {
+            "id": instance.id,
+            "workflowId": instance.workflow_id,
+            "version": instance.version,
+            "status": instance.status,
+            "currentStepId": instance.current_step_id,
+            "correlationKey": instance.correlation_key,
+            "startedAt": iso(instance.started_at),
+            "completedAt": iso(instance.completed_at),
+            "context": instance.context,
+        },
+    }
