@@ -14,7 +14,7 @@ from temporalio.worker import Worker
 from activities.guards import evaluate_guard
 from activities.projection import project
 from activities.run import run_activity
-from api.app import load_models
+from api.app import load_models, load_subscribers
 from api.db import sessionmaker
 from api.outbox import Dispatcher
 from api.settings import get_settings
@@ -26,6 +26,10 @@ log = logging.getLogger("stepwise.worker")
 # `evaluate_guard` run as local activities, which are registered like any other.
 WORKFLOWS: list[type[Any]] = [DefinitionWorkflow]
 ACTIVITIES: list[Any] = [run_activity, project, evaluate_guard]
+# Worker settings (shared with bench/workflows.py, which measures them): a bounded number of concurrent
+# workflow tasks keeps a replay storm after a restart in check; the cache keeps running instances'
+# state in memory so a step does not replay the history.
+WORKER_OPTIONS: dict[str, Any] = {"max_concurrent_workflow_tasks": 20, "max_cached_workflows": 1000}
 
 
 async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: int = 60) -> Client | None:
@@ -49,6 +53,7 @@ async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: i
 async def main() -> None:
     settings = get_settings()
     load_models()
+    load_subscribers()
     dispatcher = Dispatcher(sessionmaker(), poll_seconds=settings.outbox_poll_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -59,7 +64,7 @@ async def main() -> None:
     client = await connect(settings.temporal_address, settings.temporal_namespace, stop)
     if client is not None and (WORKFLOWS or ACTIVITIES):
         worker = Worker(client, task_queue=settings.temporal_task_queue, workflows=WORKFLOWS,
-                        activities=ACTIVITIES, max_concurrent_workflow_tasks=20, max_cached_workflows=1000)
+                        activities=ACTIVITIES, **WORKER_OPTIONS)
         tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
     log.info("worker ready: temporal %s, task queue %s", settings.temporal_address, settings.temporal_task_queue)
     await stop.wait()

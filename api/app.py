@@ -28,6 +28,16 @@ def load_models() -> None:
             importlib.import_module(f"api.modules.{info.name}.models")
 
 
+def load_subscribers() -> None:
+    """Import every module's `events.py`, which registers its outbox subscribers; the worker's
+    dispatcher delivers to them without mounting any route."""
+    import api.modules
+
+    for info in pkgutil.iter_modules(api.modules.__path__):
+        if (Path(api.modules.__path__[0]) / info.name / "events.py").exists():
+            importlib.import_module(f"api.modules.{info.name}.events")
+
+
 class BodyLimit:
     """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
 

@@ -106,3 +106,14 @@ async def test_one_dispatcher_holds_the_lease(app: object) -> None:
         await s.delete(await s.get(OutboxLease, Dispatcher.LEASE))
     assert await expired.acquire_lease() is True
     assert await c.acquire_lease() is True  # the expired holder's lease is taken over
+
+
+def test_the_worker_registers_every_module_subscriber() -> None:
+    # A fresh interpreter, as the worker process is: no route module has been imported there.
+    import subprocess
+    import sys
+
+    code = ("import worker; from api.app import load_models, load_subscribers; load_models(); load_subscribers(); "
+            "from api import outbox; print(sorted({h.__module__ for _, h in outbox.SUBSCRIBERS}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "api.modules.business_rules.events" in out

@@ -14,6 +14,11 @@ from api.modules.workflows.models import StepInstance, WorkflowEvent, WorkflowIn
 from engine.contract import ProjectionBatch
 
 
+def _step_id(instance_id: str) -> str:
+    # Ids are 36-character UUIDs; PostgreSQL enforces the column length that SQLite ignores.
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, instance_id))
+
+
 def _batch(instance_id: str, seq: int, *, status: str, events: list[str], step_status: str) -> ProjectionBatch:
     at = "2026-01-01T00:00:00+00:00"
     instance = {
@@ -23,7 +28,7 @@ def _batch(instance_id: str, seq: int, *, status: str, events: list[str], step_s
         "error_details": None, "pending_transition": None, "active_fork_step_id": None, "retry_count": 0,
         "tenant_id": "t", "organization_id": "o",
     }
-    step = {"id": f"{instance_id}-step", "workflow_instance_id": instance_id, "branch_instance_id": None,
+    step = {"id": _step_id(instance_id), "workflow_instance_id": instance_id, "branch_instance_id": None,
             "step_id": "end", "step_name": "End", "step_type": "END", "status": step_status, "input_data": None,
             "output_data": None, "error_data": None, "entered_at": at, "exited_at": None, "execution_time_ms": None,
             "retry_count": 0, "tenant_id": "t", "organization_id": "o"}
@@ -36,7 +41,7 @@ def _batch(instance_id: str, seq: int, *, status: str, events: list[str], step_s
 async def _read(instance_id: str) -> dict[str, Any]:
     async with sessionmaker()() as session:
         row = await session.get(WorkflowInstance, instance_id)
-        step = await session.get(StepInstance, f"{instance_id}-step")
+        step = await session.get(StepInstance, _step_id(instance_id))
         events = (await session.scalars(select(WorkflowEvent.event_type).where(
             WorkflowEvent.workflow_instance_id == instance_id).order_by(WorkflowEvent.id))).all()
         count = await session.scalar(select(func.count()).select_from(WorkflowEvent).where(

@@ -1,9 +1,12 @@
 """Outbox subscribers: rules that run on domain events (spec §6, DECISIONS Business rules 4), and
 the mail that NOTIFY actions requested.
 
-Registered at import (routes.py imports this module; a worker process must import it too).
-Both handlers swallow their errors after logging them, as the reference's subscriber does: a
-broken rule must not stop the outbox line for every other subscriber.
+Registered at import (routes.py imports this module; the worker imports it through
+`api.app.load_subscribers`). A rule that fails to evaluate is logged as an ERROR execution by the
+service and does not raise; what does raise here is infrastructure (the database), and that is
+left to the dispatcher, which retries the event, so rules run at least once (and exactly once
+thanks to the unique (event, rule) log row). Mail failures are logged and skipped: a refused
+recipient must not hold up every later event.
 """
 
 from __future__ import annotations
@@ -37,8 +40,6 @@ async def run_rules_on_event(event: DomainEvent) -> None:
         # Another delivery of this event logged these rules first; the unique (event, rule) pair
         # turned this one into a no-op.
         log.info("rules for event %s (%s) already ran", event.name, event.id)
-    except Exception:  # noqa: BLE001 - see the module docstring
-        log.exception("Rule execution failed for event %s (%s)", event.name, event.id)
 
 
 @outbox.subscriber(service.MAIL_EVENT)
