@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -403,6 +403,13 @@ class Machine:
             user_id=self._user,
         )
 
+    async def _evaluate_guard(self, guard: GuardInput) -> GuardResult:
+        """One rule through the rules service, with the evaluation's idempotency key (contract.GuardInput)."""
+        state = self.state
+        state.guard_counter += 1
+        key = f"{state.instance_id}:{state.retry_count}:guard:{state.guard_counter}"
+        return await self.effects.evaluate_guard(replace(guard, idempotency_key=key))
+
     async def _evaluate(self, edge: Edge, context: dict[str, Any], trigger_data: Any) -> Candidate:
         if edge.condition is not None:
             data = {**context, "triggerData": trigger_data}
@@ -418,7 +425,7 @@ class Machine:
         refs = edge.transition.pre_conditions
         if not refs:
             return Candidate(edge, True)
-        guards = await evaluate_transition_rules(refs, post=False, evaluate=self.effects.evaluate_guard,
+        guards = await evaluate_transition_rules(refs, post=False, evaluate=self._evaluate_guard,
                                                  base=self._guard_base(edge, PRE_TRANSITION, context, trigger_data))
         if not guards.allowed:
             failed = ", ".join(r.rule_id for r in guards.failed())
@@ -447,7 +454,7 @@ class Machine:
         transition_id = transition.transition_id or f"{from_id}->{to_id}"
         if pre is None and transition.pre_conditions:
             pre = await evaluate_transition_rules(
-                transition.pre_conditions, post=False, evaluate=self.effects.evaluate_guard,
+                transition.pre_conditions, post=False, evaluate=self._evaluate_guard,
                 base=self._guard_base(edge, PRE_TRANSITION, state.context, trigger_data))
         if pre is not None and not pre.allowed:
             details = rejected_details(pre)
@@ -493,7 +500,7 @@ class Machine:
         post_allowed = True
         if transition.post_conditions:
             post = await evaluate_transition_rules(
-                transition.post_conditions, post=True, evaluate=self.effects.evaluate_guard,
+                transition.post_conditions, post=True, evaluate=self._evaluate_guard,
                 base=self._guard_base(edge, POST_TRANSITION, state.context, trigger_data))
             post_allowed = post.allowed
             if not post.allowed:

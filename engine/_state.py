@@ -107,6 +107,8 @@ class InstanceState:
     completed_activities: list[CompletedActivity] = field(default_factory=list)
     # Numbers activity executions for their idempotency keys; never reset within a run.
     activity_counter: int = 0
+    # Numbers guard evaluations (business rules run as pre- or post-conditions), for theirs.
+    guard_counter: int = 0
     projection_seq: int = 0
 
     @property

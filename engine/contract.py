@@ -202,6 +202,11 @@ class GuardInput:
     data: dict[str, Any]
     user_id: str | None = None
     dry_run: bool = False
+    # Deterministic per evaluation (instance id, retry count and a per-instance counter). A local activity
+    # runs again when its worker dies before the workflow task completes; with the key, the second run finds
+    # the first one's execution log and returns its outcome instead of running the rule (its log and its
+    # actions, e.g. EMIT_EVENT) a second time. None for dry runs, which leave no trace.
+    idempotency_key: str | None = None
 
 
 @dataclass

@@ -89,7 +89,8 @@ class RuleExecutionLog(Base):
     """One row per rule run (never on dry runs); append-only.
 
     `event_id` is set when a domain event triggered the run: unique with the rule, it makes a
-    redelivered event a no-op for the rules it already ran.
+    redelivered event a no-op for the rules it already ran. A workflow guard sets it to its evaluation's
+    key, for the same reason (a local activity run again after a worker crash).
     """
 
     __tablename__ = "rule_execution_logs"

@@ -258,7 +258,7 @@ def _scope_errors(tenant_id: Any, organization_id: Any) -> list[str]:
 
 
 async def _run_direct(session: AsyncSession, row: BusinessRule | None, ctx: RuleContext, *,
-                      requested: str) -> RuleRunResult:
+                      requested: str, event_id: str | None = None) -> RuleRunResult:
     now = utcnow()
     record = record_of(row) if row is not None else None
     direct = execute_rule_directly(record, ctx, requested_rule_id=requested, now=now, cache=RULE_CACHE,
@@ -276,7 +276,7 @@ async def _run_direct(session: AsyncSession, row: BusinessRule | None, ctx: Rule
     )
     log_id = None
     if not ctx.dry_run:
-        log_id = (await _persist(session, [execution], ran, depth=chain_depth(ctx.data)))[0]
+        log_id = (await _persist(session, [execution], ran, event_id=event_id, depth=chain_depth(ctx.data)))[0]
     effects = list(execution.effects)
     return RuleRunResult(
         rule_id=direct.rule_id, rule_name=direct.rule_name, condition_result=direct.condition_result,
@@ -305,6 +305,7 @@ async def execute_rule_by_rule_id(
     user_id: str | None,
     dry_run: bool,
     user: Mapping[str, Any] | None = None,
+    event_id: str | None = None,
 ) -> RuleRunResult:
     """Run one rule by its business key `ruleId` (spec §4.6 executeRuleByRuleId).
 
@@ -312,7 +313,8 @@ async def execute_rule_by_rule_id(
     effective (starts <iso>)`, `Rule has expired (ended <iso>)`, `Validation failed: ...`; they
     write no log. Otherwise the rule runs and, unless `dry_run`, its execution log and effects
     are written in `session` (the caller commits). An empty `entity_type`/`event_type` defaults
-    to the rule's own.
+    to the rule's own. `event_id` (a UUID) is stored on the log; unique with the rule, it lets a
+    caller that may run the same execution twice (a workflow guard) find the first one.
     """
     errors = []
     if not isinstance(rule_id, str) or rule_id == "":
@@ -330,7 +332,7 @@ async def execute_rule_by_rule_id(
     ctx = RuleContext(entity_type=entity_type or "", tenant_id=tenant_id, organization_id=organization_id,
                       data=data, entity_id=entity_id, event_type=event_type or None,
                       user=_user(user_id, user), executed_by=user_id, dry_run=dry_run)
-    return await _run_direct(session, row, ctx, requested=requested)
+    return await _run_direct(session, row, ctx, requested=requested, event_id=event_id)
 
 
 async def execute_rule_by_id(
