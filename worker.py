@@ -12,8 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.guards import evaluate_guard
-from activities.projection import project
-from activities.run import run_activity
+from activities.projection import project, run_activity_with_projection
 from api.app import load_models, load_subscribers
 from api.db import sessionmaker
 from api.outbox import Dispatcher
@@ -23,9 +22,10 @@ from engine.workflow import DefinitionWorkflow
 log = logging.getLogger("stepwise.worker")
 
 # The workflow classes and activity functions this worker serves on the task queue. `project` and
-# `evaluate_guard` run as local activities, which are registered like any other.
+# `evaluate_guard` run as local activities, which are registered like any other. `run_activity` is
+# `activities.run`'s, wrapped to write the projection batch a step hands its activity first.
 WORKFLOWS: list[type[Any]] = [DefinitionWorkflow]
-ACTIVITIES: list[Any] = [run_activity, project, evaluate_guard]
+ACTIVITIES: list[Any] = [run_activity_with_projection, project, evaluate_guard]
 # Worker settings (shared with bench/workflows.py, which measures them): a bounded number of concurrent
 # workflow tasks keeps a replay storm after a restart in check; the cache keeps running instances'
 # state in memory so a step does not replay the history.

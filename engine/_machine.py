@@ -596,7 +596,7 @@ class Machine:
             run.results.append(queued)
             run.pending.append((queued, task))
             return True
-        await self._flush()
+        await self._flush(before_activity=True)
         result = await self._execute_activity(activity, config, context, self._next_key(activity),
                                               step_id=step_id, transition_id=transition_id, is_async=False)
         run.results.append(result)
@@ -863,8 +863,9 @@ class Machine:
             entry["data"] = trail_data
         self._trail.append(entry)
 
-    async def _flush(self) -> None:
-        """Write what changed since the last write, in one local activity call."""
+    async def _flush(self, *, before_activity: bool = False) -> None:
+        """Write what changed since the last write, in one local activity call (or, `before_activity`, with
+        the sync activity the machine runs next, if the shell prefers)."""
         row = self.state.row()
         if not self._events and not self._steps and row == self._projected:
             return
@@ -875,6 +876,7 @@ class Machine:
             tenant_id=self.state.tenant_id, organization_id=self.state.organization_id,
             instance_id=self.state.instance_id, seq=self.state.projection_seq, instance=row,
             steps=[record.row(self.state) for record in steps.values()], events=events,
+            before_activity=before_activity,
         )
         try:
             await self.effects.project(batch)

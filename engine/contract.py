@@ -11,8 +11,8 @@ so an API that writes it too (same key) does not duplicate it.
 WAIT activities are durable timers inside the workflow, not `run_activity` calls.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: Temporal's converter calls `typing.get_type_hints` on a
+# dataclass every time it decodes one, and string annotations made that cost more than the decoding itself.
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,8 @@ WORKFLOW_TYPE = "DefinitionWorkflow"
 ACTIVITY_RUN = "run_activity"
 ACTIVITY_EVALUATE_GUARD = "evaluate_guard"
 ACTIVITY_PROJECT = "project"
+# The key marking a `run_activity` answer that says whether it wrote the projection it carried.
+PROJECTED = "__projected__"
 
 # `ApplicationError.type` raised by the activity handlers behind `run_activity`:
 # ACTIVITY_FAILED for an ordinary failure (retried per the definition's retryPolicy unless raised with
@@ -160,6 +162,30 @@ class UpdateResult:
 
 
 @dataclass
+class ProjectionBatch:
+    """Rows of the SQL projection written by the `project` local activity in one transaction.
+
+    Rows are dicts keyed by the models' attribute names (snake_case); datetimes are ISO 8601 strings.
+    Idempotent: rows are upserted by id (generated deterministically in the workflow), events are
+    skipped when their `event_key` exists, and the instance write is ignored when the row's
+    `projection_seq` is already higher than `seq`.
+    """
+
+    tenant_id: str
+    organization_id: str
+    instance_id: str
+    seq: int
+    instance: dict[str, Any] | None = None
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    branches: list[dict[str, Any]] = field(default_factory=list)
+    # Written right before a sync activity runs: the workflow may hand it to that activity
+    # (`RunActivityInput.projection`) instead of writing it with a local activity of its own.
+    before_activity: bool = False
+
+
+@dataclass
 class RunActivityInput:
     """One execution of a definition activity (SEND_EMAIL, CALL_API, ...), input of `run_activity`.
 
@@ -187,6 +213,10 @@ class RunActivityInput:
     initiated_by: str | None = None
     step_id: str | None = None
     transition_id: str | None = None
+    # The instance's projection batch to write before the side effect (see ProjectionBatch.before_activity).
+    # A worker that writes it answers `{PROJECTED: <written?>, "output": <the output>}` instead of the
+    # output; one that ignores it (an older or a test worker) answers as always, and the workflow writes it.
+    projection: ProjectionBatch | None = None
 
 
 @dataclass
@@ -223,23 +253,3 @@ class GuardResult:
     def passed(self) -> bool:
         return self.condition_result and not self.blocked
 
-
-@dataclass
-class ProjectionBatch:
-    """Rows of the SQL projection written by the `project` local activity in one transaction.
-
-    Rows are dicts keyed by the models' attribute names (snake_case); datetimes are ISO 8601 strings.
-    Idempotent: rows are upserted by id (generated deterministically in the workflow), events are
-    skipped when their `event_key` exists, and the instance write is ignored when the row's
-    `projection_seq` is already higher than `seq`.
-    """
-
-    tenant_id: str
-    organization_id: str
-    instance_id: str
-    seq: int
-    instance: dict[str, Any] | None = None
-    steps: list[dict[str, Any]] = field(default_factory=list)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    tasks: list[dict[str, Any]] = field(default_factory=list)
-    branches: list[dict[str, Any]] = field(default_factory=list)

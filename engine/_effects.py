@@ -1,0 +1,211 @@
+"""The step machine's effects as Temporal commands, for `DefinitionWorkflow` (engine/workflow.py).
+
+Its own module, passed through the workflow sandbox like the machine: the sandbox executes the workflow's
+module afresh for every instance it loads, so that module holds the workflow class and little else.
+Everything here runs inside the workflow and must stay deterministic (no I/O, clock or randomness).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+from temporalio.exceptions import CancelledError as TemporalCancelledError
+from temporalio.exceptions import TimeoutError as ActivityTimeoutError
+
+from definitions import Definition
+from engine._definition import CompiledDefinition
+from engine._machine import ActivityCall, ActivityOutcome, EngineError
+from engine.contract import (
+    ACTIVITY_EVALUATE_GUARD,
+    ACTIVITY_PROJECT,
+    ACTIVITY_RUN,
+    HTTP_4XX,
+    PROJECTED,
+    GuardInput,
+    GuardResult,
+    ProjectionBatch,
+)
+
+# An attempt of an activity without a timeout of its own. Past it the worker is presumed gone (crash,
+# restart) and the same execution is tried again, with the same idempotency key, without counting
+# against the definition's retry policy.
+DEFAULT_ACTIVITY_TIMEOUT = timedelta(seconds=60)
+INFRASTRUCTURE_RETRIES = 10
+LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# The projection must land eventually: retried until the database answers.
+PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
+# Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
+MAX_CARRIED_BYTES = 32 * 1024
+GUARD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3)
+
+
+def retry_policy(call: ActivityCall) -> RetryPolicy:
+    """The definition's retryPolicy (spec §3.5) as Temporal's; 4xx answers are never retried."""
+    spec = call.retry
+    initial = max(1, spec.initial_interval_ms)
+    return RetryPolicy(
+        maximum_attempts=max(1, spec.max_attempts),
+        initial_interval=timedelta(milliseconds=initial),
+        backoff_coefficient=max(1.0, spec.backoff_coefficient),
+        maximum_interval=timedelta(milliseconds=max(initial, spec.max_interval_ms)) if spec.max_interval_ms else None,
+        non_retryable_error_types=[HTTP_4XX],
+    )
+
+
+def cancelled(error: BaseException) -> bool:
+    """An await that ended because we cancelled it (a cancelled activity surfaces as an ActivityError)."""
+    return isinstance(error, asyncio.CancelledError) or (
+        isinstance(error, ActivityError) and isinstance(error.cause, TemporalCancelledError))
+
+
+def failure(error: ActivityError, call: ActivityCall) -> ActivityOutcome:
+    cause = error.cause
+    attempts = 1
+    if isinstance(cause, ApplicationError):
+        message = cause.message
+        detail = cause.details[0] if cause.details else None
+        if isinstance(detail, dict) and isinstance(detail.get("attempt"), int):
+            attempts = detail["attempt"]
+    elif isinstance(cause, ActivityTimeoutError):
+        limit = call.timeout_ms or int(DEFAULT_ACTIVITY_TIMEOUT.total_seconds() * 1000)
+        message = f"Activity execution timeout after {limit}ms"
+    else:
+        message = str(cause or error)
+    if error.retry_state == RetryState.MAXIMUM_ATTEMPTS_REACHED:
+        attempts = max(attempts, call.retry.max_attempts)
+    return ActivityOutcome(False, error=message, attempts=attempts)
+
+
+class TemporalEffects:
+    """The machine's effects as Temporal commands.
+
+    A projection batch written right before a sync activity (`before_activity`) travels with that activity
+    (`RunActivityInput.projection`: the worker writes it, then runs the handler) instead of costing a local
+    activity of its own: same order (written before the side effect), one local activity round trip and
+    history marker less per step. What the activity does not confirm it wrote (it failed, was cancelled,
+    or its worker ignores the field) is written with the local activity before anything else.
+    """
+
+    def __init__(self) -> None:
+        # The batch the next activity carries; batches to write before anything else, in order.
+        self._carry: ProjectionBatch | None = None
+        self._owed: list[ProjectionBatch] = []
+
+    def now(self) -> datetime:
+        return workflow.now()
+
+    def new_id(self) -> str:
+        return str(workflow.uuid4())
+
+    async def run_activity(self, call: ActivityCall) -> ActivityOutcome:
+        carry, self._carry = self._carry, None
+        try:
+            outcome, confirmed = await self._execute(call, carry)
+        except BaseException:
+            if carry is not None:  # cancelled: the next write pays it
+                self._owed.append(carry)
+            raise
+        if carry is not None and not confirmed:
+            self._owed.append(carry)
+        await self._pay()
+        return outcome
+
+    async def _execute(self, call: ActivityCall, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:
+        """The activity's outcome, and whether it confirmed writing `carry`."""
+        arg = call.input if carry is None else dataclasses.replace(call.input, projection=carry)
+        timeout = timedelta(milliseconds=call.timeout_ms) if call.timeout_ms else DEFAULT_ACTIVITY_TIMEOUT
+        for infrastructure_retry in range(INFRASTRUCTURE_RETRIES + 1):
+            try:
+                output = await workflow.execute_activity(
+                    ACTIVITY_RUN, arg, start_to_close_timeout=timeout, retry_policy=retry_policy(call),
+                    result_type=dict, summary=f"{call.input.activity_type} {call.input.activity_id}",
+                )
+            except ActivityError as error:
+                if cancelled(error):
+                    raise
+                lost = isinstance(error.cause, ActivityTimeoutError) and call.timeout_ms is None
+                if lost and infrastructure_retry < INFRASTRUCTURE_RETRIES:
+                    continue
+                # Whether a failed execution wrote its batch is unknown: it is written again (idempotent).
+                return failure(error, call), False
+            if carry is not None and isinstance(output, dict) and PROJECTED in output:
+                return ActivityOutcome(True, output.get("output")), bool(output[PROJECTED])
+            return ActivityOutcome(True, output), False
+        raise AssertionError("unreachable")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._pay()
+        await workflow.sleep(seconds)
+
+    async def evaluate_guard(self, guard: GuardInput) -> GuardResult:
+        await self._pay()
+        try:
+            return await workflow.execute_local_activity(
+                ACTIVITY_EVALUATE_GUARD, guard, result_type=GuardResult,
+                start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=GUARD_RETRY,
+            )
+        except ActivityError as error:
+            if cancelled(error):
+                raise
+            # The rules service could not answer: the guard counts as failed, with the reason.
+            cause = error.cause
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
+            return GuardResult(guard.rule_id, None, False, f"Rule evaluation failed: {message}")
+
+    async def project(self, batch: ProjectionBatch) -> None:
+        await self._pay()
+        if batch.before_activity and _small(batch):
+            self._carry = batch
+            return
+        await self._write(batch)
+
+    async def settle(self) -> None:
+        """Write whatever is still owed (the end of a machine operation)."""
+        await self._pay()
+
+    async def _pay(self) -> None:
+        """Write, in order, what an activity was to carry but did not confirm (or never ran to carry)."""
+        if self._carry is not None:
+            self._owed.append(self._carry)
+            self._carry = None
+        while self._owed:
+            batch = self._owed.pop(0)
+            try:
+                await self._write(batch)
+            except BaseException:
+                self._owed.insert(0, batch)
+                raise
+
+    async def _write(self, batch: ProjectionBatch) -> None:
+        await workflow.execute_local_activity(
+            ACTIVITY_PROJECT, batch, start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=PROJECTION_RETRY,
+        )
+
+
+def _small(batch: ProjectionBatch) -> bool:
+    """An activity's input is kept in the workflow's history (a local activity's is not): only small batches
+    travel with it."""
+    return len(json.dumps(batch.__dict__, separators=(",", ":"), default=str)) <= MAX_CARRIED_BYTES
+
+
+class Interrupted(Exception):
+    """A machine operation stopped because the instance is being cancelled."""
+
+
+def refuse(check: Callable[[], None]) -> None:
+    """Run a machine check; its refusal becomes the ApplicationError the API renders."""
+    try:
+        check()
+    except EngineError as error:
+        raise ApplicationError(error.message, error.details, type=error.code, non_retryable=True) from None
+
+
+def empty_definition() -> CompiledDefinition:
+    return CompiledDefinition(definition=Definition.model_construct(steps=[], transitions=[]), steps={}, outgoing={})
