@@ -12,10 +12,11 @@ import dataclasses
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, RetryState
 from temporalio.exceptions import CancelledError as TemporalCancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
@@ -25,12 +26,17 @@ from engine._machine import ActivityCall, ActivityOutcome, EngineError
 from engine.contract import (
     ACTIVITY_EVALUATE_GUARD,
     ACTIVITY_PROJECT,
+    ACTIVITY_RESOLVE_CHILD,
     ACTIVITY_RUN,
     HTTP_4XX,
     PROJECTED,
+    WORKFLOW_TYPE,
     GuardInput,
     GuardResult,
     ProjectionBatch,
+    ResolveChildInput,
+    ResolvedChild,
+    StartInput,
 )
 
 # An attempt of an activity without a timeout of its own. Past it the worker is presumed gone (crash,
@@ -93,10 +99,14 @@ class TemporalEffects:
     or its worker ignores the field) is written with the local activity before anything else.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_child_done: Callable[[str, dict[str, Any]], None] | None = None) -> None:
         # The batch the next activity carries; batches to write before anything else, in order.
         self._carry: ProjectionBatch | None = None
         self._owed: list[ProjectionBatch] = []
+        # SUB_WORKFLOW children by instance id; their ends are handed to `on_child_done` (the shell queues
+        # them for the machine).
+        self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
+        self._on_child_done = on_child_done
 
     def now(self) -> datetime:
         return workflow.now()
@@ -165,6 +175,54 @@ class TemporalEffects:
             self._carry = batch
             return
         await self._write(batch)
+
+    async def resolve_child(self, request: ResolveChildInput) -> ResolvedChild:
+        await self._pay()
+        try:
+            return await workflow.execute_local_activity(
+                ACTIVITY_RESOLVE_CHILD, request, result_type=ResolvedChild,
+                start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=GUARD_RETRY,
+            )
+        except ActivityError as error:
+            if cancelled(error):
+                raise
+            cause = error.cause
+            return ResolvedChild(error=cause.message if isinstance(cause, ApplicationError) else str(cause or error))
+
+    async def start_child(self, start: StartInput) -> None:
+        """The child is an instance of its own (own row, own workflow id = its instance id); cancelling the
+        parent's run asks it to cancel too."""
+        await self._pay()
+        handle = await workflow.start_child_workflow(
+            WORKFLOW_TYPE, start, id=start.instance_id, task_queue=workflow.info().task_queue,
+            parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL, result_type=dict,
+            static_summary=f"SUB_WORKFLOW {start.workflow_id}",
+        )
+        self._children[start.instance_id] = handle
+        asyncio.ensure_future(self._watch(start.instance_id, handle))
+
+    async def _watch(self, child_id: str, handle: workflow.ChildWorkflowHandle[Any, Any]) -> None:
+        try:
+            result: dict[str, Any] = await handle
+        except ChildWorkflowError as error:
+            # Cancelled, terminated or timed out from outside: an end the parent cannot use.
+            cause = error.cause
+            status = "CANCELLED" if isinstance(cause, TemporalCancelledError) else "FAILED"
+            result = {"status": status, "errorMessage": str(cause or error)}
+        except asyncio.CancelledError:
+            return
+        finally:
+            self._children.pop(child_id, None)
+        if self._on_child_done is not None:
+            self._on_child_done(child_id, result)
+
+    def cancel_child(self, child_id: str) -> None:
+        handle = self._children.pop(child_id, None)
+        if handle is not None and not handle.done():
+            handle.cancel()
+
+    def cancelled(self, error: BaseException) -> bool:
+        return cancelled(error)
 
     async def settle(self) -> None:
         """Write whatever is still owed (the end of a machine operation)."""

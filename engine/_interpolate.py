@@ -42,6 +42,24 @@ def _lookup(data: Any, path: str) -> Any:
     return current
 
 
+def lookup(data: Any, path: str) -> tuple[bool, Any]:
+    """A dot path's value in `data` (objects and list indexes): (found, value)."""
+    value = _lookup(data, path.strip())
+    return (False, None) if value is _MISSING else (True, value)
+
+
+def assign(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dot path in `data`, creating the objects on the way (replacing non-objects)."""
+    keys = path.strip().split(".")
+    current = data
+    for key in keys[:-1]:
+        nxt = current.get(key)
+        if not isinstance(nxt, dict):
+            nxt = current[key] = {}
+        current = nxt
+    current[keys[-1]] = value
+
+
 def resolve(path: str, scope: Scope) -> Any:
     """The value of one placeholder path, or the module's missing marker."""
     path = path.strip()

@@ -72,6 +72,130 @@ class StepRecord:
         }
 
 
+# Branch statuses (spec §2.3).
+ACTIVE = "ACTIVE"
+BRANCH_OPEN = frozenset({ACTIVE, PAUSED, WAITING_FOR_ACTIVITIES})
+# Task statuses (spec §2.5). ESCALATED tasks are still open (DECISIONS Workflows 4).
+TASK_OPEN = frozenset({"PENDING", "IN_PROGRESS", "ESCALATED"})
+
+
+def js_iso(moment: datetime | None) -> str | None:
+    """`Date.prototype.toISOString()`: how the API writes timestamps (milliseconds, `Z`)."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Wait:
+    """What a resting token (the instance, or one parallel branch) waits for, and until when.
+
+    kind: USER_TASK (task_id), WAIT_FOR_SIGNAL (signal_name), WAIT_FOR_TIMER (fire_at),
+    SUB_WORKFLOW (child_id). `deadline` is a signal timeout or a step `timeout` (DECISIONS Workflows 4);
+    `timeout_text` the duration as written, for the events.
+    """
+
+    kind: str
+    step_id: str
+    step_instance_id: str
+    task_id: str | None = None
+    signal_name: str | None = None
+    fire_at: datetime | None = None
+    job_id: str | None = None
+    child_id: str | None = None
+    deadline: datetime | None = None
+    timeout_text: str | None = None
+
+
+@dataclass
+class TaskRecord:
+    """One `user_tasks` row; the workflow owns every column (claims arrive as Updates too)."""
+
+    id: str
+    step_id: str
+    step_instance_id: str
+    task_name: str
+    created_at: datetime
+    branch_instance_id: str | None = None
+    description: str | None = None
+    status: str = "PENDING"
+    form_schema: Any = None
+    form_data: Any = None
+    assigned_to: str | None = None
+    assigned_to_roles: list[str] | None = None
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+    due_date: datetime | None = None
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
+    completed_by: str | None = None
+    completed_at: datetime | None = None
+    comments: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in TASK_OPEN
+
+    def row(self, state: InstanceState) -> dict[str, Any]:
+        return {
+            "id": self.id, "workflow_instance_id": state.instance_id, "step_instance_id": self.step_instance_id,
+            "branch_instance_id": self.branch_instance_id, "task_name": self.task_name,
+            "description": self.description, "status": self.status, "form_schema": self.form_schema,
+            "form_data": self.form_data, "assigned_to": self.assigned_to,
+            "assigned_to_roles": self.assigned_to_roles, "claimed_by": self.claimed_by,
+            "claimed_at": iso(self.claimed_at), "due_date": iso(self.due_date),
+            "escalated_at": iso(self.escalated_at), "escalated_to": self.escalated_to,
+            "completed_by": self.completed_by, "completed_at": iso(self.completed_at), "comments": self.comments,
+            "tenant_id": state.tenant_id, "organization_id": state.organization_id,
+            "created_at": iso(self.created_at),
+        }
+
+    def api_view(self, state: InstanceState) -> dict[str, Any]:
+        """The task as the API serializes it (spec §2.5)."""
+        return {
+            "id": self.id, "workflowInstanceId": state.instance_id, "stepInstanceId": self.step_instance_id,
+            "branchInstanceId": self.branch_instance_id, "taskName": self.task_name,
+            "description": self.description, "status": self.status, "formSchema": self.form_schema,
+            "formData": self.form_data, "assignedTo": self.assigned_to, "assignedToRoles": self.assigned_to_roles,
+            "claimedBy": self.claimed_by, "claimedAt": js_iso(self.claimed_at), "dueDate": js_iso(self.due_date),
+            "escalatedAt": js_iso(self.escalated_at), "escalatedTo": self.escalated_to,
+            "completedBy": self.completed_by, "completedAt": js_iso(self.completed_at), "comments": self.comments,
+            "tenantId": state.tenant_id, "organizationId": state.organization_id,
+            "createdAt": js_iso(self.created_at), "updatedAt": js_iso(self.updated_at or self.created_at),
+        }
+
+
+@dataclass
+class BranchRecord:
+    """One parallel token (`workflow_branch_instances`): its cursor and private context namespace."""
+
+    id: str
+    fork_step_id: str
+    join_step_id: str | None
+    branch_key: str
+    current_step_id: str | None
+    started_at: datetime
+    status: str = ACTIVE
+    namespace: dict[str, Any] = field(default_factory=dict)
+    pending_transition: dict[str, Any] | None = None
+    error_message: str | None = None
+    error_details: Any = None
+    completed_at: datetime | None = None
+    wait: Wait | None = None
+
+    def row(self, state: InstanceState) -> dict[str, Any]:
+        return {
+            "id": self.id, "workflow_instance_id": state.instance_id, "fork_step_id": self.fork_step_id,
+            "join_step_id": self.join_step_id, "branch_key": self.branch_key, "parent_branch_id": None,
+            "current_step_id": self.current_step_id, "status": self.status,
+            "context_namespace": self.namespace, "pending_transition": self.pending_transition,
+            "error_message": self.error_message, "error_details": self.error_details,
+            "started_at": iso(self.started_at), "completed_at": iso(self.completed_at),
+            "tenant_id": state.tenant_id, "organization_id": state.organization_id,
+        }
+
+
 @dataclass
 class CompletedActivity:
     """An activity that succeeded, in completion order: what compensation undoes (DECISIONS 7)."""
@@ -110,6 +234,13 @@ class InstanceState:
     # Numbers guard evaluations (business rules run as pre- or post-conditions), for theirs.
     guard_counter: int = 0
     projection_seq: int = 0
+    # What the instance itself rests on (None while running, forked, or at a step left by hand).
+    wait: Wait | None = None
+    # Steps entered and not yet left (a task, signal, timer or child is pending), by step instance id.
+    open_steps: dict[str, StepRecord] = field(default_factory=dict)
+    tasks: dict[str, TaskRecord] = field(default_factory=dict)
+    # The branches of the open (or last) fork, in fork order.
+    branches: list[BranchRecord] = field(default_factory=list)
 
     @property
     def initiated_by(self) -> str | None:

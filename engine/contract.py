@@ -24,6 +24,8 @@ WORKFLOW_TYPE = "DefinitionWorkflow"
 ACTIVITY_RUN = "run_activity"
 ACTIVITY_EVALUATE_GUARD = "evaluate_guard"
 ACTIVITY_PROJECT = "project"
+# Local activity: the definition a SUB_WORKFLOW step runs (ResolveChildInput → ResolvedChild).
+ACTIVITY_RESOLVE_CHILD = "resolve_sub_workflow"
 # The key marking a `run_activity` answer that says whether it wrote the projection it carried.
 PROJECTED = "__projected__"
 
@@ -47,6 +49,7 @@ UPDATE_CANCEL = "cancel"
 UPDATE_RETRY = "retry"
 UPDATE_COMPLETE_TASK = "complete_task"
 UPDATE_SIGNAL = "signal"
+UPDATE_CLAIM_TASK = "claim_task"
 QUERY_STATE = "state"
 
 # Stable error types (ApplicationError.type) → the API's status codes.
@@ -67,6 +70,11 @@ ERROR_STATUS: dict[str, int] = {
     "NO_BRANCH_AWAITING_SIGNAL": 409,
     "FORM_VALIDATION_FAILED": 400,
     "TASK_ALREADY_COMPLETED": 404,
+    "TASK_ALREADY_ASSIGNED": 409,
+    "TASK_NOT_ROLE_ASSIGNED": 400,
+    # DECISIONS Workflows 10: the caller holds none of the task's roles, is not its assignee or claimer,
+    # and lacks workflows.manage.
+    "TASK_FORBIDDEN": 403,
 }
 
 
@@ -130,6 +138,12 @@ class CompleteTaskInput:
 
 
 @dataclass
+class ClaimTaskInput:
+    actor: Actor
+    task_id: str
+
+
+@dataclass
 class SignalInput:
     actor: Actor
     signal_name: str
@@ -148,6 +162,9 @@ class UpdateResult:
       errors?, executionTime}` of the continuation).
     - retry: `execution`.
     - cancel: nothing.
+    - claim_task: `task` (the task as the API serializes it, spec §2.5, after the claim).
+    - complete_task: `task` (after completion) and `execution` (the continuation).
+    - signal: `execution`.
 
     Failed updates raise ApplicationError(message, [extra body fields], type=<ERROR_STATUS code>), e.g.
     NO_VALID_TRANSITIONS with details[0] = {"currentStepId": ..., "reason": ...}; the API renders
@@ -253,3 +270,25 @@ class GuardResult:
     def passed(self) -> bool:
         return self.condition_result and not self.blocked
 
+
+
+@dataclass
+class ResolveChildInput:
+    """Which definition a SUB_WORKFLOW step starts: like POST /instances would resolve `workflowId`
+    (and `version`) for the parent's tenant and organization."""
+
+    tenant_id: str
+    organization_id: str
+    workflow_id: str
+    version: int | None = None
+
+
+@dataclass
+class ResolvedChild:
+    """The child's definition to pin, or `error` (the reference's message) when it cannot start."""
+
+    error: str | None = None
+    definition_id: str = ""
+    workflow_id: str = ""
+    version: int = 1
+    definition: dict[str, Any] = field(default_factory=dict)

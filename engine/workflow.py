@@ -14,6 +14,7 @@ and the replay test over `tests/engine/histories/` must stay green.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any
@@ -34,10 +35,16 @@ with workflow.unsafe.imports_passed_through():
         QUERY_STATE,
         UPDATE_ADVANCE,
         UPDATE_CANCEL,
+        UPDATE_CLAIM_TASK,
+        UPDATE_COMPLETE_TASK,
         UPDATE_RETRY,
+        UPDATE_SIGNAL,
         WORKFLOW_TYPE,
         Actor,
         AdvanceInput,
+        ClaimTaskInput,
+        CompleteTaskInput,
+        SignalInput,
         StartInput,
         UpdateResult,
     )
@@ -54,7 +61,9 @@ class DefinitionWorkflow:
             compiled, invalid = empty_definition(), str(error)
         start_step = compiled.start_step.step_id if compiled.start_step else None
         self._state = new_state(start, now=workflow.now(), start_step_id=start_step)
-        self._effects = TemporalEffects()
+        # Ends of SUB_WORKFLOW children, waiting for the machine (handled one at a time, under the lock).
+        self._inbox: list[tuple[str, dict[str, Any]]] = []
+        self._effects = TemporalEffects(on_child_done=lambda child, result: self._inbox.append((child, result)))
         self._machine = Machine(compiled, self._state, self._effects, env=start.env, invalid_definition=invalid)
         self._retention = timedelta(seconds=start.failed_retention_seconds or FAILED_RETENTION_SECONDS)
         # One machine operation at a time; `_busy` is the running one, which cancel may interrupt.
@@ -92,8 +101,9 @@ class DefinitionWorkflow:
         return self._machine.snapshot()
 
     async def _rest(self) -> None:
-        """Wait while the instance can still be acted on; a FAILED one for the retention period."""
-        state = self._state
+        """Wait while the instance can still be acted on (a FAILED one for the retention period), firing its
+        timers when they are due and handing it its children's ends."""
+        state, machine = self._state, self._machine
         while state.status not in st.ENDED:
             if state.status == st.FAILED:
                 try:
@@ -101,8 +111,40 @@ class DefinitionWorkflow:
                 except TimeoutError:
                     if state.status == st.FAILED and not self._lock.locked():
                         return
-            else:
-                await workflow.wait_condition(lambda: state.status in st.ENDED or state.status == st.FAILED)
+                continue
+            if self._inbox:
+                child, result = self._inbox.pop(0)
+                await self._operate(functools.partial(machine.child_finished, child, result))
+                continue
+            deadline = machine.next_deadline()
+            woken = functools.partial(self._woken, machine.changes)
+            if deadline is None:
+                await workflow.wait_condition(woken)
+                continue
+            delay = (deadline - workflow.now()).total_seconds()
+            if delay > 0:
+                try:
+                    await workflow.wait_condition(woken, timeout=delay)
+                    continue
+                except TimeoutError:
+                    pass
+            await self._operate(machine.fire_due)
+
+    def _woken(self, seen: int) -> bool:
+        """Something the rest loop must look at: a child ended, an operation moved the instance (its
+        timers may have changed), or it ended or failed."""
+        status = self._state.status
+        return bool(self._inbox) or self._machine.changes != seen or status in st.ENDED or status == st.FAILED
+
+    async def _operate(self, operation: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """A machine operation the workflow starts itself (a timer fired, a child ended)."""
+        async with self._lock:
+            if self._cancelling or self._state.status in st.ENDED:
+                return
+            try:
+                await self._exclusive(operation())
+            except Interrupted:
+                pass
 
     async def _exclusive(self, operation: Coroutine[Any, Any, Any]) -> Any:
         """Run a machine operation as the task cancel may interrupt (the caller holds the lock)."""
@@ -170,6 +212,33 @@ class DefinitionWorkflow:
     @cancel.validator
     def _validate_cancel(self, actor: Actor) -> None:
         refuse(self._machine.check_cancel)
+
+    @workflow.update(name=UPDATE_CLAIM_TASK)
+    async def claim_task(self, request: ClaimTaskInput) -> UpdateResult:
+        return await self._update(lambda: self._machine.claim_task(request),
+                                  lambda: self._machine.check_claim(request))
+
+    @claim_task.validator
+    def _validate_claim(self, request: ClaimTaskInput) -> None:
+        refuse(lambda: self._machine.check_claim(request))
+
+    @workflow.update(name=UPDATE_COMPLETE_TASK)
+    async def complete_task(self, request: CompleteTaskInput) -> UpdateResult:
+        return await self._update(lambda: self._machine.complete_task(request),
+                                  lambda: self._machine.check_complete(request))
+
+    @complete_task.validator
+    def _validate_complete(self, request: CompleteTaskInput) -> None:
+        refuse(lambda: self._machine.check_complete(request))
+
+    @workflow.update(name=UPDATE_SIGNAL)
+    async def signal(self, request: SignalInput) -> UpdateResult:
+        return await self._update(lambda: self._machine.signal(request),
+                                  lambda: self._machine.check_signal(request))
+
+    @signal.validator
+    def _validate_signal(self, request: SignalInput) -> None:
+        refuse(lambda: self._machine.check_signal(request))
 
     @workflow.query(name=QUERY_STATE)
     def state(self) -> dict[str, Any]:

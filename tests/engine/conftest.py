@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from activities.children import resolve_sub_workflow
 from activities.guards import evaluate_guard
 from activities.projection import project
 from engine.workflow import DefinitionWorkflow
@@ -31,7 +32,7 @@ async def _start_server() -> WorkflowEnvironment:
 async def _runner(env: WorkflowEnvironment) -> AsyncIterator[Runner]:
     queue = f"engine-{uuid.uuid4()}"
     async with Worker(env.client, task_queue=queue, workflows=[DefinitionWorkflow],
-                      activities=[stand_ins.run_activity, project, evaluate_guard]):
+                      activities=[stand_ins.run_activity, project, evaluate_guard, resolve_sub_workflow]):
         yield Runner(env, queue)
 
 

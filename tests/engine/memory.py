@@ -14,7 +14,15 @@ from typing import Any
 from engine._definition import compile_definition
 from engine._machine import ActivityCall, ActivityOutcome, Machine
 from engine._state import new_state
-from engine.contract import GuardInput, GuardResult, ProjectionBatch, RunActivityInput, StartInput
+from engine.contract import (
+    GuardInput,
+    GuardResult,
+    ProjectionBatch,
+    ResolveChildInput,
+    ResolvedChild,
+    RunActivityInput,
+    StartInput,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -56,6 +64,8 @@ class Store:
 
     instance: dict[str, Any] | None = None
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    branches: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
 
@@ -64,6 +74,10 @@ class Store:
         self.events.extend(e for e in batch.events if e["event_key"] not in keys)
         for row in batch.steps:
             self.steps[row["id"]] = row
+        for row in batch.tasks:
+            self.tasks[row["id"]] = row
+        for row in batch.branches:
+            self.branches[row["id"]] = row
         if batch.instance is not None and batch.seq >= self.seq:
             self.instance, self.seq = batch.instance, batch.seq
 
@@ -84,10 +98,16 @@ class MemoryEffects:
         # Event-loop turns an activity takes, to order concurrent (async) activities.
         self.ticks = ticks or {}
         self.calls: list[ActivityCall] = []
+        # When each activity started and ended, to see what overlapped.
+        self.timeline: list[tuple[str, str]] = []
         self.guards: list[GuardInput] = []
         self.batches: list[ProjectionBatch] = []
         self.sleeps: list[float] = []
         self.store = Store()
+        # SUB_WORKFLOW: definitions by workflowId the children resolve to, children started and cancelled.
+        self.definitions: dict[str, dict[str, Any]] = {}
+        self.children: list[StartInput] = []
+        self.cancelled_children: list[str] = []
 
     def now(self) -> datetime:
         return self.clock
@@ -98,8 +118,10 @@ class MemoryEffects:
 
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome:
         self.calls.append(call)
+        self.timeline.append(("start", call.input.activity_id))
         for _ in range(self.ticks.get(call.input.activity_id, 0)):
             await asyncio.sleep(0)
+        self.timeline.append(("end", call.input.activity_id))
         script = self.activities.get(call.input.activity_id, ok({"done": call.input.activity_id}))
         retry = call.retry
         delay = retry.initial_interval_ms
@@ -129,6 +151,22 @@ class MemoryEffects:
         if isinstance(verdict, GuardResult):
             return verdict
         return GuardResult(guard.rule_id, f"Rule {guard.rule_id}", bool(verdict))
+
+    async def resolve_child(self, request: ResolveChildInput) -> ResolvedChild:
+        definition = self.definitions.get(request.workflow_id)
+        if definition is None:
+            return ResolvedChild(error=f"Workflow definition not found: {request.workflow_id}")
+        return ResolvedChild(definition_id=f"def-{request.workflow_id}", workflow_id=request.workflow_id,
+                             version=request.version or 1, definition=definition)
+
+    async def start_child(self, start: StartInput) -> None:
+        self.children.append(copy.deepcopy(start))
+
+    def cancel_child(self, child_id: str) -> None:
+        self.cancelled_children.append(child_id)
+
+    def cancelled(self, error: BaseException) -> bool:
+        return isinstance(error, asyncio.CancelledError)
 
     async def project(self, batch: ProjectionBatch) -> None:
         # What crosses the wire is JSON: a later change of the machine's state must not leak in.

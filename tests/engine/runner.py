@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from api.db import sessionmaker
-from api.modules.workflows.models import StepInstance, WorkflowEvent, WorkflowInstance
+from api.modules.workflows.models import StepInstance, UserTask, WorkflowEvent, WorkflowInstance
 from engine.contract import WORKFLOW_TYPE, StartInput
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -65,6 +65,12 @@ class Runner:
             rows = {row.id: row for row in (await session.scalars(
                 select(StepInstance).where(StepInstance.workflow_instance_id == instance_id))).all()}
         return [rows[i] for i in entered if i in rows]
+
+    async def tasks(self, instance_id: str) -> list[UserTask]:
+        async with sessionmaker()() as session:
+            rows = await session.scalars(select(UserTask).where(UserTask.workflow_instance_id == instance_id)
+                                         .order_by(UserTask.created_at))
+            return list(rows.all())
 
     async def wait_for(self, instance_id: str, predicate: Callable[[WorkflowInstance], bool]) -> WorkflowInstance:
         """Poll the projection, as API clients do (for up to 10 s)."""
