@@ -11,8 +11,10 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.children import resolve_sub_workflow
 from activities.guards import evaluate_guard
 from activities.projection import project, run_activity_with_projection
+from api import temporal
 from api.app import load_models, load_subscribers
 from api.db import sessionmaker
 from api.outbox import Dispatcher
@@ -25,7 +27,7 @@ log = logging.getLogger("stepwise.worker")
 # `evaluate_guard` run as local activities, which are registered like any other. `run_activity` is
 # `activities.run`'s, wrapped to write the projection batch a step hands its activity first.
 WORKFLOWS: list[type[Any]] = [DefinitionWorkflow]
-ACTIVITIES: list[Any] = [run_activity_with_projection, project, evaluate_guard]
+ACTIVITIES: list[Any] = [run_activity_with_projection, project, evaluate_guard, resolve_sub_workflow]
 # Worker settings (shared with bench/workflows.py, which measures them): a bounded number of concurrent
 # workflow tasks keeps a replay storm after a restart in check; the cache keeps running instances'
 # state in memory so a step does not replay the history.
@@ -62,6 +64,9 @@ async def main() -> None:
 
     tasks = [asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")]
     client = await connect(settings.temporal_address, settings.temporal_namespace, stop)
+    if client is not None:
+        # Event triggers start instances from the dispatcher through the API's client: share this one.
+        temporal.set_client(client, task_queue=settings.temporal_task_queue)
     if client is not None and (WORKFLOWS or ACTIVITIES):
         worker = Worker(client, task_queue=settings.temporal_task_queue, workflows=WORKFLOWS,
                         activities=ACTIVITIES, **WORKER_OPTIONS)

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal
@@ -211,12 +212,14 @@ def preconditions_failed(definition: ResolvedDefinition, check: StartCheck) -> S
 
 async def create_instance(session: AsyncSession, definition: ResolvedDefinition, *, tenant_id: str,
                           organization_id: str, context: dict[str, Any], correlation_key: str | None,
-                          metadata: dict[str, Any] | None) -> WorkflowInstance:
-    """The RUNNING row at the START step and its WORKFLOW_STARTED event (flushed, not committed)."""
+                          metadata: dict[str, Any] | None, instance_id: str | None = None) -> WorkflowInstance:
+    """The RUNNING row at the START step and its WORKFLOW_STARTED event (flushed, not committed).
+    `instance_id`: a caller that must not start twice (an event trigger) derives it from what it handles."""
     now = utcnow()
     start_step = definition.start_step_id
     instance = WorkflowInstance(
-        id=new_id(), tenant_id=tenant_id, organization_id=organization_id, definition_id=definition.definition_id,
+        id=instance_id or new_id(), tenant_id=tenant_id, organization_id=organization_id,
+        definition_id=definition.definition_id,
         workflow_id=definition.workflow_id, version=definition.version, status="RUNNING",
         current_step_id=start_step, context=context, correlation_key=correlation_key, metadata_json=metadata,
         started_at=now, created_at=now, updated_at=now, retry_count=0,
@@ -257,6 +260,19 @@ def start_input(instance: WorkflowInstance, definition: dict[str, Any], *, user_
 async def launch(arg: StartInput) -> None:
     client = await temporal.get_client()
     await client.start_workflow(WORKFLOW_TYPE, arg, id=arg.instance_id, task_queue=temporal.task_queue())
+
+
+async def launch_once(arg: StartInput) -> bool:
+    """Start the instance's workflow unless a run with its id exists or existed (within Temporal's
+    retention): True when this call started it. For callers that may launch the same row again, such as an
+    event trigger redelivered after a crash between commit and launch."""
+    client = await temporal.get_client()
+    try:
+        await client.start_workflow(WORKFLOW_TYPE, arg, id=arg.instance_id, task_queue=temporal.task_queue(),
+                                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+    except WorkflowAlreadyStartedError:
+        return False
+    return True
 
 
 async def mark_failed(session: AsyncSession, instance: WorkflowInstance, error: str) -> None:
