@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.features import declare
 from api.modules.auth import nav
-from api.modules.workflows import definition_routes, event_routes, instance_routes
+from api.modules.workflows import definition_routes, event_routes, instance_routes, signal_routes, task_routes
 
 TAG = "Workflows"
 
@@ -44,3 +44,5 @@ router = APIRouter(tags=[TAG])
 router.include_router(definition_routes.router)
 router.include_router(instance_routes.router)
 router.include_router(event_routes.router)
+router.include_router(task_routes.router)
+router.include_router(signal_routes.router)

@@ -1,0 +1,37 @@
+"""How user tasks look on the wire (spec workflows.md §2.5): camelCase, timestamps as ISO-8601 in UTC with
+milliseconds, in the reference's field order. The engine answers claim and complete with the same shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.modules.workflows.models import UserTask
+from api.modules.workflows.serializers import iso
+
+
+def task_item(row: UserTask) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "workflowInstanceId": row.workflow_instance_id,
+        "stepInstanceId": row.step_instance_id,
+        "branchInstanceId": row.branch_instance_id,
+        "taskName": row.task_name,
+        "description": row.description,
+        "status": row.status,
+        "formSchema": row.form_schema,
+        "formData": row.form_data,
+        "assignedTo": row.assigned_to,
+        "assignedToRoles": row.assigned_to_roles,
+        "claimedBy": row.claimed_by,
+        "claimedAt": iso(row.claimed_at),
+        "dueDate": iso(row.due_date),
+        "escalatedAt": iso(row.escalated_at),
+        "escalatedTo": row.escalated_to,
+        "completedBy": row.completed_by,
+        "completedAt": iso(row.completed_at),
+        "comments": row.comments,
+        "tenantId": row.tenant_id,
+        "organizationId": row.organization_id,
+        "createdAt": iso(row.created_at),
+        "updatedAt": iso(row.updated_at),
+    }
