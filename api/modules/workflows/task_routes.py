@@ -139,7 +139,8 @@ async def get_task(id: str, session: SessionDep, ctx: ViewTasks) -> dict[str, An
 async def claim_task(id: str, session: SessionDep, ctx: ClaimTasks) -> dict[str, Any]:
     write_scope(ctx)
     task = await find_task(session, ctx, id)
-    if task.status != "PENDING":
+    # An escalated task still in its role queue can be claimed too (DECISIONS Workflows 4).
+    if task.status not in ("PENDING", "ESCALATED") or task.claimed_by:
         raise NotFound(NOT_CLAIMABLE)
     if task.assigned_to:
         raise Conflict("Task is already assigned to a specific user")
