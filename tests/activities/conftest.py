@@ -10,12 +10,11 @@ import json
 import socket
 import ssl
 import subprocess
-import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Generator, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from activities.deps import ActivityDeps, Resolver, resolve_host
 from api.db import sessionmaker
 from api.settings import get_settings
 from engine.contract import RunActivityInput
+from tests.http_server import serving
 
 
 @dataclass
@@ -98,28 +98,12 @@ def _handler(recorder: Recorder) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that give up early (timeouts, oversized answers) are part of the tests.
-        pass
-
-
 @contextlib.contextmanager
 def _serve(recorder_scheme: str, context: ssl.SSLContext | None = None) -> Iterator[Recorder]:
     recorder = Recorder(port=0, scheme=recorder_scheme)
-    server = _QuietServer(("127.0.0.1", 0), _handler(recorder))
-    if context is not None:
-        server.socket = context.wrap_socket(server.socket, server_side=True)
-    recorder.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(recorder), context) as port:
+        recorder.port = port
         yield recorder
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(scope="session")

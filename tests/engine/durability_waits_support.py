@@ -17,13 +17,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from sqlalchemy import select
 
 from api.db import sessionmaker
 from api.modules.workflows.models import WorkflowEvent
+from tests.http_server import reply, serving
 
 # The kinds of resting instances, and the definition of the children the `parent` kind starts.
 TASK, SIGNAL, TIMER, FORK, PARENT, CHILD = "task", "signal", "timer", "fork", "parent", "child"
@@ -156,36 +157,17 @@ def _handler(hooks: Hooks) -> type[BaseHTTPRequestHandler]:
             with hooks.lock:
                 hooks.deliveries[key] += 1
                 hooks.owner.setdefault(key, (str(body.get("instanceId")), str(body.get("activity"))))
-            answer = json.dumps({"accepted": True}).encode()
-            with contextlib.suppress(OSError):
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+            reply(self, 200, json.dumps({"accepted": True}).encode())
 
     return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
 
 
 @contextlib.contextmanager
 def receiving() -> Iterator[Hooks]:
     hooks = Hooks()
-    server = _QuietServer(("127.0.0.1", 0), _handler(hooks))
-    hooks.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(hooks)) as port:
+        hooks.port = port
         yield hooks
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- The projection -------------------------------------------------------------------------------------------

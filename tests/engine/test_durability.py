@@ -35,7 +35,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ from api.modules.workflows.models import StepInstance, WorkflowEvent, WorkflowIn
 from api.outbox_models import OutboxEvent
 from api.settings import get_settings
 from tests.fixtures import Caller, World
+from tests.http_server import reply, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_SERVER = Path(sys.executable).parent / "temporal"
@@ -151,36 +152,18 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 time.sleep(HOLD_SECONDS)
                 with receiver.lock:
                     receiver.held -= 1
-            answer = json.dumps({"accepted": True, "duplicate": not first}).encode()
-            with contextlib.suppress(OSError):  # the worker that asked may be dead by now
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
+            # The worker that asked may be dead by now.
+            reply(self, 200, json.dumps({"accepted": True, "duplicate": not first}).encode())
 
     return Handler
-
-
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        pass
 
 
 @contextlib.contextmanager
 def receiving() -> Iterator[Receiver]:
     receiver = Receiver()
-    server = _QuietServer(("127.0.0.1", 0), _handler(receiver))
-    receiver.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(_handler(receiver)) as port:
+        receiver.port = port
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # --- The worker process ---------------------------------------------------------------------------------------
