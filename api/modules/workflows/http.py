@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
 from api.errors import BadRequest, Forbidden
@@ -38,3 +40,16 @@ def is_true(value: str | None) -> bool | None:
     if value is None:
         return None
     return value.strip().lower() in ("true", "1", "yes", "on")
+
+
+def csv(value: str | None) -> list[str]:
+    """A single value or a comma-separated list (`status=PENDING,IN_PROGRESS`)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+async def offset_page(session: AsyncSession, stmt: Select[Any], *order: Any, limit: int,
+                      offset: int) -> tuple[int, list[Any]]:
+    """The total of `stmt` and one `limit`/`offset` page of it, as the module's lists answer."""
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).scalars().all()
+    return total, list(rows)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -16,7 +16,7 @@ from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import tenant_of, write_scope
-from api.modules.workflows.http import ensure, read_json
+from api.modules.workflows.http import csv, ensure, offset_page, read_json
 from api.modules.workflows.models import WorkflowEvent, WorkflowInstance
 from api.modules.workflows.schemas import AdvanceInstance, StartInstance, ValidateStart, openapi_body, problems
 from api.modules.workflows.serializers import event_item, instance_item
@@ -100,7 +100,7 @@ async def list_instances(
     stmt = visible_instances(ctx)
     if workflowId:
         stmt = stmt.where(WorkflowInstance.workflow_id == workflowId)
-    statuses = [s.strip() for s in (status or "").split(",") if s.strip()]
+    statuses = csv(status)
     if statuses:
         stmt = stmt.where(WorkflowInstance.status.in_(statuses))
     if correlationKey:
@@ -109,9 +109,8 @@ async def list_instances(
         stmt = stmt.where(WorkflowInstance.metadata_json["entityType"].as_string() == entityType)
     if entityId:
         stmt = stmt.where(WorkflowInstance.metadata_json["entityId"].as_string() == entityId)
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(WorkflowInstance.created_at.desc(), WorkflowInstance.id.desc())
-                                  .offset(offset).limit(limit))).scalars().all()
+    total, rows = await offset_page(session, stmt, WorkflowInstance.created_at.desc(), WorkflowInstance.id.desc(),
+                                    limit=limit, offset=offset)
     return {"data": [instance_item(r) for r in rows], "pagination": _pagination(total, limit, offset)}
 
 
@@ -137,9 +136,8 @@ async def instance_events(
                                        WorkflowEvent.tenant_id == instance.tenant_id)
     if eventType:
         stmt = stmt.where(WorkflowEvent.event_type == eventType)
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(WorkflowEvent.occurred_at.desc(), WorkflowEvent.id.desc())
-                                  .offset(offset).limit(limit))).scalars().all()
+    total, rows = await offset_page(session, stmt, WorkflowEvent.occurred_at.desc(), WorkflowEvent.id.desc(),
+                                    limit=limit, offset=offset)
     return {"data": [event_item(r) for r in rows], "pagination": _pagination(total, limit, offset)}
 
 

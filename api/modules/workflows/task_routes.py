@@ -19,7 +19,7 @@ from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import tenant_of, write_scope
-from api.modules.workflows.http import is_true, read_json
+from api.modules.workflows.http import csv, is_true, offset_page, read_json
 from api.modules.workflows.instance_routes import actor
 from api.modules.workflows.models import UserTask
 from api.modules.workflows.schemas import openapi_body, problems
@@ -107,7 +107,7 @@ async def list_tasks(
         # Overdue overrides any status filter: only open tasks can be late.
         stmt = stmt.where(UserTask.due_date.is_not(None), UserTask.due_date < utcnow(), UserTask.status.in_(OPEN))
     else:
-        statuses = [s.strip() for s in (status or "").split(",") if s.strip()]
+        statuses = csv(status)
         if statuses:
             stmt = stmt.where(UserTask.status.in_(statuses))
     if assignedTo:
@@ -116,9 +116,8 @@ async def list_tasks(
         stmt = stmt.where(UserTask.workflow_instance_id == workflowInstanceId)
     if is_true(myTasks):
         stmt = stmt.where(_mine(session.get_bind().dialect.name, ctx))
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(UserTask.created_at.desc(), UserTask.id.desc())
-                                  .offset(offset).limit(limit))).scalars().all()
+    total, rows = await offset_page(session, stmt, UserTask.created_at.desc(), UserTask.id.desc(), limit=limit,
+                                    offset=offset)
     return {"data": [task_item(r) for r in rows],
             "pagination": {"total": total, "limit": limit, "offset": offset, "hasMore": offset + len(rows) < total}}
 
