@@ -50,6 +50,7 @@ from rules._engine import (
     sanitize_for_log,
     validate_context,
 )
+from rules._regex import compile_regex
 from rules._selection import (
     MAX_RULES_PER_EXECUTION,
     RULE_TYPES,
@@ -64,6 +65,7 @@ from rules._values import MISSING, get_nested_value, resolve_special_value
 from rules.jsonlogic import JsonLogicError
 
 __all__ = [
+    "compile_regex",
     "ACTION_TYPES",
     "COMPARISON_OPERATORS",
     "LOGICAL_OPERATORS",

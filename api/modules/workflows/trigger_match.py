@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from rules import MISSING, get_nested_value
-from rules._regex import compile_regex
+from rules import MISSING, compile_regex, get_nested_value
 
 MAX_REGEX_PATTERN_LENGTH: Final = 200
 MAX_REGEX_INPUT_LENGTH: Final = 10_000
