@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -29,7 +30,17 @@ from api.modules.workflows.definitions_service import shipped
 from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
 from api.modules.workflows.serializers import iso
 from api.settings import get_settings
-from engine.contract import ERROR_STATUS, WORKFLOW_TYPE, StartInput, UpdateResult, started_event_key
+from definitions import Definition
+from engine import guards
+from engine.contract import (
+    ERROR_STATUS,
+    WORKFLOW_TYPE,
+    GuardInput,
+    GuardResult,
+    StartInput,
+    UpdateResult,
+    started_event_key,
+)
 
 # How long an HTTP call waits for a running instance to answer an Update.
 UPDATE_TIMEOUT_SECONDS = 60.0
@@ -134,45 +145,31 @@ class StartCheck:
         return not self.errors
 
 
-def _message(condition: dict[str, Any], locale: str, default: str) -> str:
-    messages = condition.get("validationMessage")
-    if isinstance(messages, dict):
-        for key in (locale, "en"):
-            if isinstance(messages.get(key), str) and messages[key]:
-                return str(messages[key])
-    return default
-
-
 async def check_preconditions(session: AsyncSession, definition: ResolvedDefinition, *, tenant_id: str,
                               organization_id: str, context: dict[str, Any], locale: str = "en") -> StartCheck:
-    """Run the START step's rules as a dry run (no execution logs) against the start context."""
-    check = StartCheck()
-    for condition in definition.start_step.get("preConditions") or []:
-        if not isinstance(condition, dict):
-            continue
-        rule_id = str(condition.get("ruleId") or "")
+    """Run the START step's rules as dry runs (no execution logs) against the start context: the engine's
+    rules of spec §3.4 (`engine.guards.validate_start`), with the rules service called directly. A rule
+    whose BLOCK_TRANSITION action fires blocks the start like a false condition, as it blocks a transition."""
+
+    async def evaluate(guard: GuardInput) -> GuardResult:
         result = await execute_rule_by_rule_id(
-            session, rule_id=rule_id, tenant_id=tenant_id, organization_id=organization_id,
-            entity_type=f"workflow:{definition.workflow_id}:start", entity_id="pre_start_validation",
-            event_type="validate_start", data={"workflowId": definition.workflow_id, "workflowContext": context},
-            user_id=None, dry_run=True,
-        )
-        check.validated_rules.append({"ruleId": rule_id, "passed": result.condition_result,
-                                      "executionTime": result.execution_time_ms})
-        if not condition.get("required", True):
-            continue
-        if result.error == "Rule not found":
-            code, default = "RULE_NOT_FOUND", f"Business rule not found: {rule_id}"
-        elif result.error == "Rule is disabled":
-            code, default = "RULE_DISABLED", f"Business rule is disabled: {result.rule_name}"
-        elif result.error:
-            code, default = "RULE_ERROR", f"Rule error: {result.error}"
-        elif not result.condition_result:
-            code, default = "PRE_CONDITION_FAILED", f"Pre-condition '{result.rule_name or rule_id}' failed"
-        else:
-            continue
-        check.errors.append({"ruleId": rule_id, "message": _message(condition, locale, default), "code": code})
-    return check
+            session, rule_id=guard.rule_id, tenant_id=guard.tenant_id, organization_id=guard.organization_id,
+            entity_type=guard.entity_type, entity_id=guard.entity_id, event_type=guard.event_type, data=guard.data,
+            user_id=guard.user_id, dry_run=guard.dry_run)
+        return GuardResult(rule_id=guard.rule_id, rule_name=result.rule_name,
+                           condition_result=bool(result.condition_result), error=result.error,
+                           execution_time_ms=int(result.execution_time_ms or 0),
+                           blocked=not getattr(result, "allowed", True))
+
+    try:
+        parsed = Definition.model_validate(definition.definition)
+    except ValidationError:
+        return StartCheck(errors=[{"ruleId": "_INVALID_DEFINITION", "message": "Workflow definition is invalid",
+                                   "code": "INVALID_DEFINITION"}])
+    outcome = await guards.validate_start(parsed, workflow_id=definition.workflow_id, context=context,
+                                          tenant_id=tenant_id, organization_id=organization_id, evaluate=evaluate,
+                                          locale=locale)
+    return StartCheck(errors=list(outcome["errors"]), validated_rules=list(outcome["validatedRules"]))
 
 
 async def validate_start(session: AsyncSession, *, tenant_id: str, organization_id: str,

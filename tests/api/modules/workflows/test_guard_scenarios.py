@@ -404,3 +404,20 @@ async def test_inline_conditions_route_without_rule_logs(world: World) -> None:
         assert [e["toStepId"] for e in await events(me, instance["id"], "TRANSITION_EXECUTED")][0] == expected
     await rested(me, neither["id"], "start")
     assert await rule_logs(me) == []
+
+
+async def test_block_transition_on_a_start_rule_blocks_the_start(world: World) -> None:
+    # The START check and the transition guards share one implementation (engine.guards.validate_start).
+    me = await world.user(ADMIN)
+    frozen = await rule(me, key("start_frozen"), {"field": "workflowContext.amount", "operator": ">", "value": 0},
+                        successActions=[{"type": "BLOCK_TRANSITION", "config": {"message": "Account frozen"}}])
+    wid = (await define(me, start_guarded([(frozen, True)])))["workflowId"]
+    r = await me.post(f"{INSTANCES}/validate-start", json={"workflowId": wid, "context": {"amount": 5}})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["canStart"] is False
+    assert body["errors"][0]["code"] == "PRE_CONDITION_FAILED"
+    assert body["validatedRules"] == [{"ruleId": frozen, "passed": False,
+                                       "executionTime": body["validatedRules"][0]["executionTime"]}]
+    r = await me.post(INSTANCES, json={"workflowId": wid, "initialContext": {"amount": 5}})
+    assert r.status_code == 422 and r.json()["code"] == "START_PRE_CONDITIONS_FAILED"
