@@ -4,6 +4,7 @@ module holds the workflows and nothing else."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -49,3 +50,49 @@ class BareUpdate:
     @workflow.signal(name="finish")
     def finish(self) -> None:
         self.done = True
+
+
+@workflow.defn(name="BenchRestingWorkflow")
+class RestingWorkflow:
+    """What a developer would write for "wait for a person's answer (or a signal)": the baseline of the task
+    and signal round trips. Each Update records its data and returns; the workflow ends after `waits` of
+    them (1: the Update ends it; 2: it waits again after the first)."""
+
+    def __init__(self) -> None:
+        self.context: dict[str, Any] = {}
+        self.received = 0
+
+    @workflow.run
+    async def run(self, waits: int) -> dict[str, Any]:
+        await workflow.wait_condition(lambda: self.received >= waits)
+        return {"status": "COMPLETED", "context": self.context}
+
+    @workflow.update(name="resume")
+    async def resume(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.context.update(data)
+        self.received += 1
+        return {"received": self.received, "context": self.context}
+
+
+@activity.defn(name="bench_sleep")
+async def bench_sleep(milliseconds: int) -> dict[str, Any]:
+    """An activity with a fixed cost, so that running four at once shows."""
+    await asyncio.sleep(milliseconds / 1000)
+    return {}
+
+
+@workflow.defn(name="BenchFourActivities")
+class FourActivities:
+    """Four `bench_sleep` activities, one after the other (`parallel` False: the baseline of the fork/join
+    benchmark) or all at once (True: what the fork could at best achieve)."""
+
+    @workflow.run
+    async def run(self, milliseconds: int, parallel: bool) -> dict[str, Any]:
+        if parallel:
+            await asyncio.gather(*(workflow.execute_activity(bench_sleep, milliseconds,
+                                                             start_to_close_timeout=ACTIVITY_TIMEOUT)
+                                   for _ in range(4)))
+        else:
+            for _ in range(4):
+                await workflow.execute_activity(bench_sleep, milliseconds, start_to_close_timeout=ACTIVITY_TIMEOUT)
+        return {"status": "COMPLETED"}

