@@ -3,13 +3,17 @@ feature and scope checks every route depends on."""
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from api.db import utcnow
 from api.deps import SessionDep
@@ -104,35 +108,40 @@ async def _grants(session: AsyncSession, *, user_id: str | None, role_ids: Seque
 
 
 async def _org_scope(session: AsyncSession, ctx: AuthContext, request: Request) -> None:
+    if await _scope_org(session, ctx, request):
+        request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
+
+
+async def _scope_org(session: AsyncSession, ctx: AuthContext, request: Request) -> bool:
+    """Set the caller's selected organization and scope; True when the selected-org cookie is stale."""
     selected = request.cookies.get("om_selected_org") or request.headers.get("x-om-selected-org")
     if selected == ALL_ORGS and (ctx.is_super_admin or ctx.allowed_orgs is None):
         ctx.selected_org_id = None
         ctx.org_scope = ctx.allowed_orgs
-        return
+        return False
     org_id = selected if selected and selected != ALL_ORGS else ctx.org_id
     if not org_id or not ctx.tenant_id:
         ctx.selected_org_id = None
         ctx.org_scope = [] if ctx.allowed_orgs is None and not ctx.is_super_admin else ctx.allowed_orgs
         if ctx.is_super_admin:
             ctx.org_scope = None
-        return
+        return False
     org = (await session.execute(
         select(Organization).where(Organization.id == org_id, Organization.tenant_id == ctx.tenant_id,
                                    Organization.deleted_at.is_(None))
     )).scalars().first()
     if org is None:
         # A stale or foreign cookie falls back to the caller's own organization.
-        if org_id != ctx.org_id and ctx.org_id:
-            request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
         ctx.selected_org_id = None
         ctx.org_scope = []
-        return
+        return bool(org_id != ctx.org_id and ctx.org_id)
     scope = [org.id, *(org.descendant_ids or [])]
     if ctx.allowed_orgs is not None and not ctx.is_super_admin:
         scope = [o for o in scope if o in ctx.allowed_orgs]
     ctx.selected_org_id = org.id if (ctx.allowed_orgs is None or ctx.is_super_admin
                                      or org.id in ctx.allowed_orgs) else None
     ctx.org_scope = scope
+    return False
 
 
 def _api_key_secret(request: Request) -> str | None:
@@ -193,14 +202,92 @@ async def context_for_user(session: AsyncSession, user: User) -> AuthContext:
     )
 
 
-async def _from_token(session: AsyncSession, token: str) -> AuthContext | None:
+# --- Resolved callers, briefly remembered ----------------------------------------------------------------
+#
+# Resolving a signed-in caller costs five queries (user, roles, user ACL, role ACLs, organization): about
+# 7 ms of every authenticated request (bench/workflows.py). The result is kept per (user, selected tenant,
+# selected organization) for a few seconds, and forgotten the moment this process writes any table it was
+# built from. Another API process's writes reach this one within CALLER_TTL_SECONDS. Tokens are still
+# decoded (signature, expiry) on every request; API keys are always resolved afresh (their use is recorded).
+CALLER_TTL_SECONDS = 5.0
+_CALLER_TABLES = frozenset({"users", "roles", "user_roles", "role_acls", "user_acls", "organizations"})
+_callers: dict[tuple[str, str | None, str | None], tuple[float, int, AuthContext, bool]] = {}
+_generation = itertools.count()
+_current_generation = next(_generation)
+
+
+def forget_callers() -> None:
+    global _current_generation
+    _current_generation = next(_generation)
+    _callers.clear()
+
+
+def _touches_callers(session: Session) -> None:
+    session.info["callers_changed"] = True
+    forget_callers()
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    for obj in itertools.chain(session.new, session.dirty, session.deleted):
+        if getattr(obj, "__tablename__", None) in _CALLER_TABLES:
+            _touches_callers(session)
+            return
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _CALLER_TABLES:
+            _touches_callers(state.session)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    # Again once committed: a request that read the old rows between the flush and the commit may have
+    # remembered them.
+    if session.info.pop("callers_changed", False):
+        forget_callers()
+
+
+def _copy(ctx: AuthContext) -> AuthContext:
+    return dataclasses.replace(ctx, roles=list(ctx.roles), role_ids=list(ctx.role_ids), features=list(ctx.features),
+                               allowed_orgs=None if ctx.allowed_orgs is None else list(ctx.allowed_orgs),
+                               org_scope=None if ctx.org_scope is None else list(ctx.org_scope))
+
+
+async def _signed_in(request: Request, session: AsyncSession, token: str) -> AuthContext | None:
     claims = decode_token(token)
     if claims is None:
         return None
+    key = (str(claims["sub"]), request.cookies.get("om_selected_tenant"),
+           request.cookies.get("om_selected_org") or request.headers.get("x-om-selected-org"))
+    now = time.monotonic()
+    remembered = _callers.get(key)
+    if remembered is not None and remembered[0] > now and remembered[1] == _current_generation:
+        if remembered[3]:
+            request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
+        return _copy(remembered[2])
+    generation = _current_generation
     user = await session.get(User, claims["sub"])
     if user is None or user.deleted_at is not None:
         return None
-    return await context_for_user(session, user)
+    ctx = await context_for_user(session, user)
+    _select_tenant(ctx, request)
+    stale_cookie = await _scope_org(session, ctx, request)
+    if stale_cookie:
+        request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
+    if generation == _current_generation:
+        _callers[key] = (now + CALLER_TTL_SECONDS, generation, _copy(ctx), stale_cookie)
+    return ctx
+
+
+def _select_tenant(ctx: AuthContext, request: Request) -> None:
+    if ctx.is_super_admin:
+        tenant = request.cookies.get("om_selected_tenant")
+        if tenant and tenant != ALL_ORGS:
+            ctx.tenant_id = tenant
 
 
 async def resolve(request: Request, session: AsyncSession) -> AuthContext | None:
@@ -210,16 +297,15 @@ async def resolve(request: Request, session: AsyncSession) -> AuthContext | None
     secret = _api_key_secret(request)
     if secret:
         ctx = await _from_api_key(session, secret)
+        if ctx is None:
+            return None
+        _select_tenant(ctx, request)
+        await _org_scope(session, ctx, request)
     else:
         token = _bearer(request)
-        ctx = await _from_token(session, token) if token else None
-    if ctx is None:
-        return None
-    if ctx.is_super_admin:
-        tenant = request.cookies.get("om_selected_tenant")
-        if tenant and tenant != ALL_ORGS:
-            ctx.tenant_id = tenant
-    await _org_scope(session, ctx, request)
+        ctx = await _signed_in(request, session, token) if token else None
+        if ctx is None:
+            return None
     request.state.auth = ctx
     return ctx
 
