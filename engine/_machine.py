@@ -498,8 +498,8 @@ class Machine:
             self._set_wait(token, None)
             self._exit_open_step(wait.step_instance_id, {"userTaskId": task.id, "formData": form})
             await self._resume(token)
-        execution = await self._finish()
-        return {"task": task.api_view(state), "execution": execution}
+        await self._finish()
+        return {"task": task.api_view(state)}
 
     # --- signals (§3.9) ----------------------------------------------------------------------
 
@@ -541,7 +541,8 @@ class Machine:
         self._set_wait(token, None)
         self._exit_open_step(wait.step_instance_id, {"signalName": name, "payload": payload})
         await self._resume(token)
-        return {"execution": await self._finish()}
+        await self._finish()
+        return {}
 
     # --- time: timers, timeouts, SLA (DECISIONS Workflows 4) ---------------------------------
 

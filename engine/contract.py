@@ -163,8 +163,9 @@ class UpdateResult:
     - retry: `execution`.
     - cancel: nothing.
     - claim_task: `task` (the task as the API serializes it, spec §2.5, after the claim).
-    - complete_task: `task` (after completion) and `execution` (the continuation).
-    - signal: `execution`.
+    - complete_task: `task` (after completion). (The API answers with the task and a signal's success
+      only, so no ExecutionResult is built and carried for them.)
+    - signal: nothing.
 
     Failed updates raise ApplicationError(message, [extra body fields], type=<ERROR_STATUS code>), e.g.
     NO_VALID_TRANSITIONS with details[0] = {"currentStepId": ..., "reason": ...}; the API renders
