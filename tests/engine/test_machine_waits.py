@@ -10,7 +10,7 @@ import pytest
 
 from engine._machine import EngineError, Machine
 from engine.contract import Actor, AdvanceInput, ClaimTaskInput, CompleteTaskInput, SignalInput
-from tests.engine.memory import MemoryEffects, act, build, chain, fails, move, step
+from tests.engine.memory import Fail, MemoryEffects, act, build, chain, fails, move, step
 
 ADMIN = Actor(user_id="user-1", roles=["admin"], can_manage=False)
 MANAGER = Actor(user_id="boss", roles=[], can_manage=True)
@@ -393,3 +393,53 @@ async def test_advancing_away_from_a_task_cancels_it() -> None:
     await machine.advance(AdvanceInput(ADMIN, to_step_id="end"))
     assert db(machine).instance["status"] == "COMPLETED"
     assert only_task(machine)["status"] == "CANCELLED"
+
+
+async def test_retrying_a_failed_fork_opens_it_anew() -> None:
+    attempts = {"n": 0}
+
+    def flaky(_input: Any, _attempt: int) -> Any:
+        attempts["n"] += 1
+        if attempts["n"] == 1:
+            raise Fail("down", retryable=False)
+        return {"ok": True}
+
+    effects = MemoryEffects(activities={"work": flaky})
+    machine = await started(fork_join(("a", {"activities": [act("work")]}), ("b", {})), effects)
+    assert db(machine).instance["status"] == "FAILED"
+    with pytest.raises(EngineError) as refused:
+        machine.check_advance()
+    assert refused.value.code == "WORKFLOW_FAILED"
+    await machine.retry("user-1")
+    instance = db(machine).instance
+    assert instance["status"] == "COMPLETED" and instance["retry_count"] == 1
+    assert db(machine).types().count("PARALLEL_FORK_OPENED") == 2
+    assert set(instance["context"]["branches"]) == {"fork-to-a", "fork-to-b"}
+
+
+async def test_a_forked_instance_cannot_be_advanced_by_hand() -> None:
+    machine = await started(fork_join(("wait", {"stepType": "WAIT_FOR_SIGNAL"}), ("b", {})))
+    assert db(machine).instance["status"] == "FORKED"
+    with pytest.raises(EngineError) as refused:
+        await machine.advance(AdvanceInput(ADMIN))
+    assert refused.value.code == "NO_VALID_TRANSITIONS"
+    assert refused.value.details["reason"] == "Parallel branches are running"
+
+
+async def test_a_task_step_timeout_cancels_the_task_and_follows_the_timer_transition() -> None:
+    effects = MemoryEffects()
+    definition = {
+        "steps": [step("start", "START"), step("review", "USER_TASK", timeout="PT8H",
+                                                 userTaskConfig={"assignedTo": ["admin"]}),
+                  step("auto_reject", "AUTOMATED"), step("end", "END")],
+        "transitions": [move("start", "review"), move("review", "end"),
+                        move("review", "auto_reject", trigger="timer"), move("auto_reject", "end")],
+    }
+    machine = await started(definition, effects)
+    effects.clock += timedelta(hours=8)
+    await machine.fire_due()
+    assert db(machine).instance["status"] == "COMPLETED"
+    assert only_task(machine)["status"] == "CANCELLED"
+    review = next(s for s in db(machine).steps.values() if s["step_id"] == "review")
+    assert review["status"] == "FAILED" and review["error_data"]["error"] == 'Step "review" timed out after PT8H'
+    assert [e["toStepId"] for e in db(machine).of("TRANSITION_EXECUTED")] == ["review", "auto_reject", "end"]
