@@ -12,7 +12,7 @@ change of behaviour for running instances behind `workflow.patched(...)` in the 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -1345,8 +1345,10 @@ class Machine:
         handler = self._step_handlers().get(step.step_type)
         if handler is None:
             return self._step_failed(record, f"Step type not supported: {step.step_type}")
-        status, output, error = await handler(step, record, token)
-        # DECISIONS Workflows 4: a step's retryPolicy re-runs a failed AUTOMATED step.
+        # DECISIONS Workflows 4: an AUTOMATED step's `timeout` bounds each attempt (resting steps are bounded
+        # by their Wait's deadline instead), and its retryPolicy re-runs a failed one.
+        limit = _duration_ms(step.timeout, now) if step.step_type == "AUTOMATED" else None
+        status, output, error = await self._bounded(handler(step, record, token), limit, step)
         policy = step.retry_policy
         attempt = 1
         while status == "FAILED" and policy is not None and step.step_type == "AUTOMATED" \
@@ -1354,7 +1356,7 @@ class Machine:
             attempt += 1
             if policy.backoff_ms:
                 await self.effects.sleep(policy.backoff_ms / 1000)
-            status, output, error = await handler(step, record, token)
+            status, output, error = await self._bounded(handler(step, record, token), limit, step)
         if status == "FAILED":
             return self._step_failed(record, error or "Step execution failed", output)
         if status == "COMPLETED":
@@ -1362,6 +1364,26 @@ class Machine:
         else:
             self.state.open_steps[record.id] = record
         return StepOutcome(status)
+
+    async def _bounded(self, work: Coroutine[Any, Any, tuple[str, Any, str | None]], limit_ms: int | None,
+                       step: Step) -> tuple[str, Any, str | None]:
+        """`work` (a step handler), failed when it runs longer than `limit_ms`: its activities are cancelled."""
+        if not limit_ms:
+            return await work
+        task = asyncio.ensure_future(work)
+        timer = asyncio.ensure_future(self.effects.sleep(limit_ms / 1000))
+        try:
+            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            timer.cancel()
+            raise
+        if task.done():
+            timer.cancel()
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)  # let its activities be cancelled
+        return "FAILED", None, f'Step "{step.step_id}" timed out after {step.timeout}'
 
     def _complete_step(self, record: StepRecord, output: Any) -> None:
         exited = self.effects.now()

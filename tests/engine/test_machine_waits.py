@@ -443,3 +443,12 @@ async def test_a_task_step_timeout_cancels_the_task_and_follows_the_timer_transi
     review = next(s for s in db(machine).steps.values() if s["step_id"] == "review")
     assert review["status"] == "FAILED" and review["error_data"]["error"] == 'Step "review" timed out after PT8H'
     assert [e["toStepId"] for e in db(machine).of("TRANSITION_EXECUTED")] == ["review", "auto_reject", "end"]
+
+
+async def test_an_automated_step_timeout_bounds_its_activities() -> None:
+    effects = MemoryEffects(ticks={"slow": 5})
+    slow = await started(chain(step("work", timeout="PT1S", activities=[act("slow")])), effects)
+    assert db(slow).instance["status"] == "FAILED"
+    assert db(slow).instance["error_message"] == 'Step "work" timed out after PT1S'
+    quick = await started(chain(step("work", timeout="PT1S", activities=[act("quick")])))
+    assert db(quick).instance["status"] == "COMPLETED"

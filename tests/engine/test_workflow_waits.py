@@ -187,3 +187,13 @@ async def test_branches_wait_for_a_signal_and_a_timer_then_join(runner: Runner) 
     assert result["status"] == "COMPLETED"
     assert sorted(result["context"]["branches"]) == ["fork-to-nap", "fork-to-wait"]
     await record(handle, "fork_signal_timer")
+
+
+async def test_an_automated_step_gives_up_at_its_timeout(runner: Runner) -> None:
+    wait = {"activityId": "long_wait", "activityName": "Long wait", "activityType": "WAIT",
+            "config": {"duration": "PT1H"}}
+    handle = await runner.start(chain(step("work", timeout="PT10M", activities=[wait])))
+    await runner.env.sleep(11 * 60)
+    row = await runner.wait_for(handle.id, lambda r: r.status == "FAILED")
+    assert row.error_message == 'Step "work" timed out after PT10M'
+    await update(handle, UPDATE_CANCEL, ADMIN)
