@@ -9,6 +9,7 @@ from fastapi import Request
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
 from api.auth import AuthContext
 from api.errors import BadRequest, Forbidden
 
@@ -53,3 +54,11 @@ async def offset_page(session: AsyncSession, stmt: Select[Any], *order: Any, lim
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = (await session.execute(stmt.order_by(*order).offset(offset).limit(limit))).scalars().all()
     return total, list(rows)
+
+
+async def record_action(session: AsyncSession, ctx: AuthContext, *, command: str, kind: str, resource_id: str,
+                        organization_id: str, label: str, payload: dict[str, Any] | None = None) -> None:
+    """Actions on running instances and their tasks go to the action log too (not undoable: a workflow
+    cannot be rewound)."""
+    await audit.record(session, ctx, command_id=command, resource_kind=kind, resource_id=resource_id, before=None,
+                       after=None, payload=payload, label=label, organization_id=organization_id)

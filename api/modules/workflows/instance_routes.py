@@ -9,14 +9,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
 from api.auth import AuthContext, requires
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import tenant_of, write_scope
-from api.modules.workflows.http import csv, ensure, offset_page, read_json
+from api.modules.workflows.http import csv, ensure, offset_page, read_json, record_action
 from api.modules.workflows.models import WorkflowEvent, WorkflowInstance
 from api.modules.workflows.schemas import AdvanceInstance, StartInstance, ValidateStart, openapi_body, problems
 from api.modules.workflows.serializers import event_item, instance_item
@@ -71,10 +70,9 @@ def _pagination(total: int, limit: int, offset: int) -> dict[str, Any]:
 
 async def _record(session: AsyncSession, ctx: AuthContext, action: str, instance: WorkflowInstance,
                   payload: dict[str, Any] | None = None) -> None:
-    """Instance actions go to the action log too (not undoable: the workflow cannot be rewound)."""
-    await audit.record(session, ctx, command_id=f"workflows.instances.{action}", resource_kind="workflows.instance",
-                       resource_id=instance.id, before=None, after=None, payload=payload,
-                       label=f"{action.capitalize()} workflow instance", organization_id=instance.organization_id)
+    await record_action(session, ctx, command=f"workflows.instances.{action}", kind="workflows.instance",
+                        resource_id=instance.id, organization_id=instance.organization_id,
+                        label=f"{action.capitalize()} workflow instance", payload=payload)
 
 
 def _merged(instance: WorkflowInstance, result: UpdateResult) -> dict[str, Any]:

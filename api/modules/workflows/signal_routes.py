@@ -10,13 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
 from api.auth import AuthContext, requires
 from api.deps import SessionDep
 from api.errors import ApiError, BadRequest, Conflict
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import write_scope
-from api.modules.workflows.http import ensure, read_json
+from api.modules.workflows.http import ensure, read_json, record_action
 from api.modules.workflows.instance_routes import FINISHED, actor, find_instance, visible_instances
 from api.modules.workflows.models import WorkflowInstance
 from api.modules.workflows.schemas import openapi_body, problems
@@ -45,10 +44,9 @@ async def _body(request: Request, model: Any) -> Any:
 
 async def _record(session: AsyncSession, ctx: AuthContext, command: str, instance: WorkflowInstance,
                   signal_name: str) -> None:
-    """Signals go to the action log (not undoable: the workflow cannot be rewound)."""
-    await audit.record(session, ctx, command_id=command, resource_kind="workflows.instance",
-                       resource_id=instance.id, before=None, after=None, payload={"signalName": signal_name},
-                       label="Signal workflow instance", organization_id=instance.organization_id)
+    await record_action(session, ctx, command=command, kind="workflows.instance", resource_id=instance.id,
+                        organization_id=instance.organization_id, label="Signal workflow instance",
+                        payload={"signalName": signal_name})
 
 
 @router.post("/workflows/instances/{id}/signal", summary="Send signal to workflow instance",

@@ -12,14 +12,13 @@ from sqlalchemy import ColumnElement, Select, Text, cast, exists, false, func, o
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
 from api.auth import AuthContext, requires
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import tenant_of, write_scope
-from api.modules.workflows.http import csv, is_true, offset_page, read_json
+from api.modules.workflows.http import csv, is_true, offset_page, read_json, record_action
 from api.modules.workflows.instance_routes import actor
 from api.modules.workflows.models import UserTask
 from api.modules.workflows.schemas import openapi_body, problems
@@ -73,11 +72,10 @@ def _mine(dialect: str, ctx: AuthContext) -> ColumnElement[bool]:
 
 async def _record(session: AsyncSession, ctx: AuthContext, action: str, task: UserTask,
                   payload: dict[str, Any] | None = None) -> None:
-    """Task actions go to the action log (not undoable: the workflow cannot be rewound)."""
-    await audit.record(session, ctx, command_id=f"workflows.tasks.{action}", resource_kind="workflows.task",
-                       resource_id=task.id, before=None, after=None,
-                       payload={"workflowInstanceId": task.workflow_instance_id, **(payload or {})},
-                       label=f"{action.capitalize()} user task", organization_id=task.organization_id)
+    await record_action(session, ctx, command=f"workflows.tasks.{action}", kind="workflows.task",
+                        resource_id=task.id, organization_id=task.organization_id,
+                        label=f"{action.capitalize()} user task",
+                        payload={"workflowInstanceId": task.workflow_instance_id, **(payload or {})})
 
 
 def _answered(task: UserTask, result: UpdateResult) -> dict[str, Any]:
