@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ["rules", "engine", "definitions"]
+PURE = ["rules", "engine", "definitions", "jscompat"]
 FORBIDDEN = {"sqlalchemy", "fastapi", "httpx", "api", "activities", "requests", "socket", "time", "random"}
 
 
@@ -23,10 +24,22 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
+def _sources(name: str) -> list[Path]:
+    """The files of a package, or the one file of a top-level module."""
+    module = ROOT / f"{name}.py"
+    return [module] if module.is_file() else sorted((ROOT / name).rglob("*.py"))
+
+
 @pytest.mark.parametrize("package", PURE)
 def test_pure_packages_import_no_io(package: str) -> None:
-    bad = {str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN) for p in (ROOT / package).rglob("*.py")}
+    sources = _sources(package)
+    assert sources, f"{package} not found"
+    bad = {str(p.relative_to(ROOT)): sorted(_imports(p) & FORBIDDEN) for p in sources}
     assert {k: v for k, v in bad.items() if v} == {}
+
+
+def test_jscompat_uses_the_standard_library_only() -> None:
+    assert sorted(_imports(ROOT / "jscompat.py") - sys.stdlib_module_names - {"__future__"}) == []
 
 
 def _full_imports(path: Path) -> set[str]:

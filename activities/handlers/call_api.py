@@ -29,7 +29,6 @@ from activities.handlers.common import (
     decode_body,
     fail,
     header_problem,
-    js_stringify,
     read_limited,
     text,
     timeout_message,
@@ -42,6 +41,7 @@ from api.modules.auth.models import Role, RoleAcl, User, UserAcl, UserRole
 from api.modules.workflows.models import WorkflowDefinition, WorkflowInstance
 from api.security import new_api_key_secret, sha256
 from engine.contract import RunActivityInput
+from jscompat import js_stringify
 
 log = logging.getLogger("stepwise.activities")
 

@@ -18,14 +18,13 @@ from activities.handlers.common import (
     decode_body,
     fail,
     header_problem,
-    js_stringify,
     read_limited,
     timeout_message,
     timeout_seconds,
-    type_name,
 )
 from activities.handlers.url_safety import ResolutionFailed, SafeTarget, UnsafeUrl, check_url
 from engine.contract import RunActivityInput
+from jscompat import js_stringify, type_name
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 

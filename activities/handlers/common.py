@@ -48,26 +48,6 @@ def header_problem(name: str, value: str) -> str | None:
     return None
 
 
-def js_stringify(value: Any) -> str:
-    """`JSON.stringify` spelling, as the reference's error messages show bodies."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def type_name(value: Any) -> str:
-    """The type words zod uses in its messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
 class ResponseTooLarge(Exception):
     pass
 
