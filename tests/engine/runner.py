@@ -19,7 +19,7 @@ from api.modules.workflows.models import StepInstance, UserTask, WorkflowEvent, 
 from engine.contract import WORKFLOW_TYPE, StartInput
 
 HISTORIES = Path(__file__).parent / "histories"
-# Set to re-record the committed histories of the replay test (tests/engine/test_replay.py).
+# Set to record histories that are not committed yet (tests/engine/test_replay.py); committed ones are kept.
 RECORD = os.environ.get("STEPWISE_RECORD_HISTORIES") == "1"
 
 
@@ -87,9 +87,13 @@ class Runner:
 
 
 async def record(handle: WorkflowHandle[Any, Any], name: str) -> None:
-    """Keep a finished workflow's history for the replay test (only when re-recording)."""
-    if not RECORD:
+    """Keep a finished workflow's history for the replay test, when recording and only if `name` is new.
+
+    A committed history is never overwritten: it stands for instances that may still be running on the
+    old code, and replaying it is what proves a change safe for them."""
+    path = HISTORIES / f"{name}.json"
+    if not RECORD or path.exists():
         return
     history = await handle.fetch_history()
     HISTORIES.mkdir(exist_ok=True)
-    (HISTORIES / f"{name}.json").write_text(history.to_json())
+    path.write_text(history.to_json())

@@ -1,8 +1,12 @@
 """Replays the committed histories of finished instances (tests/engine/histories/*.json) against the
 current interpreter: a change that would break a running instance on its next replay fails here.
 
-Re-record them (after a deliberate, `workflow.patched`-guarded change) with
-`STEPWISE_RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/engine/test_workflow.py`.
+Never re-record a committed history: it stands for instances already running on the old code. A change of
+behaviour goes behind `workflow.patched("<change-id>")`, so these still replay. To cover a step kind or path
+no history covers yet, add a new one: call `record(handle, "<new name>")` at the end of a test in
+tests/engine/test_workflow*.py and run just that test with
+`STEPWISE_RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/engine/test_workflow_waits.py -k <test>`;
+`record` writes only histories whose file does not exist yet.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from engine.contract import (
     UPDATE_CANCEL,
     UPDATE_CLAIM_TASK,
     UPDATE_COMPLETE_TASK,
+    UPDATE_RETRY,
     UPDATE_SIGNAL,
     Actor,
     ClaimTaskInput,
@@ -23,7 +24,8 @@ from engine.contract import (
     SignalInput,
     UpdateResult,
 )
-from tests.engine.memory import chain, move, step
+from tests.engine import stand_ins
+from tests.engine.memory import act, chain, move, step
 from tests.engine.runner import Runner, record
 
 ADMIN = Actor(user_id="user-1", roles=["admin"])
@@ -87,7 +89,8 @@ async def test_tasks_are_claimed_and_completed_through_updates(runner: Runner) -
 async def test_sla_breach_escalates_after_the_due_date(runner: Runner) -> None:
     task_step = step("review", "USER_TASK", userTaskConfig={
         "assignedTo": ["clerk"], "slaDuration": "P2D",
-        "escalationRules": [{"trigger": "sla_breach", "action": "escalate", "escalateTo": "manager-1"}]})
+        "escalationRules": [{"trigger": "sla_breach", "action": "escalate", "escalateTo": "manager-1"},
+                            {"trigger": "sla_breach", "action": "notify", "notifyUsers": ["ops-1"]}]})
     handle = await runner.start(chain(task_step))
     task = await open_task(runner, handle.id)
     assert task.due_date is not None
@@ -103,6 +106,9 @@ async def test_sla_breach_escalates_after_the_due_date(runner: Runner) -> None:
     # The escalation target may now complete it.
     done = await update(handle, UPDATE_COMPLETE_TASK, CompleteTaskInput(Actor("manager-1"), task.id, {}))
     assert done.instance["status"] == "COMPLETED"
+    # The notify rule's notice went out as an EMIT_EVENT activity.
+    assert [c.activity_type for c in stand_ins.calls(handle.id)] == ["EMIT_EVENT"]
+    await record(handle, "sla_escalation")
 
 
 async def test_a_signal_resumes_and_an_unanswered_one_times_out(runner: Runner) -> None:
@@ -124,6 +130,8 @@ async def test_a_signal_resumes_and_an_unanswered_one_times_out(runner: Runner) 
     assert row.error_message == 'Signal "approval" timed out after P1D'
     assert "SIGNAL_TIMEOUT" in await runner.event_types(ignored.id)
     await update(ignored, UPDATE_CANCEL, ADMIN)
+    assert (await ignored.result())["status"] == "CANCELLED"
+    await record(ignored, "signal_timeout")
 
 
 async def _child_definition(runner: Runner, workflow_id: str, definition: dict[str, Any]) -> None:
@@ -168,6 +176,8 @@ async def test_cancelling_a_parent_cancels_its_child(own_runner: Runner) -> None
     await runner.wait_for(child_instance, lambda r: r.status == "PAUSED")
     await update(parent, UPDATE_CANCEL, ADMIN)
     await runner.wait_for(child_instance, lambda r: r.status == "CANCELLED")
+    assert (await parent.result())["status"] == "CANCELLED"
+    await record(parent, "sub_workflow_cancelled")
 
 
 async def test_branches_wait_for_a_signal_and_a_timer_then_join(runner: Runner) -> None:
@@ -197,3 +207,45 @@ async def test_an_automated_step_gives_up_at_its_timeout(runner: Runner) -> None
     row = await runner.wait_for(handle.id, lambda r: r.status == "FAILED")
     assert row.error_message == 'Step "work" timed out after PT10M'
     await update(handle, UPDATE_CANCEL, ADMIN)
+    assert (await handle.result())["status"] == "CANCELLED"
+    await record(handle, "automated_step_timeout")
+
+
+def _fork_join(*branches: dict[str, Any]) -> dict[str, Any]:
+    """start → fork → one step per branch → join → end."""
+    names = [b["stepId"] for b in branches]
+    return {
+        "steps": [step("start", "START"), step("fork", "PARALLEL_FORK", config={"joinStepId": "join"}), *branches,
+                  step("join", "PARALLEL_JOIN", config={"forkStepId": "fork"}), step("end", "END")],
+        "transitions": [move("start", "fork"), *[move("fork", n) for n in names], *[move(n, "join") for n in names],
+                        move("join", "end")],
+    }
+
+
+async def test_a_task_in_a_branch_is_completed_into_the_branch_namespace(runner: Runner) -> None:
+    task_step = step("review", "USER_TASK", userTaskConfig={"assignedTo": ["admin"]})
+    handle = await runner.start(_fork_join(task_step, step("work", activities=[act("work")])))
+    task = await open_task(runner, handle.id)
+    assert task.branch_instance_id is not None
+    done = await update(handle, UPDATE_COMPLETE_TASK, CompleteTaskInput(ADMIN, task.id, {"approved": True}))
+    assert done.instance["status"] == "COMPLETED"
+    branches = done.instance["context"]["branches"]
+    assert branches == {"fork-to-review": {"approved": True}, "fork-to-work": {}}
+    await record(handle, "fork_user_task")
+
+
+async def test_a_failed_branch_cancels_its_sibling_and_retry_opens_the_fork_anew(runner: Runner) -> None:
+    task_step = step("review", "USER_TASK", userTaskConfig={"assignedTo": ["admin"]})
+    failing = step("work", activities=[act("work", config={"failTimes": 1, "error": "down"})])
+    handle = await runner.start(_fork_join(task_step, failing))
+    row = await runner.wait_for(handle.id, lambda r: r.status == "FAILED")
+    assert row.error_message == 'Parallel branch "fork-to-work" failed: 1 activity(ies) failed: ' \
+                                'Work: Activity failed after 1 attempts: down'
+    [cancelled] = await runner.tasks(handle.id)
+    assert cancelled.status == "CANCELLED"
+    retried = await update(handle, UPDATE_RETRY, ADMIN)
+    assert retried.instance["status"] == "FORKED"
+    task = await open_task(runner, handle.id)
+    done = await update(handle, UPDATE_COMPLETE_TASK, CompleteTaskInput(ADMIN, task.id, {}))
+    assert done.instance["status"] == "COMPLETED" and done.instance["retryCount"] == 1
+    await record(handle, "fork_failure_retry")
