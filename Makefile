@@ -10,7 +10,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
 LINT_PATHS := api engine rules definitions activities worker.py server.py
 
-.PHONY: run test lint bench db-upgrade venv
+.PHONY: run test lint bench db-upgrade db-revision venv
 
 run: $(VENV)/.stamp-base
 	$(PY) scripts/run.py
@@ -30,6 +30,12 @@ bench: $(VENV)/.stamp-test
 
 db-upgrade: $(VENV)/.stamp-base
 	$(PY) -m api.cli migrate
+
+# A new migration from what the models declare and the database (brought to head first) lacks.
+db-revision: $(VENV)/.stamp-base
+	@if [ -z "$(m)" ]; then echo 'usage: make db-revision m="what changed"' >&2; exit 2; fi
+	$(PY) -m api.cli migrate
+	$(PY) -m alembic revision --autogenerate -m "$(m)"
 
 # Everything: runtime and test/lint dependencies.
 venv: $(VENV)/.stamp-test
