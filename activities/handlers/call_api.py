@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.deps import ActivityDeps
@@ -34,19 +34,15 @@ from activities.handlers.common import (
     timeout_message,
     timeout_seconds,
 )
-from api.db import new_id, utcnow
-from api.features import has_all
-from api.modules.api_keys.models import ApiKey
-from api.modules.auth.models import Role, RoleAcl, User, UserAcl, UserRole
+from api.modules.api_keys.service import issue_one_time_key, revoke_key
+from api.modules.auth.service import acl_narrower_than_roles, live_role_ids
 from api.modules.workflows.models import WorkflowDefinition, WorkflowInstance
-from api.security import new_api_key_secret, sha256
 from engine.contract import RunActivityInput
 from jscompat import js_stringify
 
 log = logging.getLogger("stepwise.activities")
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-KEY_PREFIX_LENGTH = 12
 KEY_MIN_LIFETIME = timedelta(minutes=5)
 
 
@@ -104,68 +100,30 @@ async def _initiator_id(session: AsyncSession, inp: RunActivityInput) -> str | N
     return definition.created_by if definition is not None else None
 
 
-async def _role_ids(session: AsyncSession, user_id: str, tenant_id: str) -> list[str]:
-    user = (await session.execute(
-        select(User).where(User.id == user_id, User.tenant_id == tenant_id, User.deleted_at.is_(None))
-    )).scalars().first()
-    if user is None:
-        return []
-    rows = await session.execute(
-        select(Role.id).join(UserRole, UserRole.role_id == Role.id)
-        .where(UserRole.user_id == user_id, Role.deleted_at.is_(None),
-               or_(Role.tenant_id == tenant_id, Role.tenant_id.is_(None)))
-    )
-    return sorted(rows.scalars().all())
-
-
-async def _acl_narrower_than_roles(session: AsyncSession, user_id: str, tenant_id: str,
-                                   role_ids: list[str]) -> bool:
-    """A personal ACL overrides the user's roles and may grant less than they do; an API key carries
-    roles only, so it would grant more than the user has."""
-    acl = (await session.execute(
-        select(UserAcl).where(UserAcl.user_id == user_id, UserAcl.tenant_id == tenant_id)
-    )).scalars().first()
-    if acl is None or acl.is_super_admin:
-        return False
-    role_acls = (await session.execute(
-        select(RoleAcl).where(RoleAcl.role_id.in_(role_ids), RoleAcl.tenant_id == tenant_id)
-    )).scalars().all()
-    granted = [f for r in role_acls for f in r.features_json or []]
-    if any(r.is_super_admin for r in role_acls) or not has_all(acl.features_json or [], granted):
-        return True
-    if acl.organizations_json is not None:
-        allowed = set(acl.organizations_json)
-        return any(r.organizations_json is None or not set(r.organizations_json) <= allowed for r in role_acls)
-    return False
-
-
 async def _issue_key(inp: RunActivityInput, deps: ActivityDeps, lifetime: timedelta) -> tuple[str, str]:
     refuse = (f"[CALL_API] Refusing to execute CALL_API for workflow instance {inp.instance_id}: ")
     async with deps.sessions() as session, session.begin():
         user_id = await _initiator_id(session, inp)
-        role_ids = await _role_ids(session, user_id, inp.tenant_id) if user_id else []
+        role_ids = await live_role_ids(session, user_id=user_id, tenant_id=inp.tenant_id) if user_id else []
         if not role_ids:
             raise fail(refuse + "no traceable user roles could be resolved from the workflow instance or "
                        "definition. CALL_API activities must run under the identity of the user who "
                        "triggered them.")
         assert user_id is not None
-        if await _acl_narrower_than_roles(session, user_id, inp.tenant_id, role_ids):
+        if await acl_narrower_than_roles(session, user_id=user_id, tenant_id=inp.tenant_id, role_ids=role_ids):
             raise fail(refuse + f"user {user_id} has a personal access list narrower than their roles, "
                        "which an API key cannot carry.")
-        secret, key_id = new_api_key_secret(), new_id()
-        key = ApiKey(id=key_id, tenant_id=inp.tenant_id, organization_id=inp.organization_id,
-                     name=f"workflow:{inp.instance_id}:{inp.activity_id}"[:200],
-                     description=f"One-time key for CALL_API of workflow instance {inp.instance_id}",
-                     key_hash=sha256(secret), key_prefix=secret[:KEY_PREFIX_LENGTH], roles_json=role_ids,
-                     created_by=user_id, expires_at=utcnow() + lifetime)
-        session.add(key)
-    return key_id, secret
+        return await issue_one_time_key(
+            session, tenant_id=inp.tenant_id, organization_id=inp.organization_id, role_ids=role_ids,
+            name=f"workflow:{inp.instance_id}:{inp.activity_id}"[:200],
+            description=f"One-time key for CALL_API of workflow instance {inp.instance_id}",
+            created_by=user_id, lifetime=lifetime)
 
 
 async def _revoke_key(deps: ActivityDeps, key_id: str) -> None:
     try:
         async with deps.sessions() as session, session.begin():
-            await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(deleted_at=utcnow()))
+            await revoke_key(session, key_id=key_id)
     except Exception as exc:  # noqa: BLE001 - the key expires by itself; the call's outcome matters more
         log.warning("could not revoke one-time API key %s: %s", key_id, exc)
 

@@ -3,12 +3,12 @@ names, revoking. Authenticating with a key lives in `api.auth`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -157,3 +157,24 @@ async def delete_key(session: AsyncSession, ctx: AuthContext, key_id: str) -> Ac
     ctx.require_tenant()
     _, entry = await service.delete(api_keys, ctx, session, key_id)
     return entry
+
+
+# --- for other modules ---------------------------------------------------------------------------------
+
+
+async def issue_one_time_key(session: AsyncSession, *, tenant_id: str, organization_id: str | None,
+                             role_ids: Sequence[str], name: str, description: str, created_by: str,
+                             lifetime: timedelta) -> tuple[str, str]:
+    """A key acting with `role_ids` for code of this process, valid for `lifetime`: `(id, secret)`. Its roles
+    are taken as given (the caller has checked them) and it is not recorded in the action log; the secret
+    exists only in the answer, the table keeps its sha256."""
+    secret, key_id = new_api_key_secret(), new_id()
+    session.add(ApiKey(id=key_id, tenant_id=tenant_id, organization_id=organization_id, name=name,
+                       description=description, key_hash=sha256(secret), key_prefix=secret[:PREFIX_LENGTH],
+                       roles_json=list(role_ids), created_by=created_by, expires_at=utcnow() + lifetime))
+    return key_id, secret
+
+
+async def revoke_key(session: AsyncSession, *, key_id: str) -> None:
+    """Soft-deletes the key: it authenticates no more. Nothing happens for an unknown id."""
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(deleted_at=utcnow()))

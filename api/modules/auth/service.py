@@ -475,3 +475,44 @@ async def _log_acl(session: AsyncSession, ctx: AuthContext, kind: str, subject_i
     outbox.emit(session, f"{kind}.updated", {"id": subject_id, **after}, tenant_id=tenant_id,
                 organization_id=None)
     await session.flush()
+
+
+# --- for other modules ---------------------------------------------------------------------------------
+
+
+async def live_role_ids(session: AsyncSession, *, user_id: str, tenant_id: str) -> list[str]:
+    """The ids of the roles a live user of the tenant holds, sorted: the tenant's roles and global ones,
+    never deleted roles. None for a deleted user or a user of another tenant."""
+    user = (await session.execute(
+        select(User.id).where(User.id == user_id, User.tenant_id == tenant_id, User.deleted_at.is_(None))
+    )).first()
+    if user is None:
+        return []
+    rows = await session.execute(
+        select(Role.id).join(UserRole, UserRole.role_id == Role.id)
+        .where(UserRole.user_id == user_id, Role.deleted_at.is_(None),
+               or_(Role.tenant_id == tenant_id, Role.tenant_id.is_(None)))
+    )
+    return sorted(rows.scalars().all())
+
+
+async def acl_narrower_than_roles(session: AsyncSession, *, user_id: str, tenant_id: str,
+                                  role_ids: Sequence[str]) -> bool:
+    """Whether the user's personal ACL in the tenant grants less than `role_ids` do: fewer features, fewer
+    organizations, or no super-admin access where a role has it. A personal ACL replaces the user's roles, so
+    anything acting with the roles alone (an API key) would do more than the user can."""
+    acl = (await session.execute(
+        select(UserAcl).where(UserAcl.user_id == user_id, UserAcl.tenant_id == tenant_id)
+    )).scalars().first()
+    if acl is None or acl.is_super_admin:
+        return False
+    role_acls = (await session.execute(
+        select(RoleAcl).where(RoleAcl.role_id.in_(role_ids), RoleAcl.tenant_id == tenant_id)
+    )).scalars().all()
+    granted = [f for r in role_acls for f in r.features_json or []]
+    if any(r.is_super_admin for r in role_acls) or not has_all(acl.features_json or [], granted):
+        return True
+    if acl.organizations_json is not None:
+        allowed = set(acl.organizations_json)
+        return any(r.organizations_json is None or not set(r.organizations_json) <= allowed for r in role_acls)
+    return False
