@@ -17,7 +17,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from api.db import utcnow
 from api.deps import SessionDep
-from api.errors import ApiError, BadRequest, Unauthorized
+from api.errors import BadRequest, Forbidden, Unauthorized
 from api.features import has_all
 from api.modules.api_keys.models import ApiKey
 from api.modules.auth.models import Role, RoleAcl, User, UserAcl, UserRole
@@ -25,10 +25,6 @@ from api.modules.directory.models import Organization
 from api.security import decode_token, sha256
 
 ALL_ORGS = "__all__"
-
-
-class Forbidden(ApiError):
-    status = 403
 
 
 @dataclass

@@ -64,6 +64,12 @@ def _validated(schema: type[BaseModel], data: dict[str, Any]) -> BaseModel:
         raise fail(f"UPDATE_ENTITY input invalid: {issues}") from None
 
 
+def _model(schema: Any) -> type[BaseModel]:
+    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
+        raise TypeError("workflow commands need a resource with pydantic body schemas")
+    return schema
+
+
 def crud_commands(res: Resource, actions: Iterable[str] = ("create", "update")) -> None:
     """Allow workflows to run a CRUD resource's writes: `<entity>.create|update|delete`, each requiring the
     feature the resource's route requires."""
@@ -75,20 +81,20 @@ def crud_commands(res: Resource, actions: Iterable[str] = ("create", "update")) 
             return None
 
     async def create(session: AsyncSession, ctx: AuthContext, data: dict[str, Any]) -> CommandOutcome:
-        row, entry = await crud.create(res, ctx, session, _validated(res.create_schema, data))
-        return CommandOutcome(crud.serialize(res, row), entry)
+        write = await crud.create(res, ctx, session, _validated(_model(res.create_schema), data))
+        return CommandOutcome(crud.serialize(res, write.row), crud.entry_of(write))
 
     async def update(session: AsyncSession, ctx: AuthContext, data: dict[str, Any]) -> CommandOutcome:
-        body = _validated(res.update_schema, data)
-        row, entry = await crud.update(res, ctx, session, str(getattr(body, "id", "")), body)
-        return CommandOutcome(crud.serialize(res, row), entry)
+        body = _validated(_model(res.update_schema), data)
+        write = await crud.update(res, ctx, session, str(getattr(body, "id", "")), body)
+        return CommandOutcome(crud.serialize(res, write.row), crud.entry_of(write))
 
     async def delete(session: AsyncSession, ctx: AuthContext, data: dict[str, Any]) -> CommandOutcome:
         row_id = data.get("id")
         if not isinstance(row_id, str) or not row_id:
             raise fail("UPDATE_ENTITY input invalid: id: Field required")
-        row, entry = await crud.delete(res, ctx, session, row_id)
-        return CommandOutcome({"id": row_id, "ok": True}, entry)
+        write = await crud.delete(res, ctx, session, row_id)
+        return CommandOutcome({"id": row_id, "ok": True}, crud.entry_of(write))
 
     runners = {"create": (create, res.features.create), "update": (update, res.features.update),
                "delete": (delete, res.features.delete)}

@@ -1,7 +1,11 @@
-"""The CRUD kit: declare a `Resource`, get its routes from `crud_router`."""
+"""The CRUD kit: declare a `Resource`, get its routes from `crud_router`. See docs/modules.md."""
 
-from api.crud.resource import Features, Filter, Hooks, Resource
-from api.crud.routes import crud_router
+from api.crud.fields import Fields
+from api.crud.query import Dialect, Envelope, Filter, Sort
+from api.crud.resource import Body, Features, Hooks, Parent, Resource
+from api.crud.routes import crud_router, written
 from api.crud.schemas import Payload
+from api.crud.service import Write
 
-__all__ = ["Features", "Filter", "Hooks", "Payload", "Resource", "crud_router"]
+__all__ = ["Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Parent", "Payload", "Resource",
+           "Sort", "Write", "crud_router", "written"]

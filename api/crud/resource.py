@@ -1,10 +1,12 @@
-"""A CRUD resource is a declaration; `api.crud.routes` turns it into list/create/update/delete."""
+"""A CRUD collection is a declaration: `Resource(...)`. `api.crud.routes.crud_router` turns it into the
+list / create / update / delete (and optional detail) routes with the platform's conventions; the
+pieces here say everything a collection may vary in. See docs/modules.md for the recipe."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from sqlalchemy import Select
@@ -12,18 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.auth import AuthContext
-from api.db import Base
+from api.crud.fields import Fields
+from api.crud.query import Dialect, Envelope, Filter, Sort
 
-FilterKind = Literal["eq", "bool", "ilike", "gte", "lte", "in"]
+if TYPE_CHECKING:
+    from api.crud.service import Write
 
-
-@dataclass(frozen=True)
-class Filter:
-    """A list query parameter mapped onto one column."""
-
-    column: InstrumentedAttribute[Any]
-    kind: FilterKind = "eq"
-    description: str = ""
+__all__ = ["Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Parent", "Resource", "Sort"]
 
 
 @dataclass(frozen=True)
@@ -39,38 +36,121 @@ class Features:
 
 
 Scope = Callable[[Select[Any], AuthContext], Select[Any]]
-# Hooks see the session, the caller and the row; they raise ApiError to refuse.
-WriteHook = Callable[[AsyncSession, AuthContext, Any, dict[str, Any]], Awaitable[None]]
-Serializer = Callable[[Any], dict[str, Any]]
+WriteHook = Callable[["Write"], Awaitable[None]]
+Decorate = Callable[[AsyncSession, AuthContext, list[dict[str, Any]]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request-body validator of a module's own, for collections whose reference error messages
+    pydantic cannot produce. `parse(raw, partial)` returns the values by API (camelCase) name or
+    raises an `ApiError`; the kit maps them onto columns by their snake_case names."""
+
+    parse: Callable[[Any, bool], dict[str, Any]]
+    example: Mapping[str, Any] = field(default_factory=dict)
+    # Refusal when the body of an update or a body delete has no id ("Rule id is required").
+    missing_id: str | None = None
+
+
+Schema = type[BaseModel] | Body
 
 
 @dataclass(frozen=True)
 class Hooks:
+    """Module behaviour around the kit's writes, all inside the request's transaction. Each receives
+    a `Write` (session, caller, row, the validated body, the column values about to be written) and
+    raises an `ApiError` to refuse; nothing is committed unless every hook returned.
+
+    `before_*` run before the values touch the row (so their checks may query freely), `after_*`
+    once the row is flushed (ids exist): child collections, trees, totals, numbering."""
+
+    # Who may write at all beyond the features (super administrators only, say): runs before the
+    # row is looked up, so a refused caller learns nothing about ids. Gets the caller and the action.
+    authorize: Callable[[AuthContext, str], None] | None = None
     before_create: WriteHook | None = None
+    after_create: WriteHook | None = None
     before_update: WriteHook | None = None
+    after_update: WriteHook | None = None
     before_delete: WriteHook | None = None
-    # Add fields to list items (names resolved in one query for the whole page).
-    decorate: Callable[[AsyncSession, AuthContext, list[dict[str, Any]]], Awaitable[None]] | None = None
+    after_delete: WriteHook | None = None
+    # Adds fields to a page of list items (names resolved in one query per page, not per item).
+    decorate: Decorate | None = None
+    # State that lives outside the row's columns (role links, lines) but belongs in the audit snapshot.
+    snapshot_extra: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    # The body of the 201 answer when it is more than `{"id"}` (e.g. a secret shown once).
+    created_body: Callable[[Write], dict[str, Any]] | None = None
+    # Runs after undo or redo put a row back, for state derived across rows (the organization tree).
+    after_undo: Callable[[AsyncSession, Any], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)
+class Parent:
+    """A child collection scoped to a parent row (`/sales/order-lines?orderId=`): lists need the
+    parent's id in `param`, writes take it from the body field of the same name, and the parent must
+    be visible to the caller (else 404 with the parent's label)."""
+
+    param: str
+    column: InstrumentedAttribute[Any]
+    resource: Resource
+    required_on_list: bool = True
+
+
+@dataclass(frozen=True, eq=False)
 class Resource:
     path: str
-    model: type[Base]
-    # `<module>.<entity>`: the domain events' prefix, the audit log's resource kind.
+    model: type[Any]
+    # `<module>.<entity>`: the domain events' prefix and the audit log's resource kind.
     entity: str
-    create_schema: type[BaseModel]
-    update_schema: type[BaseModel]
     features: Features
     tag: str
     label: str
-    search: tuple[str, ...] = ()
-    sort: tuple[str, ...] = ("id", "created_at", "updated_at")
-    filters: dict[str, Filter] = field(default_factory=dict)
-    casing: Literal["camel", "snake"] = "camel"
-    hidden: frozenset[str] = frozenset()
-    scope: Literal["organization", "tenant"] | Scope = "organization"
-    soft_delete: bool = True
-    hooks: Hooks = Hooks()
-    serialize: Serializer | None = None
+    # Request bodies (None for an operation the collection does not offer).
+    create_schema: Schema | None
+    update_schema: Schema | None
+    plural: str = ""
+    # The routes the kit serves; a module serving one itself (a list with several views, say) leaves
+    # it out and still uses the kit's functions.
+    operations: frozenset[str] = frozenset({"list", "create", "update", "delete"})
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    # --- lists
+    search: tuple[InstrumentedAttribute[Any], ...] = ()
+    sort: Sort | None = None
+    filters: Mapping[str, Filter] = field(default_factory=dict)
+    envelope: Envelope = Envelope.PAGED
+    dialect: Dialect = Dialect()
     max_page_size: int = 100
+    # --- items
+    fields: Fields = Fields()
+    # The serializer of events, audit payloads and the detail route, when it differs from list items.
+    detail_fields: Fields | None = None
+    detail: bool = False
+    hidden: frozenset[str] = frozenset()
+    # Columns recomputed from other rows by hooks: undo and redo do not mistake their drift for a
+    # later edit.
+    derived: frozenset[str] = frozenset()
+    # --- scope and storage
+    scope: Literal["organization", "tenant"] | Scope = "organization"
+    parent: Parent | None = None
+    soft_delete: bool = True
+    # Optimistic locking: writes carrying `x-om-ext-optimistic-lock-expected-updated-at` are refused
+    # with 409 when the row changed since.
+    lock: bool = False
+    hooks: Hooks = Hooks()
+    # The body of a successful update or delete.
+    updated_body: Mapping[str, Any] = field(default_factory=lambda: {"ok": True})
+    deleted_body: Mapping[str, Any] = field(default_factory=lambda: {"ok": True})
+    exportable: bool = True
+    # Query-string key a delete may take its id from besides `id` (and the body).
+    delete_id_param: str = "id"
+
+    @property
+    def plural_label(self) -> str:
+        return self.plural or f"{self.label}s"
+
+    @property
+    def event_fields(self) -> Fields:
+        return self.detail_fields or self.fields
+
+    def but(self, **changes: Any) -> Resource:
+        """A copy with some declarations changed (the same collection under another path, say)."""
+        return replace(self, **changes)

@@ -2,104 +2,192 @@
 signatures close over each resource's schemas and FastAPI must see the real classes.)"""
 
 import json
-from functools import partial
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ValidationError
 
 from api import audit
 from api.auth import AuthContext, requires
 from api.crud import service
-from api.crud.resource import Resource
+from api.crud.export import export_response
+from api.crud.query import is_uuid, list_parameters, query_param
+from api.crud.resource import Body, Resource
 from api.deps import SessionDep
 from api.errors import BadRequest, invalid
+from api.modules.audit_logs.models import ActionLog
 
-COMMON_PARAMS: list[tuple[str, str, str]] = [
-    ("page", "integer", "1-based page number (default 1)"),
-    ("pageSize", "integer", "Items per page (default 50, at most 100)"),
-    ("sortField", "string", "Field to sort by"),
-    ("sortDir", "string", "asc or desc"),
-    ("search", "string", "Case-insensitive text search"),
-    ("id", "string", "Only the row with this id"),
-    ("ids", "string", "Comma-separated ids"),
-    ("withDeleted", "boolean", "Include soft-deleted rows"),
-]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _param(name: str, kind: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": kind},
-            "description": description}
+def written(body: dict[str, Any], entry: ActionLog | None, status_code: int = 200) -> JSONResponse:
+    """A mutation's answer, with the `x-om-operation` header that offers its undo."""
+    out = JSONResponse(body, status_code=status_code)
+    if entry is not None:
+        audit.operation_header(out, entry)
+    return out
 
 
-class DeleteBody(BaseModel):
-    id: str
-
-
-async def delete_id(request: Request) -> str:
-    """The id of a DELETE comes from `?id=` or from a JSON body `{"id": ...}`."""
-    if request.query_params.get("id"):
-        return request.query_params["id"]
+async def read_json(request: Request, *, empty: Any = ...) -> Any:
+    """The request's JSON; `Invalid JSON body` when it does not parse (or is empty, unless `empty`)."""
     raw = await request.body()
-    if raw.strip():
-        try:
-            return DeleteBody.model_validate(json.loads(raw)).id
-        except json.JSONDecodeError:
-            raise BadRequest("Invalid JSON body") from None
-        except ValidationError as exc:
-            raise invalid(exc) from None
-    raise BadRequest("id is required")
+    if not raw.strip():
+        if empty is not ...:
+            return empty
+        raise BadRequest("Invalid JSON body")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise BadRequest("Invalid JSON body") from None
+
+
+async def delete_id(request: Request, *, param: str = "id", missing: str = "id is required") -> str:
+    """The id of a DELETE: `?id=` or a JSON body `{"id": ...}`."""
+    if value := request.query_params.get(param):
+        return value
+    raw = await read_json(request, empty=None)
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
+        return str(raw["id"])
+    raise BadRequest(missing)
+
+
+def _describe(res: Resource, op: str, default: str, feature: str) -> str:
+    return f"{res.descriptions.get(op, default)} Requires features: {feature}"
+
+
+def _body_openapi(schema: Body, with_id: bool) -> dict[str, Any]:
+    example = {"id": "00000000-0000-4000-8000-000000000000", **schema.example} if with_id else dict(schema.example)
+    return {"requestBody": {"required": True, "content": {"application/json": {
+        "schema": {"type": "object"}, "example": example}}}}
+
+
+async def _custom_body(request: Request, schema: Body, *, partial: bool) -> tuple[Any, dict[str, Any]]:
+    raw = await read_json(request)
+    if partial and schema.missing_id and (not isinstance(raw, dict) or not raw.get("id")):
+        raise BadRequest(schema.missing_id)
+    return raw, schema.parse(raw, partial)
+
+
+def _when(condition: bool, decorator: Callable[[F], F]) -> Callable[[F], F]:
+    """Registers a route only for the operations a resource offers."""
+    return decorator if condition else (lambda fn: fn)
 
 
 def crud_router(res: Resource) -> APIRouter:
+    """list (GET), detail (GET /{id}, when declared), create (POST), update (PUT, id in the body) and
+    delete (DELETE, `?id=` or `{id}` in the body) of one collection."""
     router = APIRouter(tags=[res.tag])
-    audit.register(res.entity, res.model, res.hidden, serialize=partial(service.serialize, res),
+    audit.register(res.entity, res.model, res.hidden, res.hooks.after_undo,
+                   serialize=lambda row: service.describe(res, row), derived=res.derived,
                    features={"create": res.features.create, "update": res.features.update,
                              "delete": res.features.delete})
-    Create = res.create_schema  # noqa: N806 - a class
-    Update = res.update_schema  # noqa: N806
-    plural = res.label.lower() + "s"
-    filters = [_param(n, "string", f.description or f"Filter by {n}") for n, f in res.filters.items()]
+    label, plural = res.label.lower(), res.plural_label.lower()
+    missing_id = f"{res.label} id is required"
+    Listing = Annotated[AuthContext, Depends(requires(res.features.list))]  # noqa: N806 - a type
+    Creating = Annotated[AuthContext, Depends(requires(res.features.create))]  # noqa: N806
+    Updating = Annotated[AuthContext, Depends(requires(res.features.update))]  # noqa: N806
+    Deleting = Annotated[AuthContext, Depends(requires(res.features.delete))]  # noqa: N806
 
-    @router.get(res.path, summary=f"List {plural}",
-                description=f"Returns a paginated list of {plural} in the current scope. "
-                            f"Requires features: {res.features.list}",
-                openapi_extra={"parameters": [_param(*p) for p in COMMON_PARAMS] + filters})
-    async def list_items(request: Request, session: SessionDep,
-                         ctx: Annotated[AuthContext, Depends(requires(res.features.list))]) -> dict[str, Any]:
-        return await service.list_rows(res, ctx, session, request.query_params)
+    ops = res.operations
 
-    @router.post(res.path, status_code=201, summary=f"Create {res.label.lower()}",
-                 description=f"Creates a {res.label.lower()}. Requires features: {res.features.create}")
-    async def create_item(body: Create, response: Response, session: SessionDep,  # type: ignore[valid-type]
-                          ctx: Annotated[AuthContext, Depends(requires(res.features.create))]) -> JSONResponse:
-        row, entry = await service.create(res, ctx, session, body)
-        out = JSONResponse({"id": row.id}, status_code=201)
-        audit.operation_header(out, entry)
-        return out
+    @_when("list" in ops, router.get(res.path, summary=f"List {plural}",
+                description=_describe(res, "list", f"Returns a paginated list of {plural} in the current scope.",
+                                      res.features.list),
+                openapi_extra={"parameters": list_parameters(service.list_spec(res))
+                               + ([query_param(res.parent.param, "string", f"Id of the parent "
+                                               f"{res.parent.resource.label.lower()}",
+                                               required=res.parent.required_on_list)] if res.parent else [])}))
+    async def list_items(request: Request, session: SessionDep, ctx: Listing) -> Any:
+        params = request.query_params
+        stmt, query = await service.list_query(res, ctx, session, params)
+        if query.export:
+            return export_response(stmt, query, lambda s, rows: service.items_of(res, ctx, s, rows),
+                                   name=res.entity.replace(".", "_"))
+        return await service.list_rows(res, ctx, session, params)
 
-    @router.put(res.path, summary=f"Update {res.label.lower()}",
-                description=f"Updates a {res.label.lower()} by the id in the body. "
-                            f"Requires features: {res.features.update}")
-    async def update_item(body: Update, session: SessionDep,  # type: ignore[valid-type]
-                          ctx: Annotated[AuthContext, Depends(requires(res.features.update))]) -> JSONResponse:
-        _, entry = await service.update(res, ctx, session, body.id, body)  # type: ignore[attr-defined]
-        out = JSONResponse({"ok": True})
-        audit.operation_header(out, entry)
-        return out
+    if res.detail:
+        @router.get(res.path + "/{id}", summary=f"Get {label}",
+                    description=_describe(res, "detail", f"Returns one {label} by id.", res.features.list))
+        async def get_item(id: str, session: SessionDep, ctx: Listing) -> dict[str, Any]:
+            if res.dialect.uuid_ids and not is_uuid(id):
+                raise BadRequest(f"Invalid {label} id")
+            return service.describe(res, await service.get_row(res, ctx, session, id))
 
-    @router.delete(res.path, summary=f"Delete {res.label.lower()}",
-                   description=f"Deletes a {res.label.lower()} by `?id=` (or `{{\"id\"}}` in the body). "
-                               f"Requires features: {res.features.delete}",
-                   openapi_extra={"parameters": [_param("id", "string", "Id of the row to delete")]})
-    async def delete_item(ctx: Annotated[AuthContext, Depends(requires(res.features.delete))],
-                          row_id: Annotated[str, Depends(delete_id)], session: SessionDep) -> JSONResponse:
-        # `ctx` comes first: FastAPI resolves dependencies in order, and who may delete is
-        # decided before what is deleted (401/403 before a 400 about the id).
-        _, entry = await service.delete(res, ctx, session, row_id)
-        out = JSONResponse({"ok": True})
-        audit.operation_header(out, entry)
-        return out
+    create_schema = res.create_schema
+    if "create" not in ops:
+        pass
+    elif isinstance(create_schema, Body):
+        custom_create = create_schema
+
+        @router.post(res.path, status_code=201, summary=f"Create {label}",
+                     description=_describe(res, "create", f"Creates a {label}.", res.features.create),
+                     openapi_extra=_body_openapi(custom_create, False))
+        async def create_custom(request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
+            _, data = await _custom_body(request, custom_create, partial=False)
+            return _created(await service.create(res, ctx, session, data))
+    elif create_schema is not None:
+        Create: Any = create_schema  # noqa: N806 - a class
+
+        @router.post(res.path, status_code=201, summary=f"Create {label}",
+                     description=_describe(res, "create", f"Creates a {label}.", res.features.create))
+        async def create_item(body: Create, session: SessionDep, ctx: Creating) -> JSONResponse:
+            return _created(await service.create(res, ctx, session, body))
+
+    def _created(write: service.Write) -> JSONResponse:
+        body = res.hooks.created_body(write) if res.hooks.created_body else {"id": write.row.id}
+        return written(body, service.entry_of(write), 201)
+
+    update_schema = res.update_schema
+    update_text = f"Updates a {label} by the id in the body; keys left out keep their values."
+    if res.lock:
+        update_text += (f" Send `{service.LOCK_HEADER}` with the `updatedAt` you read to refuse overwriting "
+                        "a newer change (409).")
+    if "update" not in ops:
+        pass
+    elif isinstance(update_schema, Body):
+        custom_update = update_schema
+
+        @router.put(res.path, summary=f"Update {label}",
+                    description=_describe(res, "update", update_text, res.features.update),
+                    openapi_extra=_body_openapi(custom_update, True))
+        async def update_custom(request: Request, session: SessionDep, ctx: Updating) -> JSONResponse:
+            raw, data = await _custom_body(request, custom_update, partial=True)
+            write = await service.update(res, ctx, session, data.pop("id", raw.get("id")), data,
+                                         expected_updated_at=request.headers.get(service.LOCK_HEADER))
+            return written(dict(res.updated_body), service.entry_of(write))
+    elif update_schema is not None:
+        Update: Any = update_schema  # noqa: N806 - a class
+
+        @router.put(res.path, summary=f"Update {label}",
+                    description=_describe(res, "update", update_text, res.features.update))
+        async def update_item(body: Update, request: Request, session: SessionDep,
+                              ctx: Updating) -> JSONResponse:
+            write = await service.update(res, ctx, session, body.id, body,
+                                         expected_updated_at=request.headers.get(service.LOCK_HEADER))
+            return written(dict(res.updated_body), service.entry_of(write))
+
+    @_when("delete" in ops, router.delete(res.path, summary=f"Delete {label}",
+                   description=_describe(res, "delete", f"Deletes a {label} by `?{res.delete_id_param}=` "
+                                                        f"(or `{{\"id\"}}` in the body).", res.features.delete),
+                   openapi_extra={"parameters": [query_param(res.delete_id_param, "string",
+                                                             f"Id of the {label}")]}))
+    async def delete_item(request: Request, ctx: Deleting, session: SessionDep) -> Response:
+        # Who may delete is decided before what is deleted: 401/403 come before a 400 about the id.
+        row_id = await delete_id(request, param=res.delete_id_param, missing=missing_id)
+        if res.dialect.uuid_ids and not is_uuid(row_id):
+            raise BadRequest(f"Invalid {label} id")
+        write = await service.delete(res, ctx, session, row_id,
+                                     expected_updated_at=request.headers.get(service.LOCK_HEADER))
+        return written(dict(res.deleted_body), service.entry_of(write))
 
     return router
+
+
+def validate_model(model: type[BaseModel], raw: Any) -> BaseModel:
+    """A pydantic body validated outside FastAPI's parameter handling, with the API's 400."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid(exc) from None

@@ -1,62 +1,57 @@
-"""What the CRUD kit does, as plain functions module routes can call too."""
+"""What the CRUD kit does, as plain functions a module's own routes can call too: scoped reads, lists,
+and writes that record their audit entry and domain event in the caller's transaction."""
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Select, false, func, inspect, select
+from sqlalchemy import Select, false, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, outbox
-from api.auth import AuthContext, Forbidden
-from api.crud.casing import camel, jsonable, snake
-from api.crud.resource import Filter, Resource
-from api.db import Base, new_id, utcnow
-from api.errors import BadRequest, Conflict, NotFound
+from api.auth import AuthContext
+from api.crud.casing import js_iso, snake
+from api.crud.query import ListQuery, ListSpec, custom_filters, fetch_page, parse, parse_instant
+from api.crud.resource import Resource
+from api.db import new_id, utcnow
+from api.errors import BadRequest, Conflict, Forbidden, NotFound
 from api.modules.audit_logs.models import ActionLog
 
-TRUE = {"true", "1", "yes", "on"}
-FALSE = {"false", "0", "no", "off"}
+LOCK_HEADER = "x-om-ext-optimistic-lock-expected-updated-at"
+PAST = {"create": "created", "update": "updated", "delete": "deleted"}
+# Set by the kit from the caller and the scope, never from a body.
+MANAGED = frozenset({"id", "tenant_id", "organization_id", "created_at", "updated_at", "deleted_at"})
 
 
-def parse_bool(value: str, name: str) -> bool:
-    token = value.strip().lower()
-    if token in TRUE:
-        return True
-    if token in FALSE:
-        return False
-    raise BadRequest("Invalid input", [{"path": [name], "message": "Expected a boolean"}])
+@dataclass
+class Write:
+    """One write as hooks see it. `values` are the column values about to be written (a `before_*`
+    hook may change them), `body` the validated body (a pydantic model, or the dict a `Body`
+    parser returned), `given` the keys the caller sent; `extra` carries state between a write's hooks."""
+
+    session: AsyncSession
+    ctx: AuthContext
+    resource: Resource
+    action: str
+    row: Any
+    body: Any
+    values: dict[str, Any]
+    given: set[str]
+    before: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        """The value `name` will have after the write: the new one when given, else the row's."""
+        return self.values[name] if name in self.values else getattr(self.row, name, None)
 
 
-def parse_int(value: str | None, name: str, default: int, lo: int, hi: int) -> int:
-    if value is None or value == "":
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise BadRequest("Invalid input", [{"path": [name], "message": "Expected a number"}]) from None
-    if number < lo or number > hi:
-        raise BadRequest("Invalid input", [{"path": [name], "message": f"Must be between {lo} and {hi}"}])
-    return number
-
-
-def parse_datetime(value: str, name: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise BadRequest("Invalid input", [{"path": [name], "message": "Expected an ISO date"}]) from None
-
-
-def like_pattern(text: str) -> str:
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
+# --- reads -------------------------------------------------------------------------------------------
 
 def scoped(res: Resource, ctx: AuthContext) -> Select[Any]:
     """Rows the caller may see: its tenant and the organizations in its scope."""
@@ -70,174 +65,265 @@ def scoped(res: Resource, ctx: AuthContext) -> Select[Any]:
     return stmt
 
 
-def serialize(res: Resource, row: Base) -> dict[str, Any]:
-    if res.serialize is not None:
-        return res.serialize(row)
-    key = camel if res.casing == "camel" else (lambda s: s)
-    return {key(c.key): jsonable(getattr(row, c.key)) for c in inspect(type(row)).column_attrs
-            if c.key not in res.hidden}
+def serialize(res: Resource, row: Any) -> dict[str, Any]:
+    """A list item."""
+    return res.fields(row, res.hidden)
 
 
-def _filter(stmt: Select[Any], name: str, spec: Filter, raw: str) -> Select[Any]:
-    col = spec.column
-    match spec.kind:
-        case "bool":
-            return stmt.where(col == parse_bool(raw, name))
-        case "ilike":
-            return stmt.where(func.lower(col).like(like_pattern(raw), escape="\\"))
-        case "gte":
-            return stmt.where(col >= parse_datetime(raw, name))
-        case "lte":
-            return stmt.where(col <= parse_datetime(raw, name))
-        case "in":
-            return stmt.where(col.in_([v for v in raw.split(",") if v]))
-        case _:
-            return stmt.where(col == raw)
+def describe(res: Resource, row: Any) -> dict[str, Any]:
+    """The full record: the detail route's answer and the domain events' payload."""
+    return res.event_fields(row, res.hidden)
 
 
-async def list_rows(res: Resource, ctx: AuthContext, session: AsyncSession,
-                    params: Mapping[str, str]) -> dict[str, Any]:
+@cache
+def list_spec(res: Resource) -> ListSpec:
     model: Any = res.model
-    page = parse_int(params.get("page"), "page", 1, 1, 1_000_000)
-    page_size = parse_int(params.get("pageSize"), "pageSize", 50, 1, res.max_page_size)
-    stmt = scoped(res, ctx)
-    if res.soft_delete and not parse_bool(params.get("withDeleted") or "false", "withDeleted"):
-        stmt = stmt.where(model.deleted_at.is_(None))
-    if params.get("id"):
-        stmt = stmt.where(model.id == params["id"])
-    if params.get("ids"):
-        stmt = stmt.where(model.id.in_([i for i in params["ids"].split(",") if i]))
-    search = (params.get("search") or "").strip()
-    if search and res.search:
-        from sqlalchemy import or_
-        pattern = like_pattern(search)
-        stmt = stmt.where(or_(*(func.lower(getattr(model, c)).like(pattern, escape="\\")
-                                for c in res.search)))
-    for name, spec in res.filters.items():
-        raw = params.get(name)
-        if raw not in (None, ""):
-            stmt = _filter(stmt, name, spec, raw)
-    sort_field = snake(params.get("sortField") or "id")
-    if sort_field not in res.sort:
-        raise BadRequest("Invalid input", [{"path": ["sortField"], "message": f"Cannot sort by {sort_field}"}])
-    sort_dir = (params.get("sortDir") or "asc").lower()
-    if sort_dir not in ("asc", "desc"):
-        raise BadRequest("Invalid input", [{"path": ["sortDir"], "message": "Expected asc or desc"}])
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    column = getattr(model, sort_field)
-    order = column.asc() if sort_dir == "asc" else column.desc()
-    rows = (await session.execute(
-        stmt.order_by(order, model.id.asc()).offset((page - 1) * page_size).limit(page_size)
-    )).scalars().all()
-    items = [serialize(res, r) for r in rows]
-    if res.hooks.decorate is not None:
-        await res.hooks.decorate(session, ctx, items)
-    return {"items": items, "total": total, "page": page, "pageSize": page_size,
-            "totalPages": math.ceil(total / page_size) if total else 0}
+    return ListSpec(id_column=model.id, search=res.search, sort=res.sort, filters=res.filters,
+                    dialect=res.dialect, max_page_size=res.max_page_size, envelope=res.envelope,
+                    deleted_column=model.deleted_at if res.soft_delete else None, exportable=res.exportable)
 
 
-async def get_row(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: str,
+async def get_row(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: Any,
                   *, with_deleted: bool = False) -> Any:
     model: Any = res.model
-    stmt = scoped(res, ctx).where(model.id == row_id)
-    if res.soft_delete and not with_deleted:
-        stmt = stmt.where(model.deleted_at.is_(None))
-    row = (await session.execute(stmt)).scalars().first()
+    row = None
+    if isinstance(row_id, str) and row_id:
+        stmt = scoped(res, ctx).where(model.id == row_id)
+        if res.soft_delete and not with_deleted:
+            stmt = stmt.where(model.deleted_at.is_(None))
+        row = (await session.execute(stmt)).scalars().first()
     if row is None:
         raise NotFound(f"{res.label} not found")
     return row
 
 
-def _columns(res: Resource) -> set[str]:
+async def _parent_clause(res: Resource, ctx: AuthContext, session: AsyncSession,
+                         params: Mapping[str, str]) -> Any:
+    parent = res.parent
+    if parent is None:
+        return None
+    parent_id = params.get(parent.param)
+    if not parent_id:
+        if parent.required_on_list:
+            raise res.dialect.problem(parent.param, f"{parent.param} is required")
+        return None
+    await get_row(parent.resource, ctx, session, parent_id)
+    return parent.column == parent_id
+
+
+async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
+                     params: Mapping[str, str]) -> tuple[Select[Any], ListQuery]:
+    """The scoped, filtered statement of a list and its parsed query (paging, order, export)."""
+    spec = list_spec(res)
+    query = parse(params, spec)
+    stmt = query.apply(scoped(res, ctx))
+    if (clause := await _parent_clause(res, ctx, session, params)) is not None:
+        stmt = stmt.where(clause)
+    return custom_filters(stmt, params, spec), query
+
+
+async def items_of(res: Resource, ctx: AuthContext, session: AsyncSession, rows: list[Any]) -> list[dict[str, Any]]:
+    items = [serialize(res, r) for r in rows]
+    if res.hooks.decorate is not None and items:
+        await res.hooks.decorate(session, ctx, items)
+    return items
+
+
+async def list_rows(res: Resource, ctx: AuthContext, session: AsyncSession,
+                    params: Mapping[str, str]) -> dict[str, Any]:
+    stmt, query = await list_query(res, ctx, session, params)
+    rows, total = await fetch_page(session, stmt, query)
+    items = await items_of(res, ctx, session, [r for (r,) in rows])
+    return res.envelope.wrap(items, total, query.page, query.size)
+
+
+# --- the audit entry and domain event of a write -------------------------------------------------------
+
+def safe_payload(data: Any) -> dict[str, Any] | None:
+    """A request body as the audit log keeps it: secrets never reach the log."""
+    if isinstance(data, BaseModel):
+        data = json.loads(data.model_dump_json(exclude_unset=True, by_alias=True))
+    if not isinstance(data, dict):
+        return None
+    return {k: v for k, v in data.items() if "password" not in k.lower() and "secret" not in k.lower()}
+
+
+async def record(session: AsyncSession, ctx: AuthContext, *, kind: str, action: str, row: Any,
+                 label: str, before: dict[str, Any] | None, after: dict[str, Any] | None,
+                 event: dict[str, Any], payload: Any = None) -> ActionLog:
+    """The audit entry (undoable when `kind` is registered) and the domain event
+    `<kind>.<created|updated|deleted>` of one write, in the caller's transaction."""
+    org_id = getattr(row, "organization_id", None)
+    tenant_id = getattr(row, "tenant_id", ctx.tenant_id)
+    entry = await audit.record(session, ctx, command_id=f"{kind}.{action}", resource_kind=kind,
+                               resource_id=row.id, before=before, after=after, payload=safe_payload(payload),
+                               label=f"{action.capitalize()} {label.lower()}", organization_id=org_id)
+    outbox.emit(session, f"{kind}.{PAST[action]}", {**event, "id": row.id}, tenant_id=tenant_id,
+                organization_id=org_id)
+    await session.flush()
+    return entry
+
+
+async def snapshot(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
+    snap = audit.snapshot(row, res.hidden)
+    if res.hooks.snapshot_extra is not None:
+        snap.update(await res.hooks.snapshot_extra(session, row))
+    return snap
+
+
+async def write_log(write: Write, after: dict[str, Any] | None) -> ActionLog:
+    res = write.resource
+    return await record(write.session, write.ctx, kind=res.entity, action=write.action, row=write.row,
+                        label=res.label, before=write.before, after=after, event=describe(res, write.row),
+                        payload=write.body if write.action != "delete" else {"id": write.row.id})
+
+
+# --- writes --------------------------------------------------------------------------------------------
+
+def columns(res: Resource) -> set[str]:
     return {c.key for c in inspect(res.model).column_attrs}
 
 
-def _data(res: Resource, body: BaseModel, *, exclude: set[str]) -> dict[str, Any]:
-    fields = _columns(res) - {"id", "tenant_id", "organization_id", "created_at", "updated_at", "deleted_at"}
-    dumped = body.model_dump(exclude_unset=True, by_alias=False)
-    return {k: v for k, v in dumped.items() if k in fields and k not in exclude}
+def body_values(res: Resource, body: Any) -> tuple[dict[str, Any], set[str]]:
+    """The column values a body sets (by attribute name) and every key it sent."""
+    if isinstance(body, BaseModel):
+        dumped = body.model_dump(exclude_unset=True, by_alias=False)
+    else:
+        dumped = {snake(k): v for k, v in dict(body).items()}
+    writable = columns(res) - MANAGED - res.hidden
+    return {k: v for k, v in dumped.items() if k in writable}, set(dumped)
 
 
-async def _flush(session: AsyncSession, res: Resource) -> None:
+async def flush(session: AsyncSession, res: Resource) -> None:
     try:
         await session.flush()
     except IntegrityError:
         raise Conflict(f"{res.label} conflicts with an existing record") from None
 
 
-async def write_log(session: AsyncSession, res: Resource, ctx: AuthContext, action: str, row: Any,
-                    before: dict[str, Any] | None, after: dict[str, Any] | None,
-                    payload: dict[str, Any] | None = None) -> ActionLog:
-    """Audit entry and domain event for one change, in the caller's transaction."""
-    past = {"create": "created", "update": "updated", "delete": "deleted"}[action]
-    org_id = getattr(row, "organization_id", None)
-    tenant_id = getattr(row, "tenant_id", ctx.tenant_id)
-    entry = await audit.record(session, ctx, command_id=f"{res.entity}.{action}", resource_kind=res.entity,
-                               resource_id=row.id, before=before, after=after, payload=payload,
-                               label=f"{action.capitalize()} {res.label.lower()}", organization_id=org_id)
-    outbox.emit(session, f"{res.entity}.{past}", {**serialize(res, row), "id": row.id},
-                tenant_id=tenant_id, organization_id=org_id)
-    await _flush(session, res)
-    return entry
+def owner_from_body(write: Write) -> None:
+    """Tenant and organization of a new row: the caller's tenant, and the body's `organizationId`
+    when the caller sees it (else the caller's current organization)."""
+    ctx, row = write.ctx, write.row
+    row.tenant_id = ctx.require_tenant()
+    wanted = write.body.get("organization_id") if isinstance(write.body, dict) else \
+        getattr(write.body, "organization_id", None)
+    if wanted:
+        if not ctx.sees_org(wanted):
+            raise Forbidden("Organization is outside your scope")
+        row.organization_id = wanted
+    else:
+        row.organization_id = ctx.require_org()
 
 
-async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: BaseModel) -> tuple[Any, ActionLog]:
-    data = _data(res, body, exclude=set())
-    row: Any = res.model(id=new_id(), **data)
-    cols = _columns(res)
-    if "tenant_id" in cols and not callable(res.scope):
+async def _place(write: Write) -> None:
+    """Tenant, organization and parent of a new row, from the caller and the body. A resource with
+    its own scope function places its rows in its hooks (`owner_from_body` helps)."""
+    res, ctx, row = write.resource, write.ctx, write.row
+    cols = columns(res)
+    if res.scope == "organization" and "organization_id" in cols:
+        owner_from_body(write)
+    elif res.scope in ("organization", "tenant") and "tenant_id" in cols:
         row.tenant_id = ctx.require_tenant()
-    if "organization_id" in cols and res.scope == "organization":
-        wanted = getattr(body, "organization_id", None)
-        if wanted:
-            if not ctx.sees_org(wanted):
-                raise Forbidden("Organization is outside your scope")
-            row.organization_id = wanted
-        else:
-            row.organization_id = ctx.require_org()
+    if res.parent is not None:
+        parent = res.parent
+        key = snake(parent.param)
+        parent_id = write.body.get(key) if isinstance(write.body, dict) else getattr(write.body, key, None)
+        if not parent_id:
+            raise BadRequest("Invalid input", [{"path": [parent.param], "message": "Required"}])
+        await get_row(parent.resource, ctx, write.session, parent_id)
+        setattr(row, parent.column.key, parent_id)
+
+
+def _authorize(res: Resource, ctx: AuthContext, action: str) -> None:
+    if res.hooks.authorize is not None:
+        res.hooks.authorize(ctx, action)
+
+
+async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: Any) -> Write:
+    _authorize(res, ctx, "create")
+    values, given = body_values(res, body)
+    row: Any = res.model(id=new_id())
+    write = Write(session, ctx, res, "create", row, body, values, given)
+    await _place(write)
     if res.hooks.before_create is not None:
-        await res.hooks.before_create(session, ctx, row, data)
-    session.add(row)
-    await _flush(session, res)
-    after = audit.snapshot(row, res.hidden)
-    entry = await write_log(session, res, ctx, "create", row, None, after, payload=_payload(body))
-    return row, entry
-
-
-def _payload(body: BaseModel) -> dict[str, Any]:
-    # Secrets never reach the audit log.
-    return {k: v for k, v in json.loads(body.model_dump_json(exclude_unset=True)).items()
-            if "password" not in k.lower() and "secret" not in k.lower()}
-
-
-async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: str,
-                 body: BaseModel) -> tuple[Any, ActionLog]:
-    row = await get_row(res, ctx, session, row_id)
-    before = audit.snapshot(row, res.hidden)
-    data = _data(res, body, exclude={"id"})
-    for key, value in data.items():
+        await res.hooks.before_create(write)
+    for key, value in write.values.items():
         setattr(row, key, value)
-    if res.hooks.before_update is not None:
-        await res.hooks.before_update(session, ctx, row, data)
-    if "updated_at" in _columns(res):
-        row.updated_at = utcnow()
-    await _flush(session, res)
-    entry = await write_log(session, res, ctx, "update", row, before, audit.snapshot(row, res.hidden),
-                            payload=_payload(body))
-    return row, entry
+    session.add(row)
+    await flush(session, res)
+    if res.hooks.after_create is not None:
+        await res.hooks.after_create(write)
+        await flush(session, res)
+    write.extra["entry"] = await write_log(write, await snapshot(res, session, row))
+    return write
 
 
-async def delete(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: str) -> tuple[Any, ActionLog]:
+def check_lock(res: Resource, row: Any, expected: str | None) -> None:
+    """409 when the caller read the row at another `updatedAt` than it has now. No header, or one
+    that is not a timestamp, skips the check (the reference does the same)."""
+    if not res.lock or not expected:
+        return
+    wanted = parse_instant(expected)
+    if wanted is None:
+        return
+    current, asked = js_iso(row.updated_at), js_iso(wanted)
+    if current != asked:
+        raise Conflict("record_modified", extra={"code": "optimistic_lock_conflict",
+                                                 "currentUpdatedAt": current, "expectedUpdatedAt": asked})
+
+
+async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: Any, body: Any,
+                 *, expected_updated_at: str | None = None) -> Write:
+    _authorize(res, ctx, "update")
     row = await get_row(res, ctx, session, row_id)
-    before = audit.snapshot(row, res.hidden)
+    check_lock(res, row, expected_updated_at)
+    values, given = body_values(res, body)
+    write = Write(session, ctx, res, "update", row, body, values, given,
+                  before=await snapshot(res, session, row))
+    if res.hooks.before_update is not None:
+        await res.hooks.before_update(write)
+    for key, value in write.values.items():
+        setattr(row, key, value)
+    if "updated_at" in columns(res):
+        row.updated_at = utcnow()
+    await flush(session, res)
+    if res.hooks.after_update is not None:
+        await res.hooks.after_update(write)
+        await flush(session, res)
+    write.extra["entry"] = await write_log(write, await snapshot(res, session, row))
+    return write
+
+
+async def delete(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: Any,
+                 *, expected_updated_at: str | None = None) -> Write:
+    _authorize(res, ctx, "delete")
+    row = await get_row(res, ctx, session, row_id)
+    check_lock(res, row, expected_updated_at)
+    write = Write(session, ctx, res, "delete", row, {"id": row.id}, {}, set(),
+                  before=await snapshot(res, session, row))
     if res.hooks.before_delete is not None:
-        await res.hooks.before_delete(session, ctx, row, {})
+        await res.hooks.before_delete(write)
+    after: dict[str, Any] | None = None
+    event = describe(res, row)
     if res.soft_delete:
+        for key, value in write.values.items():
+            setattr(row, key, value)
         row.deleted_at = utcnow()
-        after: dict[str, Any] | None = audit.snapshot(row, res.hidden)
+        event = describe(res, row)
     else:
         await session.delete(row)
-        after = None
-    await _flush(session, res)
-    entry = await write_log(session, res, ctx, "delete", row, before, after, payload={"id": row_id})
-    return row, entry
+    await flush(session, res)
+    if res.hooks.after_delete is not None:
+        await res.hooks.after_delete(write)
+        await flush(session, res)
+    if res.soft_delete:
+        after = await snapshot(res, session, row)
+    write.extra["entry"] = await record(session, ctx, kind=res.entity, action="delete", row=row, label=res.label,
+                                        before=write.before, after=after, event=event, payload={"id": row.id})
+    return write
+
+
+def entry_of(write: Write) -> ActionLog:
+    entry: ActionLog = write.extra["entry"]
+    return entry

@@ -25,7 +25,7 @@ from api import audit, outbox
 from api.access_log import list_access_type, record_access
 from api.auth import AuthContext
 from api.crud.casing import jsonable
-from api.crud.service import parse_bool, parse_datetime
+from api.crud.query import parse_bool, parse_datetime
 from api.db import Base, utcnow
 from api.errors import BadRequest, Conflict, Forbidden
 from api.modules.audit_logs.models import AccessLog, ActionLog

@@ -1,5 +1,5 @@
-"""Users and roles as CRUD resources: the kit lists them, scopes them and writes their audit entries;
-the module's own routes do the writes (passwords, role links, grant checks)."""
+"""Users and roles as kit collections. The kit lists, scopes, audits and announces them; the hooks in
+`service.py` add passwords, role links and the grant checks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Any
 from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
 from api.auth import AuthContext
-from api.crud import Features, Filter, Hooks, Resource
-from api.crud.casing import jsonable
+from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Resource, Sort
+from api.modules.auth import service
 from api.modules.auth.models import Role, User, UserRole
 from api.modules.auth.schemas import RoleCreate, RoleUpdate, UserCreate, UserUpdate
 from api.modules.directory.models import Organization, Tenant
@@ -39,32 +38,6 @@ def roles_scope(stmt: Select[Any], ctx: AuthContext) -> Select[Any]:
     return stmt.where(or_(Role.tenant_id == ctx.tenant_id, Role.tenant_id.is_(None)))
 
 
-def user_item(user: User) -> dict[str, Any]:
-    return {
-        "id": user.id,
-        "email": user.email,
-        "name": user.name,
-        "organizationId": user.organization_id,
-        "tenantId": user.tenant_id,
-        "isConfirmed": user.is_confirmed,
-        "lastLoginAt": jsonable(user.last_login_at),
-        "createdAt": jsonable(user.created_at),
-        "updatedAt": jsonable(user.updated_at),
-        "deletedAt": jsonable(user.deleted_at),
-    }
-
-
-def role_item(role: Role) -> dict[str, Any]:
-    return {
-        "id": role.id,
-        "name": role.name,
-        "tenantId": role.tenant_id,
-        "createdAt": jsonable(role.created_at),
-        "updatedAt": jsonable(role.updated_at),
-        "deletedAt": jsonable(role.deleted_at),
-    }
-
-
 async def _names(session: AsyncSession, model: type[Organization] | type[Tenant], ids: set[str]) -> dict[str, str]:
     if not ids:
         return {}
@@ -72,24 +45,10 @@ async def _names(session: AsyncSession, model: type[Organization] | type[Tenant]
     return {row_id: name for row_id, name in rows}
 
 
-async def user_roles(session: AsyncSession, user_ids: list[str]) -> dict[str, list[Role]]:
-    """Live roles of each user, by name."""
-    out: dict[str, list[Role]] = {uid: [] for uid in user_ids}
-    if not user_ids:
-        return out
-    rows = (await session.execute(
-        select(UserRole.user_id, Role).join(Role, Role.id == UserRole.role_id)
-        .where(UserRole.user_id.in_(user_ids), Role.deleted_at.is_(None)).order_by(Role.name)
-    )).all()
-    for uid, role in rows:
-        out[uid].append(role)
-    return out
-
-
 async def decorate_users(session: AsyncSession, ctx: AuthContext, items: list[dict[str, Any]]) -> None:
     orgs = await _names(session, Organization, {i["organizationId"] for i in items if i["organizationId"]})
     tenants = await _names(session, Tenant, {i["tenantId"] for i in items if i["tenantId"]})
-    roles = await user_roles(session, [i["id"] for i in items])
+    roles = await service.user_roles(session, [i["id"] for i in items])
     for item in items:
         item["organizationName"] = orgs.get(item["organizationId"] or "")
         item["tenantName"] = tenants.get(item["tenantId"] or "")
@@ -114,6 +73,9 @@ async def decorate_roles(session: AsyncSession, ctx: AuthContext, items: list[di
         item["tenantName"] = tenants.get(item["tenantId"] or "")
 
 
+ITEM_TIMES = ("created_at", "updated_at", "deleted_at")
+AUTH_IDS = Dialect(uuid_ids=True)
+
 users = Resource(
     path="/auth/users",
     model=User,
@@ -123,13 +85,28 @@ users = Resource(
     features=Features("auth.users.list", "auth.users.create", "auth.users.edit", "auth.users.delete"),
     tag=TAG,
     label="User",
-    search=("email", "name"),
-    sort=("id", "email", "name", "created_at", "updated_at", "last_login_at"),
-    filters={"organizationId": Filter(User.organization_id, "eq", "Only users of this organization")},
+    # The list takes repeated `roleIds`: `routes.py` reads them, then lists through the kit.
+    operations=frozenset({"create", "update", "delete"}),
+    descriptions={
+        "create": "Creates a new confirmed user within the specified organization and optional roles (`roles[]` "
+                  "names or ids, or `rolesCsv`).",
+        "update": "Updates profile fields, organization assignment, credentials, or role memberships (`roles` "
+                  "replaces them).",
+        "delete": "Deletes a user by identifier (`?id=`). Undo support is provided via the command bus. Users "
+                  "cannot delete themselves.",
+    },
+    search=(User.email, User.name),
+    sort=Sort((User.email, User.name, User.created_at, User.updated_at, User.last_login_at)),
+    filters={"organizationId": Filter.eq(User.organization_id, "Only users of this organization")},
+    envelope=Envelope.TOTAL,
+    dialect=AUTH_IDS,
+    fields=Fields("id", "email", "name", "organization_id", "tenant_id", "is_confirmed", "last_login_at",
+                  *ITEM_TIMES),
     hidden=frozenset({"password_hash"}),
     scope=users_scope,
-    serialize=user_item,
-    hooks=Hooks(decorate=decorate_users),
+    hooks=Hooks(before_create=service.create_user, after_create=service.link_new_user_roles,
+                before_update=service.update_user, before_delete=service.delete_user,
+                decorate=decorate_users, snapshot_extra=service.role_links),
 )
 
 roles = Resource(
@@ -141,14 +118,21 @@ roles = Resource(
     features=Features("auth.roles.list", "auth.roles.manage", "auth.roles.manage", "auth.roles.manage"),
     tag=TAG,
     label="Role",
-    search=("name",),
-    sort=("id", "name", "created_at", "updated_at"),
-    filters={"tenantId": Filter(Role.tenant_id, "eq", "Only roles of this tenant")},
+    descriptions={
+        "list": "Returns available roles within the current tenant (and global ones) with their user counts. Super "
+                "administrators receive visibility across tenants (`tenantId` narrows).",
+        "create": "Creates a new role for the current tenant or globally when `tenantId` is null (super "
+                  "administrators only).",
+        "update": "Updates mutable fields on an existing role.",
+        "delete": "Deletes a role by identifier. Fails when users remain assigned.",
+    },
+    search=(Role.name,),
+    sort=Sort((Role.name, Role.created_at, Role.updated_at)),
+    filters={"tenantId": Filter.eq(Role.tenant_id, "Only roles of this tenant")},
+    envelope=Envelope.TOTAL,
+    dialect=AUTH_IDS,
+    fields=Fields("id", "name", "tenant_id", *ITEM_TIMES),
     scope=roles_scope,
-    serialize=role_item,
-    hooks=Hooks(decorate=decorate_roles),
+    hooks=Hooks(before_create=service.create_role, before_update=service.update_role,
+                before_delete=service.delete_role, decorate=decorate_roles),
 )
-
-# Undo and redo rebuild users and roles from their snapshots (never the password hash).
-audit.register(users.entity, User, users.hidden)
-audit.register(roles.entity, Role, roles.hidden)

@@ -8,27 +8,23 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from api import audit
 from api.auth import AuthContext, AuthDep, requires
+from api.crud import crud_router
 from api.crud import service as crud
-from api.crud.routes import COMMON_PARAMS, delete_id
+from api.crud.query import list_parameters, parse, query_param
 from api.deps import SessionDep
 from api.errors import BadRequest
 from api.features import CATALOGUE, MODULES, declare
+from api.modules.auth import acl, sidebar
 from api.modules.auth import login as signin
-from api.modules.auth import service, sidebar
 from api.modules.auth.models import UserRole
 from api.modules.auth.resources import TAG, roles, users
 from api.modules.auth.schemas import (
     FeatureCheck,
     LocaleInput,
     RoleAclUpdate,
-    RoleCreate,
-    RoleUpdate,
     SidebarPreferencesInput,
     UserAclUpdate,
-    UserCreate,
-    UserUpdate,
     is_uuid,
 )
 
@@ -46,13 +42,7 @@ declare("auth", "Authentication & Accounts", {
 router = APIRouter(tags=[TAG])
 
 ListUsers = Annotated[AuthContext, Depends(requires("auth.users.list"))]
-CreateUsers = Annotated[AuthContext, Depends(requires("auth.users.create"))]
-EditUsers = Annotated[AuthContext, Depends(requires("auth.users.edit"))]
-DeleteUsers = Annotated[AuthContext, Depends(requires("auth.users.delete"))]
-ListRoles = Annotated[AuthContext, Depends(requires("auth.roles.list"))]
-ManageRoles = Annotated[AuthContext, Depends(requires("auth.roles.manage"))]
 ManageAcl = Annotated[AuthContext, Depends(requires("auth.acl.manage"))]
-RowId = Annotated[str, Depends(delete_id)]
 LOCALE_MAX_AGE = 365 * 24 * 3600
 
 
@@ -60,19 +50,6 @@ def _form_body(fields: dict[str, dict[str, Any]], required: list[str]) -> dict[s
     """OpenAPI for the form-encoded sign-in endpoints (they read the form themselves)."""
     schema = {"type": "object", "properties": fields, "required": required}
     return {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": schema}}}}
-
-
-def _query(*extra: tuple[str, str, str], common: bool = False, required: bool = False) -> dict[str, Any]:
-    """OpenAPI for query parameters the route reads from the request itself."""
-    params = [*(COMMON_PARAMS if common else []), *extra]
-    return {"parameters": [{"name": n, "in": "query", "required": required, "schema": {"type": t},
-                            "description": d} for n, t, d in params]}
-
-
-def _mutation(body: dict[str, Any], entry: Any, status: int = 200) -> JSONResponse:
-    out = JSONResponse(body, status_code=status)
-    audit.operation_header(out, entry)
-    return out
 
 
 # --- sign-in -------------------------------------------------------------------------------------------
@@ -222,9 +199,9 @@ def _role_filter(request: Request) -> list[str]:
             description="Returns users for the current tenant (and the organizations in scope), with their "
                         "organization, tenant and role names. Filters: `organizationId`, `roleIds` (repeated or "
                         "comma-separated), `search` (email, name). Requires features: auth.users.list",
-            openapi_extra=_query(("organizationId", "string", "Only users of this organization"),
-                                 ("roleIds", "string", "Only holders of these roles (repeat or comma-separate)"),
-                                 common=True))
+            openapi_extra={"parameters": [
+                *list_parameters(crud.list_spec(users)),
+                query_param("roleIds", "string", "Only holders of these roles (repeat or comma-separate)")]})
 async def list_users(request: Request, session: SessionDep, ctx: ListUsers) -> dict[str, Any]:
     params = dict(request.query_params)
     role_ids = _role_filter(request)
@@ -237,43 +214,17 @@ async def list_users(request: Request, session: SessionDep, ctx: ListUsers) -> d
         if params.get("id"):
             holders &= {params["id"]}
         if not holders:
-            size = crud.parse_int(params.get("pageSize"), "pageSize", 50, 1, users.max_page_size)
-            return {"items": [], "total": 0, "page": crud.parse_int(params.get("page"), "page", 1, 1, 1_000_000),
-                    "pageSize": size, "totalPages": 0}
+            query = parse(params, crud.list_spec(users))
+            return users.envelope.wrap([], 0, query.page, query.size)
         params["ids"] = ",".join(sorted(holders))
     return await crud.list_rows(users, ctx, session, params)
-
-
-@router.post("/auth/users", status_code=201, summary="Create user",
-             description="Creates a new confirmed user within the specified organization and optional roles "
-                         "(`roles[]` names or ids, or `rolesCsv`). Requires features: auth.users.create")
-async def create_user(body: UserCreate, session: SessionDep, ctx: CreateUsers) -> JSONResponse:
-    user, entry = await service.create_user(session, ctx, body)
-    return _mutation({"id": user.id}, entry, 201)
-
-
-@router.put("/auth/users", summary="Update user",
-            description="Updates profile fields, organization assignment, credentials, or role memberships "
-                        "(`roles` replaces them). Requires features: auth.users.edit")
-async def update_user(body: UserUpdate, session: SessionDep, ctx: EditUsers) -> JSONResponse:
-    _, entry = await service.update_user(session, ctx, body)
-    return _mutation({"ok": True}, entry)
-
-
-@router.delete("/auth/users", summary="Delete user",
-               description="Deletes a user by identifier (`?id=`). Undo support is provided via the command bus. "
-                           "Users cannot delete themselves. Requires features: auth.users.delete",
-               openapi_extra=_query(("id", "string", "Id of the user to delete"), required=True))
-async def delete_user(ctx: DeleteUsers, row_id: RowId, session: SessionDep) -> JSONResponse:
-    _, entry = await service.delete_user(session, ctx, service.require_id(row_id, "id", "user"))
-    return _mutation({"ok": True}, entry)
 
 
 @router.get("/auth/users/acl", summary="Fetch user ACL",
             description="Returns custom ACL overrides for a user within the current tenant, if any. "
                         "Requires features: auth.acl.manage")
 async def get_user_acl(session: SessionDep, ctx: ManageAcl, userId: str | None = None) -> dict[str, Any]:  # noqa: N803
-    return await service.get_user_acl(session, ctx, userId)
+    return await acl.get_user_acl(session, ctx, userId)
 
 
 @router.put("/auth/users/acl", summary="Update user ACL",
@@ -282,51 +233,18 @@ async def get_user_acl(session: SessionDep, ctx: ManageAcl, userId: str | None =
                         "and no super admin access the user falls back to role grants. "
                         "Requires features: auth.acl.manage")
 async def put_user_acl(body: UserAclUpdate, session: SessionDep, ctx: ManageAcl) -> dict[str, Any]:
-    sanitized = await service.put_user_acl(session, ctx, body)
+    sanitized = await acl.put_user_acl(session, ctx, body)
     return {"ok": True, "sanitized": sanitized}
 
 
 # --- roles ---------------------------------------------------------------------------------------------
-
-@router.get("/auth/roles", summary="List roles",
-            description="Returns available roles within the current tenant (and global ones) with their user "
-                        "counts. Super administrators receive visibility across tenants (`tenantId` narrows). "
-                        "Requires features: auth.roles.list",
-            openapi_extra=_query(("tenantId", "string", "Only roles of this tenant"), common=True))
-async def list_roles(request: Request, session: SessionDep, ctx: ListRoles) -> dict[str, Any]:
-    return await crud.list_rows(roles, ctx, session, request.query_params)
-
-
-@router.post("/auth/roles", status_code=201, summary="Create role",
-             description="Creates a new role for the current tenant or globally when `tenantId` is null "
-                         "(super administrators only). Requires features: auth.roles.manage")
-async def create_role(body: RoleCreate, session: SessionDep, ctx: ManageRoles) -> JSONResponse:
-    role, entry = await service.create_role(session, ctx, body)
-    return _mutation({"id": role.id}, entry, 201)
-
-
-@router.put("/auth/roles", summary="Update role",
-            description="Updates mutable fields on an existing role. Requires features: auth.roles.manage")
-async def update_role(body: RoleUpdate, session: SessionDep, ctx: ManageRoles) -> JSONResponse:
-    _, entry = await service.update_role(session, ctx, body)
-    return _mutation({"ok": True}, entry)
-
-
-@router.delete("/auth/roles", summary="Delete role",
-               description="Deletes a role by identifier. Fails when users remain assigned. "
-                           "Requires features: auth.roles.manage",
-               openapi_extra=_query(("id", "string", "Id of the role to delete"), required=True))
-async def delete_role(ctx: ManageRoles, row_id: RowId, session: SessionDep) -> JSONResponse:
-    _, entry = await service.delete_role(session, ctx, service.require_id(row_id, "id", "role"))
-    return _mutation({"ok": True}, entry)
-
 
 @router.get("/auth/roles/acl", summary="Fetch role ACL",
             description="Returns the feature and organization assignments associated with a role within the "
                         "current tenant. Requires features: auth.acl.manage")
 async def get_role_acl(session: SessionDep, ctx: ManageAcl, roleId: str | None = None,  # noqa: N803
                        tenantId: str | None = None) -> dict[str, Any]:  # noqa: N803
-    return await service.get_role_acl(session, ctx, roleId, tenantId)
+    return await acl.get_role_acl(session, ctx, roleId, tenantId)
 
 
 @router.put("/auth/roles/acl", summary="Update role ACL",
@@ -334,6 +252,10 @@ async def get_role_acl(session: SessionDep, ctx: ManageAcl, roleId: str | None =
                         "a role (keys left out keep their value). Unknown features are dropped "
                         "(`sanitized: true`). Requires features: auth.acl.manage")
 async def put_role_acl(body: RoleAclUpdate, session: SessionDep, ctx: ManageAcl) -> dict[str, Any]:
-    sanitized = await service.put_role_acl(session, ctx, body)
+    sanitized = await acl.put_role_acl(session, ctx, body)
     return {"ok": True, "sanitized": sanitized}
 
+
+
+router.include_router(crud_router(users))
+router.include_router(crud_router(roles))

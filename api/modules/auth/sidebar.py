@@ -14,9 +14,9 @@ from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
-from api.auth import AuthContext, Forbidden
+from api.auth import AuthContext
 from api.db import new_id, utcnow
-from api.errors import BadRequest
+from api.errors import BadRequest, Forbidden
 from api.modules.auth.models import Role, RoleSidebarPreference, UserSidebarPreference
 from api.modules.auth.nav import NavEntry, entries
 from api.modules.auth.schemas import SidebarPreferencesInput

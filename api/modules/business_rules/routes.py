@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, outbox
 from api.auth import AuthContext, requires
 from api.crud.casing import snake
-from api.crud.service import like_pattern
+from api.crud.query import like_pattern
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound

@@ -7,9 +7,9 @@ every row consistent whatever moved. Reads that need names or order (list views,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,6 +116,18 @@ def layout(orgs: Iterable[OrgLike]) -> list[Placed]:
             walk(node, [])
             placed.update(n.id for n in ordered)
     return ordered
+
+
+def nest(placed: list[Placed], item: Callable[[Placed], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Pre-ordered nodes (a parent before its children, as `layout` gives them) as nested items, each
+    made by `item` with an empty `children` list; a node whose parent is not among `placed` is a root."""
+    roots: list[dict[str, Any]] = []
+    built: dict[str, dict[str, Any]] = {}
+    for node in placed:
+        made = built[node.id] = item(node)
+        parent = built.get(node.parent_id) if node.parent_id else None
+        (parent["children"] if parent is not None else roots).append(made)
+    return roots
 
 
 async def tenant_orgs(session: AsyncSession, tenant_id: str) -> list[Organization]:

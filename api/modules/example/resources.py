@@ -1,30 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
-from api.crud import Features, Filter, Resource
-from api.crud.casing import jsonable
+from api.crud import Features, Fields, Filter, Resource, Sort
 from api.modules.example.models import Todo
 from api.modules.example.schemas import TodoCreate, TodoUpdate
 
+# Stored as columns here; the reference serves them as custom fields, `cf_<key>` on list items.
 CUSTOM_FIELDS = ("priority", "severity", "description", "assignee", "due_at", "tags")
-
-
-def todo_item(todo: Todo) -> dict[str, Any]:
-    """List items are snake_case with custom fields as `cf_<key>`, as the reference serves them."""
-    item = {
-        "id": todo.id,
-        "title": todo.title,
-        "is_done": todo.is_done,
-        "tenant_id": todo.tenant_id,
-        "organization_id": todo.organization_id,
-        "created_at": jsonable(todo.created_at),
-        "updated_at": jsonable(todo.updated_at),
-        "deleted_at": jsonable(todo.deleted_at),
-    }
-    item.update({f"cf_{name}": jsonable(getattr(todo, name)) for name in CUSTOM_FIELDS})
-    return item
-
 
 todos = Resource(
     path="/example/todos",
@@ -35,15 +16,15 @@ todos = Resource(
     features=Features.view_manage("example.todos.view", "example.todos.manage"),
     tag="Example",
     label="Todo",
-    search=("title",),
-    sort=("id", "title", "is_done", "created_at", "updated_at", "due_at", "priority"),
+    search=(Todo.title,),
+    sort=Sort((Todo.title, Todo.is_done, Todo.created_at, Todo.updated_at, Todo.due_at, Todo.priority)),
     filters={
-        "title": Filter(Todo.title, "ilike", "Title contains"),
-        "isDone": Filter(Todo.is_done, "bool", "Done or not"),
-        "organizationId": Filter(Todo.organization_id, "eq", "Only this organization"),
-        "createdFrom": Filter(Todo.created_at, "gte", "Created at or after (ISO date)"),
-        "createdTo": Filter(Todo.created_at, "lte", "Created at or before (ISO date)"),
+        "title": Filter.contains(Todo.title, "Title contains"),
+        "isDone": Filter.eq(Todo.is_done, "Done or not"),
+        "organizationId": Filter.eq(Todo.organization_id, "Only this organization"),
+        "createdFrom": Filter.min(Todo.created_at, "Created at or after (ISO date)"),
+        "createdTo": Filter.max(Todo.created_at, "Created at or before (ISO date)"),
     },
-    casing="snake",
-    serialize=todo_item,
+    fields=Fields("id", "title", "is_done", "tenant_id", "organization_id", "created_at", "updated_at",
+                  "deleted_at", *CUSTOM_FIELDS, casing="snake", rename={f: f"cf_{f}" for f in CUSTOM_FIELDS}),
 )

@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from api.auth import AuthContext, requires
 from api.crud import crud_router
-from api.crud.service import like_pattern, scoped
+from api.crud.query import like_pattern
+from api.crud.service import scoped
 from api.deps import SessionDep
 from api.features import declare
 from api.modules.auth.models import User

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, outbox
 from api.auth import AuthContext
-from api.crud.service import like_pattern
+from api.crud.query import like_pattern
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.audit_logs.models import ActionLog

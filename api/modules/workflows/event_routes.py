@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
-from api.crud.service import parse_datetime
+from api.crud.query import parse_datetime
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.modules.workflows.definitions_service import shipped, tenant_of
