@@ -20,6 +20,7 @@ MODULES = ["auth", "directory", "api_keys", "audit_logs", "example", "business_r
 def load_models() -> None:
     """Import every module's models so the metadata (and Alembic) sees all tables, including
     modules whose routes are not mounted yet."""
+    import api.crud.tags
     import api.modules
     import api.outbox_models  # noqa: F401
 

@@ -6,6 +6,7 @@ and list filters from `Filter.tags` / `Filter.untagged` (api.crud.query)."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 import unicodedata
 from typing import Annotated, Any
 
@@ -44,7 +45,7 @@ class TagAssignment(IdMixin, ScopedMixin, Base):
     tag_id: Mapped[str] = mapped_column(String(36), index=True)
     entity_type: Mapped[str] = mapped_column(String(100))
     entity_id: Mapped[str] = mapped_column(String(36), index=True)
-    created_at: Mapped[Any] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def slugify(text: str) -> str:
