@@ -1,4 +1,5 @@
-"""A running instance's SQL projection (spec workflows.md §2), written for the API to read.
+"""A running instance's SQL projection, written for the API to read: its row, step instances, user tasks,
+parallel branches and events (`api/modules/workflows/models.py`).
 
 The workflow hands over everything that changed since its last write: to the `project` local activity,
 or, for the write that precedes a sync activity, to that activity (`run_activity_with_projection`, the

@@ -10,7 +10,8 @@ holding an activity slot. A WAIT arriving here is refused as a non-retryable err
 
 Failures are `ApplicationError`s: type ACTIVITY_FAILED (retried per the activity's retry policy unless
 marked non-retryable: bad config and missing permissions are, transient faults are not) or HTTP_4XX (a 4xx
-answer from CALL_API / CALL_WEBHOOK, never retried). Messages are the reference's (spec §1.5)."""
+answer from CALL_API / CALL_WEBHOOK, never retried). Messages keep the reference platform's wording; the
+"Activities" section of docs/workflows.md quotes them."""
 
 from __future__ import annotations
 

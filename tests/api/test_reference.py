@@ -1,5 +1,5 @@
-"""The app against the reference's endpoint list (a copy of `shared/spec/endpoints.json` reduced to
-method, path, auth and features): every endpoint of the finished modules is served, refuses
+"""The app against the reference platform's endpoint list (`tests/data/reference_endpoints.json`: module,
+method, path, auth and features of each endpoint): every endpoint of the finished modules is served, refuses
 anonymous callers unless public, and refuses callers without its features."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ REFERENCE: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent.parent / "data" / "reference_endpoints.json").read_text())
 DONE = ["Authentication & Accounts", "Directory", "API Keys", "Audit & Action Logs", "Example", "Business Rules",
         "Workflows"]
-# Anonymous by design (modules.md §1.1); everything else needs a caller.
+# Anonymous by design (signing in, password reset, locale, the example's public blog); everything else needs
+# a caller.
 PUBLIC = {("POST", "/auth/login"), ("POST", "/auth/reset"), ("POST", "/auth/reset/confirm"),
           ("GET", "/auth/session/refresh"), ("GET", "/auth/locale"), ("POST", "/auth/locale"),
           ("GET", "/example/blog/{id}"), ("POST", "/example/blog/{id}"),

@@ -1,4 +1,5 @@
-"""`/workflows/definitions`: the tenant's definitions and the code-defined workflows (spec §4.1, §6.2-6.4)."""
+"""`/workflows/definitions`: the tenant's definitions and the code-defined workflows (docs/workflows.md,
+"Uploading and validating")."""
 
 from __future__ import annotations
 

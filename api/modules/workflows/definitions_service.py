@@ -1,5 +1,5 @@
-"""Workflow definitions: the tenant's rows merged with the code-defined workflows we ship (spec workflows.md
-§4.1, §6.2–6.4).
+"""Workflow definitions: the tenant's rows merged with the code-defined workflows we ship (docs/workflows.md,
+"Uploading and validating").
 
 A code-defined workflow is listed as `code:<workflowId>` until the tenant saves a row with the same
 workflowId in scope (a customization, `code_workflow_id` set); resetting to code hard-deletes that row.
@@ -194,7 +194,8 @@ def _instant(value: Any) -> datetime | None:
 
 
 def check_lock(row: WorkflowDefinition, expected: str | None) -> None:
-    """Optimistic lock (spec §6.2): strictly additive, so no header or an unreadable one means no check."""
+    """Optimistic lock on `x-om-ext-optimistic-lock-expected-updated-at`: a stale `updatedAt` is a 409. Strictly
+    additive, so no header or an unreadable one means no check."""
     wanted = _instant(expected)
     if wanted is None:
         return

@@ -1,4 +1,4 @@
-"""`/workflows/events`: the append-only event log of every instance in scope (spec §4.5)."""
+"""`/workflows/events`: the append-only event log of every instance in scope (docs/workflows.md, "Reading")."""
 
 from __future__ import annotations
 

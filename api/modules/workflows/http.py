@@ -31,7 +31,7 @@ async def read_json(request: Request, *, lenient: bool = False) -> Any:
 
 
 def ensure(ctx: AuthContext, feature: str) -> None:
-    """The handlers' second, more specific feature check (spec §4.6)."""
+    """The handlers' second, more specific feature check, after the router's: 403 "Insufficient permissions"."""
     if not ctx.can(feature):
         raise Forbidden("Insufficient permissions")
 

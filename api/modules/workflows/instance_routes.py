@@ -1,4 +1,5 @@
-"""`/workflows/instances`: start, read and act on instances (spec §4.2). Reads come from the SQL projection
+"""`/workflows/instances`: start, read and act on instances (docs/workflows.md, "Running instances"). Reads
+come from the SQL projection
 only; advance / cancel / retry are Temporal Updates answered once the instance reached its next rest."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Starting instances and acting on running ones (spec workflows.md §3.1, §3.4, §4.2).
+"""Starting instances and acting on running ones (docs/workflows.md, "Running instances").
 
 The API resolves the definition, checks the START pre-conditions, writes the instance row and its
 WORKFLOW_STARTED event, commits, and then starts `DefinitionWorkflow` with the definition pinned as input.
@@ -86,7 +86,7 @@ class ResolvedDefinition:
                      if isinstance(s, dict) and s.get("stepType") == "START"), {})
 
 
-# --- Definition lookup (§3.1 step 1-3) --------------------------------------------------------------------
+# --- Definition lookup: the tenant's row, else the shipped workflow; version and enabled checked --------
 
 def _not_found(workflow_id: str, version: int | None) -> StartError:
     suffix = f" v{version}" if version is not None else ""
@@ -133,7 +133,7 @@ def check_runnable(definition: ResolvedDefinition) -> None:
         raise StartError("INVALID_DEFINITION", "Workflow definition must have a START step", 400)
 
 
-# --- START pre-conditions (§3.4) --------------------------------------------------------------------------
+# --- START pre-conditions (docs/workflows.md, "START pre-conditions") --------------------------------------
 
 @dataclass
 class StartCheck:
@@ -148,7 +148,7 @@ class StartCheck:
 async def check_preconditions(session: AsyncSession, definition: ResolvedDefinition, *, tenant_id: str,
                               organization_id: str, context: dict[str, Any], locale: str = "en") -> StartCheck:
     """Run the START step's rules as dry runs (no execution logs) against the start context: the engine's
-    rules of spec §3.4 (`engine.guards.validate_start`), with the rules service called directly. A rule
+    rules (`engine.guards.validate_start`), with the rules service called directly. A rule
     whose BLOCK_TRANSITION action fires blocks the start like a false condition, as it blocks a transition."""
 
     async def evaluate(guard: GuardInput) -> GuardResult:
@@ -234,7 +234,8 @@ async def create_instance(session: AsyncSession, definition: ResolvedDefinition,
 
 
 def interpolation_env() -> dict[str, str]:
-    """`{{env.KEY}}` values an instance may read (spec §3.5): APP_URL and the allow-listed keys only."""
+    """`{{env.KEY}}` values an instance may read: APP_URL and the keys listed in
+    OM_WORKFLOWS_ENV_INTERPOLATION_ALLOWLIST, nothing else of the environment."""
     env = {"APP_URL": os.environ.get("APP_URL") or get_settings().app_url}
     for key in (os.environ.get("OM_WORKFLOWS_ENV_INTERPOLATION_ALLOWLIST") or "").split(","):
         key = key.strip()
@@ -352,7 +353,7 @@ async def current_definition(session: AsyncSession, instance: WorkflowInstance) 
 
 async def restart(session: AsyncSession, instance: WorkflowInstance, *, user_id: str | None) -> None:
     """Retry of a FAILED instance whose workflow has ended: a new run continues from the persisted cursor
-    with the persisted context (spec §7), on the definition it started with when its history still exists."""
+    with the persisted context, on the definition it started with when its history still exists."""
     client = await temporal.get_client()
     definition = await pinned_definition(client, instance) or await current_definition(session, instance)
     if definition is None:

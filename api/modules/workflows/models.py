@@ -1,4 +1,4 @@
-"""The workflows module's tables (spec workflows.md §2). Definitions are written by the API; every
+"""The workflows module's tables. Definitions are written by the API; every
 other table is the SQL projection of running Temporal workflows, written only by the worker's
 projection activity, and read by the API."""
 

@@ -1,4 +1,4 @@
-"""Request bodies of the instance endpoints (spec workflows.md §4.2).
+"""Request bodies of the instance endpoints (docs/workflows.md, "Running instances").
 
 They are definition-style models so `definitions.check_value` reports problems as the reference's zod
 issues (`400 {"error": "Validation failed", "details": [...]}`), like the definition bodies themselves.

@@ -1,4 +1,4 @@
-"""How the workflows module's rows look on the wire (spec workflows.md §2, §4): camelCase, timestamps as
+"""How the workflows module's rows look on the wire (docs/workflows.md): camelCase, timestamps as
 ISO-8601 in UTC with milliseconds (`2026-01-15T10:00:00.000Z`), as the reference's clients read them."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signals to waiting instances (spec workflows.md §3.9, §4.2 `/instances/{id}/signal`, §4.3 `/signals`).
+"""Signals to waiting instances: `/instances/{id}/signal` and `/signals` (docs/workflows.md, "Signals").
 A signal is a Temporal Update on the instance's workflow: it checks that the instance waits for that signal
 (at its current step or in a parallel branch) and answers once the instance rests again."""
 

@@ -1,5 +1,5 @@
-"""`/workflows/tasks`: people's work in running instances (spec workflows.md §3.8, §4.4, DECISIONS Workflows
-10-12). Lists and details come from the SQL projection; claim and complete are Temporal Updates on the task's
+"""`/workflows/tasks`: people's work in running instances (docs/workflows.md, "User tasks"). Lists and
+details come from the SQL projection; claim and complete are Temporal Updates on the task's
 instance, which checks everything authoritative (task state, permissions, the form) and answers with the
 task as it left it."""
 
@@ -136,7 +136,7 @@ async def get_task(id: str, session: SessionDep, ctx: ViewTasks) -> dict[str, An
 async def claim_task(id: str, session: SessionDep, ctx: ClaimTasks) -> dict[str, Any]:
     write_scope(ctx)
     task = await find_task(session, ctx, id)
-    # An escalated task still in its role queue can be claimed too (DECISIONS Workflows 4).
+    # An escalated task still in its role queue can be claimed too (docs/workflows.md, "User tasks").
     if task.status not in ("PENDING", "ESCALATED") or task.claimed_by:
         raise NotFound(NOT_CLAIMABLE)
     if task.assigned_to:

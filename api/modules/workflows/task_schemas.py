@@ -1,4 +1,4 @@
-"""Request bodies of the user-task and signal endpoints (spec workflows.md §4.2-4.4).
+"""Request bodies of the user-task and signal endpoints (docs/workflows.md, "User tasks" and "Signals").
 
 Definition-style models, like `schemas.py`, so problems are reported as the reference's zod issues; the
 routes answer them with `400 {"error": "Invalid request body", "details": [...]}`. Unknown keys are ignored.

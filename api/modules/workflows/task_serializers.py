@@ -1,4 +1,4 @@
-"""How user tasks look on the wire (spec workflows.md §2.5): camelCase, timestamps as ISO-8601 in UTC with
+"""How user tasks look on the wire (docs/workflows.md, "User tasks"): camelCase, timestamps as ISO-8601 in UTC with
 milliseconds, in the reference's field order. The engine answers claim and complete with the same shape."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Event triggers, the pure part (spec workflows.md §3.12): which triggers an event matches, and the
+"""Event triggers, the pure part (docs/workflows.md, "Event triggers"): which triggers an event matches, and the
 context and metadata an instance started by one gets. No database, clock or Temporal: the caller
 passes the triggers, the event and `now`; `triggers.py` does the I/O.
 

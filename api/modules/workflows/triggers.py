@@ -1,4 +1,4 @@
-"""Event triggers: domain events start workflow instances (spec workflows.md §3.12, DECISIONS Workflows 4).
+"""Event triggers: domain events start workflow instances (docs/workflows.md, "Event triggers").
 
 The worker's outbox dispatcher hands every event to `start_workflows_for_event` (registered in `events.py`).
 For the event's tenant and organization it loads the enabled triggers of the enabled definition rows and of

@@ -1,4 +1,4 @@
-"""The reference's integration fixtures (spec workflows.md §5) as payload builders."""
+"""The reference platform's integration-test fixtures for workflows, as payload builders."""
 
 from __future__ import annotations
 

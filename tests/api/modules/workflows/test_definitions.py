@@ -1,5 +1,5 @@
 """`/api/workflows/definitions`: envelopes, validation, 409s, optimistic locking, code-defined workflows,
-customize / reset-to-code, features and tenancy (spec workflows.md §4.1, §5, §6)."""
+customize / reset-to-code, features and tenancy (docs/workflows.md, "Uploading and validating")."""
 
 from __future__ import annotations
 

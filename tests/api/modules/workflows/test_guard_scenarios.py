@@ -1,5 +1,5 @@
-"""Workflow guards through HTTP against the running system (business_rules.md §4.9, workflows.md §3.3-3.4,
-DECISIONS Business rules 2 and Workflows 5): START pre-conditions, transition pre- and post-conditions backed
+"""Workflow guards through HTTP against the running system (docs/workflows.md, "Guards: business rules and
+conditions"): START pre-conditions, transition pre- and post-conditions backed
 by business rules created through `/api/business_rules/rules`, the decision-branching pattern, the rule
 execution logs guards leave, BLOCK_TRANSITION, and inline conditions. The API runs in this process; the real
 interpreter and activities run in a worker of this process on the Temporal dev server."""
@@ -25,8 +25,8 @@ ADMIN = ["workflows.*", "business_rules.*"]
 
 
 async def rule(caller: Caller, rule_id: str, condition: dict[str, Any], **fields: Any) -> str:
-    """A GUARD rule; the entity and event types a workflow guard uses are its own (§4.9: the rule's are
-    irrelevant), so they are left at something else on purpose."""
+    """A GUARD rule; the entity and event types a workflow guard uses are its own (the rule's are ignored),
+    so they are left at something else on purpose."""
     body = rule_payload(ruleId=rule_id, ruleName=fields.pop("ruleName", f"Rule {rule_id}"),
                         entityType="QaGuardEntity", eventType="beforeSave", conditionExpression=condition, **fields)
     r = await caller.post(RULES, json=body)

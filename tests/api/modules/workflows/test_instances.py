@@ -1,7 +1,7 @@
 """`/api/workflows/instances` and `/api/workflows/events` against a stand-in workflow: starting (definition
 resolution, START pre-conditions, the row and event written before the workflow starts, the pinned input),
-reads from SQL, and how Update answers and refusals become HTTP answers (spec workflows.md §3.1, §3.4, §4.2,
-§4.5)."""
+reads from SQL, and how Update answers and refusals become HTTP answers (docs/workflows.md, "Running
+instances")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The reference's definition scenarios replayed step by step as its integration tests run them (spec
-workflows.md §5): TC-WF-014, TC-WF-CRUDFORM-001, the WF-TOGGLE part of TC-LOCK-OSS-044 and TC-WF-028 on the
-endpoints that exist (tasks and signals come with issue 5). Other parts of these scenarios are covered in
-test_definitions.py and test_instances.py."""
+"""The reference platform's definition scenarios replayed step by step as its integration tests run them:
+TC-WF-014, TC-WF-CRUDFORM-001, the WF-TOGGLE part of TC-LOCK-OSS-044 and TC-WF-028, on the definition and
+instance endpoints. Other parts of these scenarios are covered in test_definitions.py and test_instances.py."""
 
 from __future__ import annotations
 

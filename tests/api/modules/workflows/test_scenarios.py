@@ -1,4 +1,4 @@
-"""The reference's API scenarios (spec workflows.md §5) for START / END / AUTOMATED instances, through HTTP
+"""The reference platform's API scenarios for START / END / AUTOMATED instances, through HTTP
 against the app, with the real interpreter and activities running in a worker of this process."""
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ async def test_automated_activities_land_in_the_context(world: World) -> None:
                           transition("work-to-end", "work", "end")])
     instance = await start(me, (await define(me, payload))["workflowId"], initialContext={"orderId": "o-7"})
     done = await poll(me, instance["id"], "COMPLETED")
-    # Sync transition outputs are merged under the activity's name (spec §3.3 step 5).
+    # Sync transition outputs are merged under the activity's name (docs/workflows.md, "Activities").
     assert done["context"]["Tell"]["emitted"] is True and done["context"]["Tell"]["payload"]["order"] == "o-7"
 
 

@@ -1,5 +1,5 @@
-"""`POST /api/workflows/instances/{id}/signal` and `POST /api/workflows/signals` (spec workflows.md §3.9,
-§4.2-4.3, DECISIONS Workflows 11-12): what the routes decide alone, how they carry the workflow's answers
+"""`POST /api/workflows/instances/{id}/signal` and `POST /api/workflows/signals` (docs/workflows.md,
+"Signals"): what the routes decide alone, how they carry the workflow's answers
 (`PeopleStandIn`), and the reference's TC-WF-025 end to end through the real engine."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ async def test_signal_bodies_are_checked(world: World) -> None:
         assert r.status_code == 400 and r.json()["error"] == "Invalid request body", r.text
         assert [d["path"] for d in r.json()["details"]] == [path]
         assert message is None or r.json()["details"][0]["message"] == message
-    # Invalid `/signals` bodies are 400 too (DECISIONS Workflows 11), not the reference's 500.
+    # Invalid `/signals` bodies are 400 too, where the reference platform answers 500.
     key_cases = [({}, [["correlationKey"], ["signalName"]], None),
                  ({"correlationKey": "", "signalName": "approval"}, [["correlationKey"]], "Correlation key required"),
                  ({"correlationKey": "k", "signalName": ""}, [["signalName"]], "Signal name required"),

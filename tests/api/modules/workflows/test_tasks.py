@@ -1,4 +1,4 @@
-"""`/api/workflows/tasks` (spec workflows.md §2.5, §3.8, §4.4, DECISIONS Workflows 10-12).
+"""`/api/workflows/tasks` (docs/workflows.md, "User tasks").
 
 Three layers: what the routes decide alone (features, bodies, scope, the list filters on rows written
 straight to the database, the pre-checks from the row); how they carry the workflow's answers and refusals

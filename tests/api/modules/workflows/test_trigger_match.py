@@ -1,4 +1,4 @@
-"""Event triggers, the pure part (spec workflows.md §3.12): patterns, the 14 filter operators with the
+"""Event triggers, the pure part (docs/workflows.md, "Event triggers"): patterns, the 14 filter operators with the
 reference's JavaScript semantics, context mapping, the start context and metadata."""
 
 from __future__ import annotations

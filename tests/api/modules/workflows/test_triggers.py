@@ -1,6 +1,7 @@
-"""Event triggers through the API and the real engine (spec workflows.md §3.12, TC-WF-008 driven by an
-example todo, DECISIONS Workflows 4): a domain event written by `POST /api/example/todos` is delivered by
-an outbox `Dispatcher`, as the worker delivers it, and starts the workflows whose triggers match."""
+"""Event triggers through the API and the real engine (docs/workflows.md, "Event triggers"; the reference's
+TC-WF-008 driven by an example todo; debounce and the concurrency limit enforced): a domain event written by
+`POST /api/example/todos` is delivered by an outbox `Dispatcher`, as the worker delivers it, and starts the
+workflows whose triggers match."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
-"""The reference's waiting scenarios (spec workflows.md §5: TC-WF-013, 015, 016, 017, 020, 021, 022) and the rest
-of issue 5 through HTTP against the app, with the real interpreter and activities running in a worker of this
-process on the Temporal dev server: timers, parallel branches with tasks, signals and timers inside them,
-sub-workflows, cancel cleanup (DECISIONS Workflows 6), the saga (DECISIONS 7) and one signal per instance
-for 100 instances waiting on a correlation key."""
+"""The reference platform's waiting scenarios (TC-WF-013, 015, 016, 017, 020, 021, 022) and the rest of
+docs/workflows.md, "People, signals and time", through HTTP against the app, with the real interpreter and
+activities running in a worker of this process on the Temporal dev server: timers, parallel branches with
+tasks, signals and timers inside them, sub-workflows, cancel cleanup, the saga ("Retries, timeouts, failure
+and compensation") and one signal per instance for 100 instances waiting on a correlation key."""
 
 from __future__ import annotations
 
@@ -169,7 +169,7 @@ async def test_tc_wf_013_wait_for_timer(world: World) -> None:
     fired = await events(me, instance["id"], "TIMER_FIRED")
     assert len(fired) == 1 and fired[0]["eventData"]["stepId"] == "wait_for_timer"
     assert fired[0]["eventData"]["jobId"] == data["jobId"]
-    # The transition into the timer step is executed once the step waits (spec §3.3 step 8).
+    # The transition into the timer step is recorded as executed once the step waits.
     assert await event_types(me, instance["id"]) == [
         "WORKFLOW_STARTED", "STEP_ENTERED", "TIMER_AWAITING", "TRANSITION_EXECUTED", "TIMER_FIRED", "STEP_EXITED",
         "STEP_ENTERED", "STEP_EXITED", "TRANSITION_EXECUTED", "WORKFLOW_COMPLETED"]
@@ -190,7 +190,8 @@ async def test_tc_wf_015_fork_with_a_user_task_branch(world: World) -> None:
     assert data["status"] == "COMPLETED" and data["branchInstanceId"] == task["branchInstanceId"]
     done = await poll(me, instance["id"], "COMPLETED", within=30)
     assert sorted(done["context"]["branches"]) == ["fork-to-auto", "fork-to-task"]
-    # Branch form data stays in its namespace (spec §3.8 step 4), merged under `branches` at the join.
+    # Branch form data stays in its namespace, merged under `branches` at the join (docs/workflows.md,
+    # "Parallel branches").
     assert done["context"]["branches"]["fork-to-task"]["approved"] is True
     assert "approved" not in done["context"] and done["context"]["orderId"] == "o-15"
     assert done["activeForkStepId"] is None
@@ -329,7 +330,7 @@ async def test_signals_by_key_reach_branches_of_forked_instances(world: World) -
         assert sorted(done["context"]["branches"]) == ["fork-to-auto", "fork-to-signal"]
 
 
-# --- Sub-workflows (DECISIONS Workflows 8) ----------------------------------------------------------------
+# --- Sub-workflows: output merged into the parent, subWorkflowConfig honoured -----------------------------
 
 async def test_a_sub_workflow_waits_for_its_childs_task_and_maps_its_output(world: World) -> None:
     me = await admin(world)
@@ -367,7 +368,7 @@ async def test_a_failed_sub_workflow_fails_its_parent(world: World) -> None:
     child = await define(me, with_steps([step("start", "START"), step("end", "END")],
                                         [transition("start-to-end", "start", "end", activities=[boom])],
                                         "-child-fails"))
-    # The step's subWorkflowConfig is honoured as well as its config (DECISIONS Workflows 8).
+    # The step's subWorkflowConfig is honoured as well as its config.
     parent = chain(step("start", "START"),
                    step("sub", "SUB_WORKFLOW", subWorkflowConfig={"subWorkflowId": child["workflowId"]}),
                    step("end", "END"), suffix="-parent-fails")
@@ -418,7 +419,7 @@ async def test_cancelling_a_parent_cancels_its_waiting_child(world: World, engin
     assert (await me.get(f"{INSTANCES}/{instance['id']}")).json()["data"]["status"] == "CANCELLED"
 
 
-# --- Cancel cleanup (DECISIONS Workflows 6) ---------------------------------------------------------------
+# --- Cancel cleanup: tasks, timers, branches and children go with the instance ----------------------------
 
 async def test_cancelling_a_forked_instance_cleans_up(world: World, engine: WorkflowEnvironment) -> None:
     me = await admin(world)
@@ -469,7 +470,7 @@ async def test_cancelling_an_instance_waiting_for_activities(world: World, engin
     assert done["status"] == "CANCELLED" and done["currentStepId"] == "start"
 
 
-# --- Compensation (DECISIONS Workflows 7) -----------------------------------------------------------------
+# --- Compensation: sync activities too, newest first ----------------------------------------------------
 
 def _saga() -> dict[str, Any]:
     """start → reserved → charged → end: reserving and charging record what they do and declare how to undo
@@ -512,7 +513,7 @@ async def test_a_failure_compensates_completed_activities_newest_first(world: Wo
     assert "WORKFLOW_FAILED" not in types and "ACTIVITY_FAILED" in types
 
 
-# --- One signal per instance (issue 5 §4) -----------------------------------------------------------------
+# --- One signal per instance, even when the same signal is sent twice at once ------------------------------
 
 async def _hundred_waiting(me: Caller, key: str) -> list[str]:
     workflow_id = (await define(me, waiting_for("approval")))["workflowId"]

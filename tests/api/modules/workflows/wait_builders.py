@@ -1,4 +1,4 @@
-"""Definitions of the reference's waiting scenarios (spec workflows.md §5: TC-WF-013, 015-017, 020-022) and
+"""Definitions of the reference platform's waiting scenarios (TC-WF-013, 015-017, 020-022) and
 of the sub-workflow, cancel, saga and correlation-key scenarios built on them, as payload builders."""
 
 from __future__ import annotations
