@@ -1,8 +1,8 @@
-"""Rule actions (spec §3): write-time validation, pure execution, and effects as values.
+"""Rule actions (docs/rules.md, Actions): write-time validation, pure execution, effects as values.
 
-Executing an action computes the reference's result object and, where the platform has the
-machinery (DECISIONS, Business rules 2), an effect value: EMIT_EVENT -> EmitEvent, NOTIFY ->
-SendMail, SET_FIELD -> SetField, BLOCK_TRANSITION -> BlockTransition. Nothing is performed here;
+Executing an action computes the reference's result object and, where the platform can carry it
+out, an effect value: EMIT_EVENT -> EmitEvent, NOTIFY -> SendMail, SET_FIELD -> SetField,
+BLOCK_TRANSITION -> BlockTransition. Nothing is performed here;
 the business_rules service carries effects out (and skips them on dry runs).
 """
 
@@ -136,7 +136,7 @@ class ActionsOutcome:
         return out
 
 
-# --- validation (spec §3.2) ----------------------------------------------------------------
+# --- validation ----------------------------------------------------------------------------
 
 
 def _validate_action(action: Any) -> list[str]:
@@ -182,7 +182,7 @@ def actions_error(actions: Any) -> str | None:
     return "Invalid actions: " + "; ".join(errors) if errors else None
 
 
-# --- interpolation (spec §3.4) -------------------------------------------------------------
+# --- interpolation: `{{path}}` in messages -------------------------------------------------
 
 _TOKEN: Final = re.compile(r"\{\{([^}]+)\}\}")
 
@@ -210,7 +210,7 @@ def interpolate_message(template: Any, context: Mapping[str, Any], now: datetime
     return _TOKEN.sub(replace, text)
 
 
-# --- execution (spec §3.3) -----------------------------------------------------------------
+# --- execution -----------------------------------------------------------------------------
 
 
 class ActionError(Exception):
@@ -305,7 +305,7 @@ def _call_webhook(action: dict[str, Any], ctx: Mapping[str, Any], now: datetime 
 
 def _emit_event(action: dict[str, Any], ctx: Mapping[str, Any], now: datetime | None) -> tuple[dict[str, Any], Any]:
     config = _config(action)
-    # The reference validates `eventName` but executes `event`; accept either (spec §3.2 QUIRK).
+    # The reference validates `eventName` but executes `event`; accept either, `event` first.
     event = config.get("event", MISSING)
     if not js_truthy(event):
         event = config.get("eventName", event)
@@ -357,7 +357,7 @@ def execute_action(
 def execute_actions(
     actions: Sequence[Any], context: Mapping[str, Any], *, now: datetime | None, clock: Clock | None = None
 ) -> ActionsOutcome:
-    """Run actions in order; a failing action does not stop later ones (spec §3.5)."""
+    """Run actions in order; a failing action does not stop later ones."""
     start = clock() if clock is not None else 0.0
     results = []
     errors = []

@@ -85,8 +85,9 @@ def evaluate_condition(
 def validate_condition_expression(expression: Any) -> list[str]:
     """Write-time errors of a `conditionExpression` ([] when valid), dialect detected by shape.
 
-    Native trees give the spec §2.2 messages: either the single safety-limits message, or the
-    structural errors. JsonLogic gives the compile error (unknown operator, size limits).
+    Native trees give the messages of docs/rules.md (*Validation on save*): the single
+    safety-limits message, or the structural errors. JsonLogic gives the compile error (unknown
+    operator, size limits).
     """
     if expression is None:
         return []

@@ -1,8 +1,9 @@
 """Native condition trees (`conditionExpression`): compile once to closures, validate on write.
 
-Spec: business_rules.md §2.1-2.5. A compiled condition is a function `(data, context, now) ->
-bool`. Errors the reference raises at evaluation time (unknown operators) stay evaluation-time
-errors here, because AND/OR short-circuiting decides whether they are ever reached.
+The language is described in docs/rules.md (*Native condition trees*). A compiled condition is a
+function `(data, context, now) -> bool`. Errors the reference raises at evaluation time (unknown
+operators) stay evaluation-time errors here, because AND/OR short-circuiting decides whether they
+are ever reached.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ _DANGEROUS_PATTERN: Final = re.compile(r"\(.*[+*]\).*[+*]")
 _MAX_COMPILE_DEPTH: Final = 64
 
 
-# --- operator semantics (spec §2.3) --------------------------------------------------------
+# --- operator semantics (docs/rules.md, Comparison operators) -------------------------------
 
 
 def _null(value: Any) -> bool:
@@ -455,7 +456,7 @@ def _template_leaf(left: Callable[[Any], Any], operator: str, template: str) -> 
     return evaluate
 
 
-# --- write-time validation (spec §2.2) -----------------------------------------------------
+# --- write-time validation (docs/rules.md, Validation on save) ------------------------------
 
 SAFETY_LIMITS_MESSAGE: Final = (
     "Condition expression exceeds safety limits (max depth: 10, max rules per group: 50, max field path length: 200)"
@@ -523,7 +524,7 @@ def _validate_node(node: Any, depth: int) -> list[str]:
 
 
 def validate_native(expression: Any) -> list[str]:
-    """Write-time errors of a native tree: [] when valid (spec §2.2, first failing stage wins).
+    """Write-time errors of a native tree: [] when valid; the first failing stage wins.
 
     Stage A gives the single safety-limits message; stage B gives the structural errors, which
     the API joins as `Invalid condition expression: <errors joined by "; ">`.

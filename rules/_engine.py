@@ -1,4 +1,4 @@
-"""Evaluating and executing rules (spec §2.9, §4.4-4.7), returning values, never doing I/O.
+"""Evaluating and executing rules (docs/rules.md, How rules run), returning values, never doing I/O.
 
 The business_rules service loads rules, calls these functions, then writes the execution logs,
 emits `business_rules.rule.execution_failed` for results with an error (outside dry runs) and
@@ -64,9 +64,10 @@ class RuleContext:
     dry_run: bool = False
 
     def evaluation_context(self) -> dict[str, Any]:
-        """The context `{{...}}` values resolve against in conditions (spec §2.5).
+        """The context `{{...}}` values resolve against in conditions (docs/rules.md, Special values).
 
-        `tenant.id` and `organization.id` are filled from the scope (DECISIONS, Business rules 5).
+        Without a `tenant` or `organization` object, `tenant.id` and `organization.id` still resolve:
+        to the scope the rule runs in.
         """
         return {
             "entityType": self.entity_type,
@@ -91,7 +92,8 @@ def _json_type(value: Any) -> str:
 
 
 def validate_context(ctx: RuleContext) -> list[str]:
-    """The reference's context validation (spec §4.1), as `<path>: <message>` strings."""
+    """The reference's context validation, as `<path>: <message>` strings: `entityType` is required,
+    `entityId`, `eventType` and `executedBy` are strings when given, both scope ids are UUIDs."""
     errors = []
     if not isinstance(ctx.entity_type, str) or ctx.entity_type == "":
         errors.append("entityType: entityType is required")
@@ -105,7 +107,7 @@ def validate_context(ctx: RuleContext) -> list[str]:
     return errors
 
 
-# --- evaluation (spec §2.9) ----------------------------------------------------------------
+# --- evaluation ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def evaluate_single_rule(
     cache: RuleCache | None = None,
     clock: Clock | None = None,
 ) -> RuleEvaluation:
-    """Enabled and effective-window checks, then the condition (spec §2.9)."""
+    """Enabled and effective-window checks, then the condition; each refusal has its own reason."""
     if not rule.enabled:
         return RuleEvaluation(rule, False, False, 0, "Rule is disabled")
     if not is_effective(rule, now):
@@ -202,7 +204,7 @@ def evaluate_rules(
     )
 
 
-# --- execution (spec §4.4, §4.5) -----------------------------------------------------------
+# --- execution -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -227,7 +229,7 @@ class RuleExecution:
         return self.actions_executed.effects if self.actions_executed is not None else ()
 
     def output_context(self) -> dict[str, Any] | None:
-        """The log's `outputContext`: present only when actions ran (spec §4.7)."""
+        """The log's `outputContext`: present only when actions ran."""
         if self.actions_executed is None:
             return None
         actions = []
@@ -248,7 +250,8 @@ def execute_single_rule(
     clock: Clock | None = None,
     timeout_ms: int = SINGLE_RULE_TIMEOUT_MS,
 ) -> RuleExecution:
-    """Evaluate one rule and run the actions of the branch it took (spec §4.4).
+    """Evaluate one rule and run the actions of the branch it took (`successActions` when the
+    condition held, else `failureActions`).
 
     A rule that took longer than `timeout_ms` (by `clock`) is reported as timed out and its
     actions are discarded, as the reference's race against its timer would.
@@ -304,7 +307,7 @@ def execute_rule_list(
 
     Every rule runs, even after a GUARD failed. `allowed` is true when no GUARD rule ran, else
     only when every GUARD rule's condition held; GUARD rules that errored count as false.
-    Transition actions do not influence `allowed` (spec §4.5). All rules are evaluated against
+    ALLOW_TRANSITION and BLOCK_TRANSITION actions do not influence `allowed`. All rules are evaluated against
     the input data; `data` in the result is that data with every SET_FIELD effect applied.
     """
     start = clock() if clock is not None else 0.0
@@ -364,7 +367,7 @@ def execute_rules(
     clock: Clock | None = None,
     rule_type: str | None = None,
 ) -> EngineResult:
-    """Discover the rules for `ctx` among `candidates` (spec §4.2), then execute them (§4.5)."""
+    """Discover the rules for `ctx` among `candidates` (`select_rules`), then execute them in order."""
     errors = validate_context(ctx)
     if errors:
         return EngineResult(False, (), 0, tuple(errors), ctx.data, ())
@@ -380,7 +383,7 @@ def execute_rules(
     return execute_rule_list(rules, ctx, now=now, cache=cache, clock=clock)
 
 
-# --- direct execution (spec §4.6) ----------------------------------------------------------
+# --- direct execution (one rule by id) -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -398,7 +401,7 @@ class DirectExecution:
 
 
 def direct_execution_refusal(rule: RuleRecord | None, now: datetime) -> str | None:
-    """Why a rule cannot be executed directly (spec §4.6 steps 2-4), or None."""
+    """Why a rule cannot be executed directly (not found, disabled, before or after its window), or None."""
     if rule is None:
         return "Rule not found"
     if not rule.enabled:
@@ -419,7 +422,7 @@ def execute_rule_directly(
     cache: RuleCache | None = None,
     clock: Clock | None = None,
 ) -> DirectExecution:
-    """executeRuleById / executeRuleByRuleId after the lookup (spec §4.6).
+    """Running one rule by its row id or its business key `ruleId`, once the caller has looked it up.
 
     `ctx.entity_type` and `ctx.event_type` may be empty: they then default to the rule's own.
     Refusals (not found, disabled, outside the window) write no log: `execution` is None.
@@ -461,7 +464,7 @@ def execute_rule_directly(
     )
 
 
-# --- execution log content (spec §4.7) -----------------------------------------------------
+# --- execution log content ------------------------------------------------------------------
 
 _SENSITIVE: Final = re.compile(
     r"password|passwd|pwd|secret|token|api[_-]?key|auth|credit[_-]?card|card[_-]?number|cvv|ssn"

@@ -1,4 +1,4 @@
-"""Rule records and which rules apply to a context (spec §2.9 helpers, §4.2 discovery)."""
+"""Rule records and which rules apply to a context: the selection helpers and rule discovery."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def filter_rules_by_context(
 def get_applicable_rules(
     rules: Iterable[RuleRecord], entity_type: str | None, event_type: str | None, *, now: datetime
 ) -> list[RuleRecord]:
-    """Filter by context, then enabled, then effective window, then sort (spec §2.9)."""
+    """Filter by context, then enabled, then effective window, then sort by priority."""
     filtered = filter_rules_by_context(rules, entity_type, event_type)
     return sort_rules_by_priority(r for r in filtered if r.enabled and is_effective(r, now))
 
@@ -92,7 +92,7 @@ def select_rules(
     event_type: str | None = None,
     rule_type: str | None = None,
 ) -> list[RuleRecord]:
-    """The engine's rule discovery (spec §4.2) over a list of candidate rules.
+    """The engine's rule discovery over a list of candidate rules.
 
     Exact entityType, tenant and organization; enabled and not deleted; the exact eventType when
     the context has one (rules without an eventType then do not match), every event type when it

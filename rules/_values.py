@@ -266,7 +266,7 @@ def date_string_ms(value: Any) -> float | None:
 
 @lru_cache(maxsize=1024)
 def _date_string_ms(value: str) -> float | None:
-    """Timestamp of a "date string" (spec §2.3 compare step 3), or None when it is not one.
+    """Timestamp of a "date string" (two of them order as instants), or None when it is not one.
 
     A date string starts with YYYY-MM-DD (optionally THH:mm:ss) and parses as a whole with JS
     `Date`. Date-only strings are UTC midnight; date-times without a zone are server-local time,
@@ -352,7 +352,7 @@ def locale_compare(a: str, b: str) -> int:
     return -1 if ka < kb else (1 if ka > kb else 0)
 
 
-# --- Path resolution (spec §2.4) -----------------------------------------------------------
+# --- Path resolution (docs/rules.md, Paths) -------------------------------------------------
 
 _BRACKET_INDEX = re.compile(r"\[(\d+)\]", re.ASCII)
 CANONICAL_INDEX = re.compile(r"0|[1-9]\d*", re.ASCII)
@@ -387,7 +387,7 @@ def _missing(_: Any) -> Any:
 
 
 def compile_path(path: Any) -> Callable[[Any], Any]:
-    """A resolver for `path` (spec §2.4) with the path parsed once."""
+    """A resolver for `path` (dots and `[n]` indices over own keys only) with the path parsed once."""
     if not isinstance(path, str) or path == "":
         return _missing
     segments = split_path(path)
@@ -438,7 +438,7 @@ def get_nested_value(obj: Any, path: Any) -> Any:
 
 
 def resolve_special_value(template: str, context: Mapping[str, Any] | None, now: datetime | None) -> Any:
-    """`{{today}}`, `{{now}}` or a path into the context (spec §2.5)."""
+    """`{{today}}`, `{{now}}` or a path into the context (docs/rules.md, Special values)."""
     expr = template[2:-2].strip(JS_WHITESPACE)
     ctx = context or {}
     if expr == "today":

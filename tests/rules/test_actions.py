@@ -1,4 +1,5 @@
-"""Actions: spec §3.3-3.6 (action executor and interpolation), plus the effects of DECISIONS."""
+"""Actions (docs/rules.md, *Actions*): execution, `{{...}}` interpolation, and the effect values the
+business_rules service carries out."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Native condition trees: spec §2.7 (expression evaluator) and §2.10 (edge cases), one case a row."""
+"""Native condition trees (docs/rules.md, *Native condition trees*): every operator and its corner
+cases, then edge cases checked against the reference in Node, one case a row."""
 
 from __future__ import annotations
 
@@ -161,7 +162,7 @@ def test_expression_evaluator(condition: Any, data: Any, ctx: dict[str, Any], ex
     assert time.perf_counter() - started < 2  # row 44: the catastrophic pattern must not hang
 
 
-# §2.10: edge cases verified against the reference in Node.
+# Edge cases verified against the reference in Node.
 EDGE_TABLE: list[tuple[str, Any, Any, bool]] = [
     ("empty string equals 0", leaf("x", "=", 0), {"x": ""}, True),
     ("true equals 1", leaf("x", "=", 1), {"x": True}, True),
@@ -183,7 +184,7 @@ EDGE_TABLE: list[tuple[str, Any, Any, bool]] = [
     ("date strings", leaf("x", ">", "2025-01-15"), {"x": "2025-01-15T10:00:00"}, True),
     ("0 is not empty", leaf("x", "IS_EMPTY"), {"x": 0}, False),
     ("false is not empty", leaf("x", "IS_EMPTY"), {"x": False}, False),
-    # beyond the spec's table: the same rules, other corners
+    # not checked in Node: the same rules, other corners
     ("a < B", leaf("x", "<", "B"), {"x": "a"}, True),
     ("a < A (lowercase first)", leaf("x", "<", "A"), {"x": "a"}, True),
     ("0x10 is 16", leaf("x", "=", 16), {"x": "0x10"}, True),

@@ -1,4 +1,5 @@
-"""Rule discovery, execution and aggregation: the pure parts of spec §4 (4.1-4.7), plus effects."""
+"""Rule discovery, execution and aggregation (docs/rules.md, *How rules run*): context validation,
+selection, GUARD aggregation, direct execution, log content, plus effects."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def _ids(rules: Any) -> list[str]:
     return [r.rule_id for r in rules]
 
 
-# --- discovery (§4.2) ---------------------------------------------------------------------
+# --- discovery -----------------------------------------------------------------------------
 
 OTHER = "00000000-0000-4000-8000-000000000999"
 DISCOVERY_TABLE: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
@@ -69,7 +70,7 @@ def test_select_rules_orders_by_priority_then_rule_id() -> None:
     assert _ids(found) == ["D", "C", "A", "B"]
 
 
-# --- multi-rule execution (§4.5 acceptance table) -----------------------------------------
+# --- multi-rule execution: which rules run, what `allowed` is --------------------------------
 
 
 def test_rules_run_in_discovery_order_and_all_pass() -> None:
@@ -190,7 +191,7 @@ def test_total_timeout_stops_the_run() -> None:
     )
 
 
-# --- single rule execution and log content (§4.4, §4.7) -----------------------------------
+# --- single rule execution and log content --------------------------------------------------
 
 
 def test_success_actions_run_when_the_condition_holds() -> None:
@@ -251,7 +252,7 @@ def test_rules_share_a_cache() -> None:
     assert (cache.misses, cache.hits) == (2, 4)
 
 
-# --- direct execution (§4.6) --------------------------------------------------------------
+# --- direct execution (one rule by id) -------------------------------------------------------
 
 DIRECT_TABLE: list[tuple[str, Any, bool, str, str, str | None]] = [
     ("not found", None, False, "wanted-id", "Unknown", "Rule not found"),
@@ -284,7 +285,7 @@ def test_direct_execution_defaults_entity_and_event_type_to_the_rule() -> None:
     assert result.condition_result is True
 
 
-# --- log content (§4.7) -------------------------------------------------------------------
+# --- log content: redaction and depth -------------------------------------------------------
 
 SANITIZE_TABLE: list[tuple[str, Any, Any]] = [
     ("primitives kept", {"a": 1, "b": "x", "c": None}, {"a": 1, "b": "x", "c": None}),

@@ -1,4 +1,5 @@
-"""Rule evaluation and the in-memory selection helpers: spec §2.9, one case a row."""
+"""Rule evaluation (enabled, effective window, condition) and the in-memory selection helpers, one
+case a row."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Write-time validation of conditions (spec §2.2) and actions (spec §3.2), one case a row."""
+"""Write-time validation of conditions (docs/rules.md, *Validation on save*) and of actions, one case
+a row."""
 
 from __future__ import annotations
 

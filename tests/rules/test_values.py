@@ -1,4 +1,5 @@
-"""Path resolution and special values: spec §2.8 (value resolver), plus JS coercion helpers."""
+"""Path resolution and special values (docs/rules.md, *Paths* and *Special values*), plus the JS
+coercion helpers."""
 
 from __future__ import annotations
 
