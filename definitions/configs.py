@@ -1,6 +1,6 @@
 """Typed views of the free-form `config` objects of steps and activities.
 
-A step's or activity's `config` is stored as posted (a record, spec §1.3/§1.5); its keys depend on the type.
+A step's or activity's `config` is stored as posted (any JSON object); its keys depend on the type.
 These models document them for the JSON Schema (editor completion) and let the engine and the activities
 read a config with types: ``check_value(CallWebhookConfig, config)`` gives the reference's run-time
 issues, ``CallWebhookConfig.model_validate(config)`` the typed object. Unknown keys are kept, so configs

@@ -6,8 +6,8 @@ Two duration spellings are accepted everywhere a definition takes a duration:
   component may carry a decimal fraction (``PT1.5H``, ``PT0,5S``).
 - The reference platform's short form: ``<n>d``, ``<n>h``, ``<n>m`` or ``<n>s`` (``5m``, ``3d``).
 
-The reference only knew days, hours, minutes and seconds; DECISIONS (Workflows 4) asks for full ISO 8601,
-so years, months and weeks are accepted too. Years and months have no fixed length, so they are applied
+The reference only knew days, hours, minutes and seconds; full ISO 8601 is accepted here, so years,
+months and weeks are too. Years and months have no fixed length, so they are applied
 with calendar arithmetic (:func:`add_duration`) and refused by :func:`parse_duration`.
 """
 

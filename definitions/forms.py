@@ -1,7 +1,7 @@
-"""Checking a user task's `formData` against its `formSchema` (both shapes of spec §1.3).
+"""Checking a user task's `formData` against its `formSchema` (a JSON Schema or a list of fields).
 
 The reference only checked `required` of the JSON-Schema shape; we check both shapes, required fields
-and value types (issue 5, DECISIONS Workflows 11), and name the first offending field.
+and value types, and name the first offending field.
 """
 
 from __future__ import annotations

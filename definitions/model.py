@@ -1,4 +1,4 @@
-"""The workflow definition format (spec/workflows.md §1) as pydantic models.
+"""The workflow definition format (docs/workflows.md, *The definition format*) as pydantic models.
 
 The models are the single description of the format: the validator (``validation.py``) walks their
 fields, constraints and markers to produce the reference's zod-style issues, and ``schema.py`` turns the
@@ -8,7 +8,7 @@ issues are reported in.
 Models are built from *validated* JSON only (``parse_definition`` & co.); build them directly and the
 reference's messages are bypassed. Wire names are camelCase (aliases); Python attributes are snake_case.
 
-Unknown keys are kept (``extra="allow"``) so a stored definition round-trips what was posted (spec §6.8.9),
+Unknown keys are kept (``extra="allow"``) so a stored definition round-trips what was posted,
 editor data such as ``_editorPosition`` included. Keys the reference's runtime reads but its API
 validation strips (transition ``condition``, ``assignedToRoles``, ``timerConfig``, activity ``timeoutMs``,
 root ``activities``, trigger ``config.entityType``) are declared, so they are type-checked and kept.
@@ -44,8 +44,8 @@ class Messages:
 class DurationText:
     """The string must be a duration (``definitions.duration``).
 
-    The reference accepted any string for these and never used it; DECISIONS (Workflows 4) enforces them,
-    so a value the engine could not honour is refused when the definition is saved.
+    The reference accepted any string for these and never used it; here the engine honours them
+    (step and activity timeouts, task SLAs), so a value it could not honour is refused when the definition is saved.
     ``allow_milliseconds``: a plain number of milliseconds ("30000") is accepted as well, as the
     reference's activity editor writes it.
     """
@@ -97,7 +97,7 @@ Priority = Annotated[int, Field(ge=0, le=9999)]
 PositiveInt = Annotated[int, Field(gt=0)]
 
 
-# --- Activities (§1.5) -----------------------------------------------------------------------------------
+# --- Activities -----------------------------------------------------------------------------------------
 
 class ActivityRetryPolicy(DefinitionModel):
     """Retries of a failing activity. Delay before attempt k+1 = min(initialIntervalMs × backoffCoefficient^k,
@@ -141,7 +141,7 @@ class Activity(DefinitionModel):
                                                                      "(alternative to `timeout`).")
 
 
-# --- Steps (§1.3) ----------------------------------------------------------------------------------------
+# --- Steps ----------------------------------------------------------------------------------------------
 
 class FormField(DefinitionModel):
     """One field of a "fields"-style task form."""
@@ -263,7 +263,7 @@ class Step(DefinitionModel):
     timer_config: dict[str, Any] | None = Field(default=None, description="Legacy place of WAIT_FOR_TIMER settings.")
 
 
-# --- Transitions (§1.4) ----------------------------------------------------------------------------------
+# --- Transitions ----------------------------------------------------------------------------------------
 
 class Transition(DefinitionModel):
     """An edge of the workflow graph."""
@@ -290,7 +290,7 @@ class Transition(DefinitionModel):
                                   "({field, operator, value} / {operator: AND|OR|NOT, rules}) or JsonLogic.")
 
 
-# --- Triggers (§1.6) -------------------------------------------------------------------------------------
+# --- Triggers -------------------------------------------------------------------------------------------
 
 class FilterCondition(DefinitionModel):
     """A test on the event payload; all must hold."""
@@ -348,7 +348,7 @@ class Trigger(DefinitionModel):
     priority: Priority = Field(default=0, description="Higher-priority triggers are handled first.")
 
 
-# --- The definition (§1.2) and its row (§1.1) ------------------------------------------------------------
+# --- The definition and its row (the create body) ---------------------------------------------------------
 
 class Definition(DefinitionModel):
     """The workflow graph: `WorkflowDefinition.definition`."""

@@ -1,8 +1,9 @@
-"""The code-defined workflows we ship (spec/workflows.md §6.3), read from ``definitions/shipped/``.
+"""The code-defined workflows we ship, read from ``definitions/shipped/``.
 
-Each ``shipped/<workflowId>.json`` is a create body (§1.1) plus ``moduleId``, the module that owns it.
-``shipped/rules/<workflowId>.json`` lists the business rules (business_rules.md §1.1 create bodies) its
-guards refer to; tenant setup upserts them so the guards resolve.
+Each ``shipped/<workflowId>.json`` is a ``POST /api/workflows/definitions`` create body plus ``moduleId``,
+the module that owns it. ``shipped/rules/<workflowId>.json`` lists the business rules (``POST
+/api/business_rules/rules`` create bodies) its guards refer to; tenant setup upserts them so the guards
+resolve.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Validation of workflow definitions with the reference's rules and messages (spec/workflows.md §1).
+"""Validation of workflow definitions with the reference's rules and messages (docs/workflows.md,
+*What validation checks*).
 
 Issues look like the reference's zod 4 issues: ``{code, message, path}`` plus zod's parameters
 (``expected``, ``minimum``, ``origin``...), so the API can answer
@@ -324,7 +325,7 @@ def _js_str(value: Any) -> str:
 
 
 def fork_join_problems(steps: list[dict[str, Any]], transitions: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """PARALLEL_FORK / PARALLEL_JOIN structure (spec §1.7) as ``(code, message)`` pairs.
+    """PARALLEL_FORK / PARALLEL_JOIN structure as ``(code, message)`` pairs.
 
     For every fork: the paired join exists and points back, at least two outgoing auto transitions with
     distinct ids, at least two transitions into the join, and every path from a branch start (over all
@@ -454,12 +455,12 @@ def check_value(model: type[DefinitionModel], raw: Any, *, now: datetime | None 
 
 
 def validate_definition(raw: Any, *, now: datetime | None = None) -> list[Issue]:
-    """Issues of a `definition` object (spec §1.2–1.7); paths relative to it, e.g. ``["steps", 0, "stepId"]``."""
+    """Issues of a `definition` object; paths relative to it, e.g. ``["steps", 0, "stepId"]``."""
     return check_value(Definition, raw, now=now)
 
 
 def validate_create(raw: Any, *, now: datetime | None = None) -> list[Issue]:
-    """Issues of a `POST /definitions` body (spec §1.1); paths from the body, e.g. ``["definition", "steps"]``."""
+    """Issues of a `POST /definitions` body; paths from the body, e.g. ``["definition", "steps"]``."""
     return check_value(DefinitionCreate, raw, now=now)
 
 
@@ -498,7 +499,7 @@ def dump_definition(definition: DefinitionModel) -> dict[str, Any]:
 def lint_definition(definition: Definition) -> list[Issue]:
     """Warnings about a valid definition that will misbehave when it runs.
 
-    The reference saves these (spec §1.2: no START/END or reference checks), so they are not validation
+    The reference saves these (it checks neither START/END steps nor references), so they are not validation
     errors; the API may show them and the engine refuses a definition without a START step at start time.
     Codes: NO_START_STEP, MULTIPLE_START_STEPS, NO_END_STEP, DUPLICATE_STEP_ID, DUPLICATE_TRANSITION_ID,
     DUPLICATE_ACTIVITY_ID, UNKNOWN_STEP, END_UNREACHABLE, UNKNOWN_COMPENSATION_ACTIVITY.

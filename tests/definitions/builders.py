@@ -22,7 +22,8 @@ MIN_ROW: dict[str, Any] = {
 
 
 def row(**fields: Any) -> dict[str, Any]:
-    """The spec's §1.8 example with top-level fields replaced (a value of ... removes the key)."""
+    """`MIN_ROW` (a minimal valid create body) with top-level fields replaced (a value of ...
+    removes the key)."""
     out = copy.deepcopy(MIN_ROW)
     for key, value in fields.items():
         if value is ...:

@@ -1,4 +1,4 @@
-"""The validation table: one case per rule and message of spec/workflows.md §1, valid and invalid.
+"""The validation table: one case per rule and message of the definition format, valid and invalid.
 
 Each case is ``(id, create body, expected issues as (code, message, path))``. Shared by the validator
 tests and the JSON Schema parity tests.
@@ -127,8 +127,8 @@ def _renamed_branch_fork() -> dict[str, Any]:
 
 
 CASES: list[tuple[str, Any, Expected]] = [
-    # §1.1 the create body
-    ("row: spec 1.8 example", row(), []),
+    # the create body
+    ("row: the minimal example", row(), []),
     ("row: workflowId with dots", row(workflowId="sales.order-approval"), []),
     ("row: optional fields omitted", row(description=..., version=..., enabled=...), []),
     ("row: description null", row(description=None), []),
@@ -165,7 +165,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("row: metadata tags not strings", row(metadata={"tags": [1]}),
      [wrong(["metadata", "tags", 0], "string", "number")]),
 
-    # §1.2 the definition object
+    # the definition object
     ("definition: steps missing", row(definition={"transitions": []}),
      [missing([*D, "steps"], "array"),
       ("too_small", "Workflow must have at least one transition", [*D, "transitions"])]),
@@ -201,7 +201,7 @@ CASES: list[tuple[str, Any, Expected]] = [
      row(definition={**row()["definition"], "activities": [activity("Undo", "EMIT_EVENT")]}),
      [("invalid_format", ACTIVITY_ID_MSG, [*D, "activities", 0, "activityId"])]),
 
-    # §1.3 steps
+    # steps
     ("step: stepId with a dot", with_step(step("a.b", "AUTOMATED")),
      [("invalid_format", STEP_ID_MSG, [*MID, "stepId"])]),
     ("step: stepId uppercase", with_step(step("Review", "AUTOMATED")),
@@ -262,7 +262,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("step: timerConfig not an object", with_step(step("mid", "AUTOMATED", timerConfig=[])),
      [wrong([*MID, "timerConfig"], "record", "array")]),
 
-    # §1.3 userTaskConfig
+    # userTaskConfig
     ("task: role queue (CLAIMABLE)", user_task(assignedTo=["admin"], formSchema={
         "properties": {"approved": {"type": "boolean"}, "comments": {"type": "string"}},
         "required": ["approved"]}), []),
@@ -308,7 +308,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("task: userTaskConfig not an object", with_step(step("review", "USER_TASK", userTaskConfig=[])),
      [wrong([*MID, "userTaskConfig"], "object", "array")]),
 
-    # §1.3 subWorkflowConfig / signalConfig
+    # subWorkflowConfig / signalConfig
     ("sub: config", with_step(step("child", "SUB_WORKFLOW", subWorkflowConfig={
         "subWorkflowId": "child-wf", "version": 2, "inputMapping": {"orderId": "order.id"},
         "outputMapping": {"result": "outcome"}, "timeoutMs": 60000})), []),
@@ -339,7 +339,7 @@ CASES: list[tuple[str, Any, Expected]] = [
      [custom(DURATION_MSG, [*MID, "signalConfig", "timeout"])]),
     ("signal: no signalConfig (the step id is the signal name)", with_step(step("wait", "WAIT_FOR_SIGNAL")), []),
 
-    # §1.3 WAIT_FOR_TIMER
+    # WAIT_FOR_TIMER
     ("timer: duration (TC-WF-007)", timer({"duration": "PT5M"}), []),
     ("timer: short duration", timer({"duration": "5m"}), []),
     ("timer: duration in weeks", timer({"duration": "P1W"}), []),
@@ -369,7 +369,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("timer: other step types ignore config.duration",
      with_step(step("mid", "AUTOMATED", config={"duration": "whenever"})), []),
 
-    # §1.4 transitions
+    # transitions
     ("transition: all fields", with_transition(
         transitionName="Go", priority=10, continueOnActivityFailure=True,
         preConditions=[{"ruleId": "r1"}, {"ruleId": "r2", "required": False}], postConditions=[{"ruleId": "r3"}],
@@ -405,7 +405,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("transition: activities not an array", with_transition(activities="x"),
      [wrong([*TR, "activities"], "array", "string")]),
 
-    # §1.5 activities
+    # activities
     ("activity: TC-WF-002 step activity", with_step(step("review", "USER_TASK", activities=[
         activity("review_notify", "SEND_EMAIL", {"to": "{{context.reviewer.email}}", "subject": "Review needed",
                                                  "template": "workflow_review"}, **{"async": True})])), []),
@@ -463,7 +463,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("activity: timeoutMs 0", with_activity(activity("x", "EMIT_EVENT", timeoutMs=0)),
      [too_small([*ACT, "timeoutMs"], ">0", "number")]),
 
-    # §1.5 WAIT
+    # WAIT
     ("wait: duration (TC-WF-012)", wait({"duration": "PT1S"}), []),
     ("wait: async with duration (TC-WF-016)", with_activity(activity("async_wait", "WAIT", {"duration": "PT1S"},
                                                                      **{"async": True})), []),
@@ -481,7 +481,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("wait: other activity types ignore config.duration", with_activity(activity("x", "EMIT_EVENT",
                                                                                  {"duration": "bad"})), []),
 
-    # §1.6 triggers
+    # triggers
     ("trigger: minimal", with_trigger(), []),
     ("trigger: all fields", with_trigger(description=None, enabled=False, priority=5, config={
         "filterConditions": [{"field": "status", "operator": "eq", "value": "new"},
@@ -534,7 +534,7 @@ CASES: list[tuple[str, Any, Expected]] = [
     ("trigger: enabled string", with_trigger(enabled="yes"), [wrong([*TRG, "enabled"], "boolean", "string")]),
     ("trigger: priority 10000", with_trigger(priority=10000), [too_big([*TRG, "priority"], "9999", "number")]),
 
-    # §1.7 fork / join structure
+    # fork / join structure
     ("fork: two branches join (TC-WF-022)", fork_join(), []),
     ("fork: three branches, longer chains", fork_join({"fork-to-a": ["a", "a2"], "fork-to-b": ["b"],
                                                       "fork-to-c": ["c", "c2", "c3"]}), []),

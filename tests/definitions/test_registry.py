@@ -97,7 +97,8 @@ _ACTION_REQUIRED = {"ALLOW_TRANSITION": [], "BLOCK_TRANSITION": [], "LOG": ["mes
 
 
 def _condition_ok(node: Any, depth: int = 0) -> bool:
-    """business_rules.md §2.2 stage B, the structure a stored rule must have."""
+    """The structure a stored condition must have: groups of AND/OR/NOT with at least one rule,
+    leaves with a field path, a known operator and a value, at most five levels deep."""
     if depth > 5 or not isinstance(node, dict):
         return False
     if isinstance(node.get("rules"), list) and "operator" in node:
@@ -109,7 +110,7 @@ def _condition_ok(node: Any, depth: int = 0) -> bool:
 
 @pytest.mark.parametrize("rule", shipped_rules(), ids=lambda r: r["ruleId"])
 def test_rules_have_the_business_rules_create_shape(rule: dict[str, Any]) -> None:
-    """business_rules.md §1.1 / §5.3: what POST /api/business_rules/rules accepts."""
+    """What POST /api/business_rules/rules accepts (docs/rules.md)."""
     assert 1 <= len(rule["ruleId"]) <= 50 and 1 <= len(rule["ruleName"]) <= 200
     assert rule["ruleType"] == "GUARD" and rule["ruleType"] in _RULE_TYPES
     assert 1 <= len(rule["entityType"]) <= 50 and len(rule.get("eventType") or "") <= 50

@@ -1,4 +1,5 @@
-"""Every validation rule and message of spec/workflows.md §1, table-driven (see cases.py)."""
+"""Every validation rule and message of the definition format (docs/workflows.md, *What validation
+checks*), table-driven (see cases.py)."""
 
 from __future__ import annotations
 
