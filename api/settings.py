@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     login_max_attempts: int = 10
     login_window_seconds: int = 300
 
+    # Optimistic locking of the collections that declare it: "all", "off", or a comma-separated list of
+    # resource kinds (e.g. "business_rules.rule") to lock only those.
+    optimistic_lock: str = "all"
+
     max_body_bytes: int = 2 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
 
@@ -58,6 +62,14 @@ class Settings(BaseSettings):
     @property
     def outbox_dir(self) -> Path:
         return self.mail_outbox_dir or self.data_dir / "outbox"
+
+    def locks(self, kind: str) -> bool:
+        setting = self.optimistic_lock.strip().lower()
+        if setting in ("", "all"):
+            return True
+        if setting in ("off", "false", "0", "no", "none"):
+            return False
+        return kind.lower() in {k.strip() for k in setting.split(",")}
 
     def secret(self) -> str:
         """The JWT secret: from settings, else one generated into `data/` on first use and kept."""

@@ -27,6 +27,7 @@ TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 _INTEGER = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
 MAX_PAGE = 1_000_000
+MAX_BIGINT = 2**63 - 1
 
 
 # --- dialect and errors ------------------------------------------------------------------------------
@@ -35,12 +36,15 @@ MAX_PAGE = 1_000_000
 class Dialect:
     """How a list answers bad query strings. The platform's lists say `Invalid input` with zod-like
     details and refuse unknown sort fields; the business-rules lists answer every problem with one
-    `Invalid query parameters`, sort unknown fields by their default and take only UUID ids."""
+    `Invalid query parameters`, sort unknown fields by their default and take only UUID ids.
+    `invalid_delete_id`: a DELETE whose id is not a UUID is a 400 `Invalid <label> id` (auth's
+    users and roles), not a 404."""
 
     error: str = "Invalid input"
     details: bool = True
     unknown_sort: Literal["error", "default"] = "error"
     uuid_ids: bool = False
+    invalid_delete_id: bool = False
 
     def problem(self, name: str, message: str) -> BadRequest:
         if not self.details:
@@ -117,7 +121,10 @@ def typed(column: Any, raw: str, name: str, dialect: Dialect) -> Any:
     if kind is int:
         if not _INTEGER.fullmatch(raw):
             raise dialect.problem(name, "Expected a number")
-        return int(float(raw))
+        whole = int(raw.split(".")[0])
+        if abs(whole) > MAX_BIGINT:
+            raise dialect.problem(name, "Number out of range")
+        return whole
     if kind is float or kind is Decimal:
         try:
             number = Decimal(raw.strip())
@@ -166,6 +173,11 @@ class Filter:
     @classmethod
     def eq(cls, column: Any, description: str = "", choices: Sequence[str] = ()) -> Filter:
         return cls(column, "eq", description, tuple(choices))
+
+    @classmethod
+    def uuid(cls, column: Any, description: str = "") -> Filter:
+        """Equality with a value that must be a UUID (anything else is the dialect's 400)."""
+        return cls(column, "eq", description, entity="uuid")
 
     @classmethod
     def any_of(cls, column: Any, description: str = "") -> Filter:
@@ -236,6 +248,8 @@ class Filter:
                     return link.where(TagAssignment.tag_id.in_(csv_values(raw)))
                 return ~link if parse_bool(raw, name, dialect) else link
             case _:
+                if self.entity == "uuid" and not is_uuid(raw):
+                    raise dialect.problem(name, "Expected a UUID")
                 if self.choices and raw not in self.choices:
                     raise dialect.problem(name, f"Expected one of {', '.join(self.choices)}")
                 return col == typed(col, raw, name, dialect)  # type: ignore[no-any-return]
@@ -253,6 +267,8 @@ class Sort:
     direction: Literal["asc", "desc"] = "asc"
     named: Mapping[str, Any] = field(default_factory=dict)
     tiebreak: Any = None
+    # "same": ties follow the sort direction (newest log first, then highest id first).
+    tiebreak_direction: Literal["asc", "same"] = "asc"
 
     def names(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -304,7 +320,7 @@ class ListQuery:
     export: str | None = None
     export_all: bool = False
 
-    def apply(self, stmt: Select[Any]) -> Select[Any]:
+    def apply(self, stmt: Any) -> Any:
         return stmt.where(*self.where) if self.where else stmt
 
 
@@ -335,11 +351,11 @@ def _export(params: Mapping[str, str], spec: ListSpec) -> tuple[str | None, bool
     return fmt, full
 
 
-def _ids(raw: str, name: str, spec: ListSpec) -> list[str]:
+def _ids(raw: str, name: str, spec: ListSpec) -> list[Any]:
     values = csv_values(raw)
     if spec.dialect.uuid_ids and not all(is_uuid(v) for v in values):
         raise spec.dialect.problem(name, "Expected a UUID")
-    return values
+    return [typed(spec.id_column, v, name, spec.dialect) for v in values]
 
 
 def parse(params: Mapping[str, str], spec: ListSpec) -> ListQuery:
@@ -401,7 +417,10 @@ def _order(params: Mapping[str, str], spec: ListSpec) -> list[Any]:
         raise d.problem("sortDir", "Expected asc or desc")
     tiebreak = sort.tiebreak if sort.tiebreak is not None else spec.id_column
     first = column.asc() if direction == "asc" else column.desc()
-    return [first] if column is tiebreak else [first, tiebreak.asc()]
+    if column is tiebreak:
+        return [first]
+    ties_desc = sort.tiebreak_direction == "same" and direction == "desc"
+    return [first, tiebreak.desc() if ties_desc else tiebreak.asc()]
 
 
 async def fetch_page(session: AsyncSession, stmt: Select[Any], query: ListQuery) -> tuple[list[Any], int]:

@@ -111,7 +111,7 @@ def crud_router(res: Resource) -> APIRouter:
         @router.get(res.path + "/{id}", summary=f"Get {label}",
                     description=_describe(res, "detail", f"Returns one {label} by id.", res.features.list))
         async def get_item(id: str, session: SessionDep, ctx: Listing) -> dict[str, Any]:
-            if res.dialect.uuid_ids and not is_uuid(id):
+            if not is_uuid(id):
                 raise BadRequest(f"Invalid {label} id")
             return service.describe(res, await service.get_row(res, ctx, session, id))
 
@@ -176,7 +176,7 @@ def crud_router(res: Resource) -> APIRouter:
     async def delete_item(request: Request, ctx: Deleting, session: SessionDep) -> Response:
         # Who may delete is decided before what is deleted: 401/403 come before a 400 about the id.
         row_id = await delete_id(request, param=res.delete_id_param, missing=missing_id)
-        if res.dialect.uuid_ids and not is_uuid(row_id):
+        if res.dialect.invalid_delete_id and not is_uuid(row_id):
             raise BadRequest(f"Invalid {label} id")
         write = await service.delete(res, ctx, session, row_id,
                                      expected_updated_at=request.headers.get(service.LOCK_HEADER))

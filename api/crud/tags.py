@@ -6,8 +6,8 @@ and list filters from `Filter.tags` / `Filter.untagged` (api.crud.query)."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
 import unicodedata
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends

@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, outbox
 from api.auth import AuthContext
+from api.crud.casing import js_iso
 from api.crud.query import like_pattern
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.audit_logs.models import ActionLog
 from api.modules.workflows.models import WorkflowDefinition, WorkflowInstance
-from api.modules.workflows.serializers import CODE_PREFIX, code_definition_item, definition_item, iso
+from api.modules.workflows.serializers import CODE_PREFIX, code_definition_item, definition_item
 from definitions import (
     DefinitionCreate,
     DefinitionUpdate,
@@ -199,7 +200,7 @@ def check_lock(row: WorkflowDefinition, expected: str | None) -> None:
     wanted = _instant(expected)
     if wanted is None:
         return
-    current, wanted_iso = iso(row.updated_at), iso(wanted)
+    current, wanted_iso = js_iso(row.updated_at), js_iso(wanted)
     if current != wanted_iso:
         raise Conflict("record_modified", extra={"code": "optimistic_lock_conflict", "currentUpdatedAt": current,
                                                  "expectedUpdatedAt": wanted_iso})

@@ -23,12 +23,12 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal
+from api.crud.casing import js_iso
 from api.db import new_id, utcnow
 from api.errors import ApiError, BadRequest
 from api.modules.business_rules.service import execute_rule_by_rule_id
 from api.modules.workflows.definitions_service import shipped
 from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
-from api.modules.workflows.serializers import iso
 from api.settings import get_settings
 from definitions import Definition
 from engine import guards
@@ -251,7 +251,7 @@ def start_input(instance: WorkflowInstance, definition: dict[str, Any], *, user_
         definition_id=instance.definition_id, workflow_id=instance.workflow_id, version=instance.version,
         definition=definition, context=dict(instance.context or {}), correlation_key=instance.correlation_key,
         metadata=instance.metadata_json, user_id=user_id, env=interpolation_env(),
-        started_at=iso(instance.started_at), **resume,
+        started_at=js_iso(instance.started_at), **resume,
     )
 
 

@@ -3,21 +3,13 @@ ISO-8601 in UTC with milliseconds (`2026-01-15T10:00:00.000Z`), as the reference
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from api.crud.casing import js_iso
 from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
 from definitions import ShippedWorkflow
 
 CODE_PREFIX = "code:"
-
-
-def iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    # SQLite hands back naive datetimes for values stored as UTC.
-    aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return aware.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def definition_item(row: WorkflowDefinition, shipped: dict[str, ShippedWorkflow]) -> dict[str, Any]:
@@ -31,15 +23,15 @@ def definition_item(row: WorkflowDefinition, shipped: dict[str, ShippedWorkflow]
         "definition": row.definition,
         "metadata": row.metadata_json,
         "enabled": row.enabled,
-        "effectiveFrom": iso(row.effective_from),
-        "effectiveTo": iso(row.effective_to),
+        "effectiveFrom": js_iso(row.effective_from),
+        "effectiveTo": js_iso(row.effective_to),
         "tenantId": row.tenant_id,
         "organizationId": row.organization_id,
         "createdBy": row.created_by,
         "updatedBy": row.updated_by,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-        "deletedAt": iso(row.deleted_at),
+        "createdAt": js_iso(row.created_at),
+        "updatedAt": js_iso(row.updated_at),
+        "deletedAt": js_iso(row.deleted_at),
         "source": "code_override" if row.code_workflow_id else "user",
         "isCodeBased": bool(row.code_workflow_id),
         "codeModuleId": code.module_id if code is not None else None,
@@ -83,10 +75,10 @@ def instance_item(row: WorkflowInstance) -> dict[str, Any]:
         "context": row.context,
         "correlationKey": row.correlation_key,
         "metadata": row.metadata_json,
-        "startedAt": iso(row.started_at),
-        "completedAt": iso(row.completed_at),
-        "pausedAt": iso(row.paused_at),
-        "cancelledAt": iso(row.cancelled_at),
+        "startedAt": js_iso(row.started_at),
+        "completedAt": js_iso(row.completed_at),
+        "pausedAt": js_iso(row.paused_at),
+        "cancelledAt": js_iso(row.cancelled_at),
         "errorMessage": row.error_message,
         "errorDetails": row.error_details,
         "pendingTransition": row.pending_transition,
@@ -94,9 +86,9 @@ def instance_item(row: WorkflowInstance) -> dict[str, Any]:
         "retryCount": row.retry_count,
         "tenantId": row.tenant_id,
         "organizationId": row.organization_id,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
-        "deletedAt": iso(row.deleted_at),
+        "createdAt": js_iso(row.created_at),
+        "updatedAt": js_iso(row.updated_at),
+        "deletedAt": js_iso(row.deleted_at),
     }
 
 
@@ -109,7 +101,7 @@ def event_item(row: WorkflowEvent) -> dict[str, Any]:
         "branchInstanceId": row.branch_instance_id,
         "eventType": row.event_type,
         "eventData": row.event_data,
-        "occurredAt": iso(row.occurred_at),
+        "occurredAt": js_iso(row.occurred_at),
         "userId": row.user_id,
         "tenantId": row.tenant_id,
         "organizationId": row.organization_id,
@@ -124,7 +116,7 @@ def log_item(row: WorkflowEvent, instance: WorkflowInstance | None, workflow_nam
         "stepInstanceId": row.step_instance_id,
         "eventType": row.event_type,
         "eventData": row.event_data,
-        "occurredAt": iso(row.occurred_at),
+        "occurredAt": js_iso(row.occurred_at),
         "userId": row.user_id,
         "workflowInstance": None if instance is None else {
             "id": instance.id,
@@ -143,7 +135,7 @@ def event_detail(row: WorkflowEvent, instance: WorkflowInstance | None) -> dict[
         "stepInstanceId": row.step_instance_id,
         "eventType": row.event_type,
         "eventData": row.event_data,
-        "occurredAt": iso(row.occurred_at),
+        "occurredAt": js_iso(row.occurred_at),
         "userId": row.user_id,
         "tenantId": row.tenant_id,
         "organizationId": row.organization_id,
@@ -154,8 +146,8 @@ def event_detail(row: WorkflowEvent, instance: WorkflowInstance | None) -> dict[
             "status": instance.status,
             "currentStepId": instance.current_step_id,
             "correlationKey": instance.correlation_key,
-            "startedAt": iso(instance.started_at),
-            "completedAt": iso(instance.completed_at),
+            "startedAt": js_iso(instance.started_at),
+            "completedAt": js_iso(instance.completed_at),
             "context": instance.context,
         },
     }

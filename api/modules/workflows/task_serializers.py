@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.crud.casing import js_iso
 from api.modules.workflows.models import UserTask
-from api.modules.workflows.serializers import iso
 
 
 def task_item(row: UserTask) -> dict[str, Any]:
@@ -23,15 +23,15 @@ def task_item(row: UserTask) -> dict[str, Any]:
         "assignedTo": row.assigned_to,
         "assignedToRoles": row.assigned_to_roles,
         "claimedBy": row.claimed_by,
-        "claimedAt": iso(row.claimed_at),
-        "dueDate": iso(row.due_date),
-        "escalatedAt": iso(row.escalated_at),
+        "claimedAt": js_iso(row.claimed_at),
+        "dueDate": js_iso(row.due_date),
+        "escalatedAt": js_iso(row.escalated_at),
         "escalatedTo": row.escalated_to,
         "completedBy": row.completed_by,
-        "completedAt": iso(row.completed_at),
+        "completedAt": js_iso(row.completed_at),
         "comments": row.comments,
         "tenantId": row.tenant_id,
         "organizationId": row.organization_id,
-        "createdAt": iso(row.created_at),
-        "updatedAt": iso(row.updated_at),
+        "createdAt": js_iso(row.created_at),
+        "updatedAt": js_iso(row.updated_at),
     }

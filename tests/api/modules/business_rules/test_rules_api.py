@@ -23,6 +23,7 @@ from tests.api.modules.business_rules.helpers import (
     rule_payload,
     stamp,
 )
+from api.settings import get_settings
 from tests.fixtures import Caller, World
 
 RULE_TYPES_OPTION = 'Invalid option: expected one of "GUARD"|"VALIDATION"|"CALCULATION"|"ACTION"|"ASSIGNMENT"'
@@ -345,11 +346,12 @@ async def test_optimistic_lock(world: World, monkeypatch: pytest.MonkeyPatch) ->
     # No header, or an unparseable one, skips the check.
     assert (await me.put(RULES, json={"id": rule_id, "priority": 7})).status_code == 200
     assert (await me.put(RULES, json={"id": rule_id, "priority": 8}, headers={LOCK: "garbage"})).status_code == 200
-    monkeypatch.setenv("OM_OPTIMISTIC_LOCK", "off")
+    # Locking is on for every declaring collection unless the setting narrows it.
+    monkeypatch.setattr(get_settings(), "optimistic_lock", "off")
     assert (await me.put(RULES, json={"id": rule_id, "priority": 9}, headers={LOCK: token})).status_code == 200
-    monkeypatch.setenv("OM_OPTIMISTIC_LOCK", "business_rules.ruleset")
+    monkeypatch.setattr(get_settings(), "optimistic_lock", "business_rules.rule_set")
     assert (await me.put(RULES, json={"id": rule_id, "priority": 9}, headers={LOCK: token})).status_code == 200
-    monkeypatch.delenv("OM_OPTIMISTIC_LOCK")
+    monkeypatch.setattr(get_settings(), "optimistic_lock", "all")
     assert (await me.delete(RULES, params={"id": rule_id}, headers={LOCK: token})).status_code == 409
     current = (await me.get(f"{RULES}/{rule_id}")).json()["updatedAt"]
     assert (await me.delete(RULES, params={"id": rule_id}, headers={LOCK: current})).status_code == 200
