@@ -74,7 +74,7 @@ async def decorate_roles(session: AsyncSession, ctx: AuthContext, items: list[di
 
 
 ITEM_TIMES = ("created_at", "updated_at", "deleted_at")
-AUTH_IDS = Dialect(uuid_ids=True)
+AUTH_IDS = Dialect(invalid_delete_id=True)
 
 users = Resource(
     path="/auth/users",
