@@ -18,6 +18,11 @@ from definitions import Activity, Definition, Step, Transition
 from rules import CompiledCondition, compile_condition
 
 _CACHE_SIZE = 256
+# Trigger sets for `CompiledDefinition.edges_from`: what the machine takes by itself, what a timed-out
+# resting step takes, and every transition (a person advancing by hand may fire any).
+AUTO = frozenset({"auto"})
+TIMER = frozenset({"timer"})
+ALL_TRIGGERS = None
 
 
 class DefinitionError(ValueError):

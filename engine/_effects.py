@@ -22,7 +22,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 from definitions import Definition
 from engine._definition import CompiledDefinition
-from engine._machine import ActivityCall, ActivityOutcome, EngineError
+from engine._ports import ActivityCall, ActivityOutcome, EngineError
 from engine.contract import (
     ACTIVITY_EVALUATE_GUARD,
     ACTIVITY_PROJECT,

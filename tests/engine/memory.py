@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engine._definition import compile_definition
-from engine._machine import ActivityCall, ActivityOutcome, Machine
+from engine._machine import Machine
+from engine._ports import ActivityCall, ActivityOutcome
 from engine._state import new_state
 from engine.contract import (
     GuardInput,

@@ -239,7 +239,7 @@ async def test_a_transition_executed_without_prior_selection_logs_its_rejection(
     machine = build(chain(trigger="manual", preConditions=[{"ruleId": "r"}]), effects)
     machine._begin("u")
     edge = machine.compiled.edges_from("start")[0]
-    outcome = await machine._execute_transition(edge, None, pre=None)
+    outcome = await machine._transitions.execute(edge, None, pre=None, token=machine._instance.root)
     assert not outcome.ok and outcome.error == "Pre-conditions failed: r: condition failed"
     await machine.flush()
     assert store(machine).of("TRANSITION_REJECTED") == [{

@@ -1,0 +1,84 @@
+"""The step machine's boundary with the shell that runs it: the effects it asks for (`Effects`, with the
+activity call and outcome it exchanges), and the refusal it raises (`EngineError`).
+
+The Temporal shell (engine/_effects.py) and the in-memory double of the tests implement `Effects`; the
+machine itself never touches the clock, ids, activities or the projection any other way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from engine.contract import (
+    GuardInput,
+    GuardResult,
+    ProjectionBatch,
+    ResolveChildInput,
+    ResolvedChild,
+    RunActivityInput,
+    StartInput,
+)
+
+
+class EngineError(Exception):
+    """A refused or failed request; `code` is one of contract.ERROR_STATUS, `details` extra body fields."""
+
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class RetrySpec:
+    """An activity's retryPolicy; without one, a single attempt (docs/workflows.md, "Retries, timeouts,
+    failure and compensation")."""
+
+    max_attempts: int = 1
+    initial_interval_ms: int = 0
+    backoff_coefficient: float = 1.0
+    max_interval_ms: int = 0
+
+
+@dataclass(frozen=True)
+class ActivityCall:
+    input: RunActivityInput
+    retry: RetrySpec
+    timeout_ms: int | None
+
+
+@dataclass(frozen=True)
+class ActivityOutcome:
+    """How an activity execution ended, after all its attempts. `error` is the handler's message."""
+
+    ok: bool
+    output: Any = None
+    error: str | None = None
+    attempts: int = 1
+
+
+class Effects(Protocol):
+    def now(self) -> datetime: ...
+
+    def new_id(self) -> str: ...
+
+    async def run_activity(self, call: ActivityCall) -> ActivityOutcome: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+    async def evaluate_guard(self, guard: GuardInput) -> GuardResult: ...
+
+    async def project(self, batch: ProjectionBatch) -> None: ...
+
+    async def resolve_child(self, request: ResolveChildInput) -> ResolvedChild: ...
+
+    async def start_child(self, start: StartInput) -> None:
+        """Start a SUB_WORKFLOW child; its end arrives later through `Machine.child_finished`."""
+
+    def cancel_child(self, child_id: str) -> None: ...
+
+    def cancelled(self, error: BaseException) -> bool:
+        """Whether `error` is what an await raises when its task was cancelled."""
