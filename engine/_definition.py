@@ -45,7 +45,7 @@ class Edge:
 class CompiledDefinition:
     definition: Definition
     steps: Mapping[str, Step]
-    # Per source step: priority descending, ties in definition order (spec §6.8.2).
+    # Per source step: priority descending, ties in definition order (the first valid one is taken).
     outgoing: Mapping[str, tuple[Edge, ...]]
     activities: Mapping[str, Activity] = field(default_factory=dict)
     has_compensation: bool = False
@@ -66,7 +66,7 @@ class CompiledDefinition:
 
 def _all_activities(definition: Definition) -> Iterator[Activity]:
     # The reference looks in transitions first, then the root list; step activities are ours
-    # (compensation covers every activity that ran, DECISIONS 7).
+    # (compensation covers every activity that ran, in transitions and steps alike).
     for transition in definition.transitions:
         yield from transition.activities or ()
     yield from definition.activities or ()

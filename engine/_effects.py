@@ -53,7 +53,8 @@ GUARD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_
 
 
 def retry_policy(call: ActivityCall) -> RetryPolicy:
-    """The definition's retryPolicy (spec §3.5) as Temporal's; 4xx answers are never retried."""
+    """The definition's retryPolicy as Temporal's (docs/workflows.md, "Retries, timeouts, failure and compensation");
+    4xx answers are never retried."""
     spec = call.retry
     initial = max(1, spec.initial_interval_ms)
     return RetryPolicy(

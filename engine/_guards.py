@@ -1,6 +1,6 @@
-"""Business rules as workflow guards (spec §3.3-3.4): what is asked of the rules service and how its
-answers block a transition or a start. The service itself is reached through a caller-supplied
-`evaluate` function (an activity in the workflow, a direct service call in the API).
+"""Business rules as workflow guards (docs/workflows.md, "Guards: business rules and conditions"): what is
+asked of the rules service and how its answers block a transition or a start. The service itself is reached
+through a caller-supplied `evaluate` function (an activity in the workflow, a direct service call in the API).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ async def validate_start(
     definition: Definition, *, workflow_id: str, context: Mapping[str, Any], tenant_id: str,
     organization_id: str, evaluate: Evaluate, locale: str = "en",
 ) -> dict[str, Any]:
-    """START pre-conditions (spec §3.4): `{canStart, errors, validatedRules}` for the API's
+    """START pre-conditions: `{canStart, errors, validatedRules}` for the API's
     validate-start and start. Rules run as dry runs, without a user."""
     start = next((s for s in definition.steps if s.step_type == "START"), None)
     if start is None:

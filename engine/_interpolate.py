@@ -1,4 +1,4 @@
-"""`{{path}}` placeholders in activity configs (spec §3.5).
+"""`{{path}}` placeholders in activity configs (docs/workflows.md, "Interpolation").
 
 A string that is exactly one placeholder becomes the raw value (number, object, ... keep their type);
 in a longer string each placeholder is replaced by the value's JavaScript `String()`. Unresolved

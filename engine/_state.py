@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.contract import StartInput
 
-# Instance statuses (spec §2.2).
+# Instance statuses (docs/workflows.md, "Statuses").
 RUNNING = "RUNNING"
 PAUSED = "PAUSED"
 COMPLETED = "COMPLETED"
@@ -25,8 +25,8 @@ FORKED = "FORKED"
 
 # Statuses after which the workflow ends: nothing can act on the instance any more.
 ENDED = frozenset({COMPLETED, CANCELLED, COMPENSATED})
-# DECISIONS Workflows 6: FORKED and WAITING_FOR_ACTIVITIES instances can be cancelled too; a FAILED one
-# waits for retry or cancel (ARCHITECTURE.md), so cancel ends it as well.
+# FORKED and WAITING_FOR_ACTIVITIES instances can be cancelled too; a FAILED one stays open, waiting for
+# retry or cancel, for its retention period, so cancel ends it as well.
 CANCELLABLE = frozenset({RUNNING, PAUSED, FORKED, WAITING_FOR_ACTIVITIES, FAILED})
 
 
@@ -72,10 +72,10 @@ class StepRecord:
         }
 
 
-# Branch statuses (spec §2.3).
+# Branch statuses: a branch is ACTIVE where the instance would be RUNNING.
 ACTIVE = "ACTIVE"
 BRANCH_OPEN = frozenset({ACTIVE, PAUSED, WAITING_FOR_ACTIVITIES})
-# Task statuses (spec §2.5). ESCALATED tasks are still open (DECISIONS Workflows 4).
+# Open task statuses: an ESCALATED task can still be completed (by its escalation target, among others).
 TASK_OPEN = frozenset({"PENDING", "IN_PROGRESS", "ESCALATED"})
 
 
@@ -91,7 +91,7 @@ class Wait:
     """What a resting token (the instance, or one parallel branch) waits for, and until when.
 
     kind: USER_TASK (task_id), WAIT_FOR_SIGNAL (signal_name), WAIT_FOR_TIMER (fire_at),
-    SUB_WORKFLOW (child_id). `deadline` is a signal timeout or a step `timeout` (DECISIONS Workflows 4);
+    SUB_WORKFLOW (child_id). `deadline` is a signal timeout or the step's own `timeout`;
     `timeout_text` the duration as written, for the events.
     """
 
@@ -152,7 +152,7 @@ class TaskRecord:
         }
 
     def api_view(self, state: InstanceState) -> dict[str, Any]:
-        """The task as the API serializes it (spec §2.5)."""
+        """The task as the API serializes it (camelCase, `toISOString()` timestamps)."""
         return {
             "id": self.id, "workflowInstanceId": state.instance_id, "stepInstanceId": self.step_instance_id,
             "branchInstanceId": self.branch_instance_id, "taskName": self.task_name,
@@ -198,7 +198,7 @@ class BranchRecord:
 
 @dataclass
 class CompletedActivity:
-    """An activity that succeeded, in completion order: what compensation undoes (DECISIONS 7)."""
+    """An activity that succeeded, in completion order: what compensation undoes, newest first."""
 
     activity_id: str
     activity_name: str | None
@@ -248,7 +248,7 @@ class InstanceState:
         return value if isinstance(value, str) else None
 
     def api_view(self) -> dict[str, Any]:
-        """The instance as the API serializes it (spec §4.2), minus the row-only timestamps."""
+        """The instance as the API serializes it, minus the row-only timestamps."""
         return {
             "id": self.instance_id,
             "definitionId": self.definition_id,

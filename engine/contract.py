@@ -32,7 +32,7 @@ PROJECTED = "__projected__"
 # `ApplicationError.type` raised by the activity handlers behind `run_activity`:
 # ACTIVITY_FAILED for an ordinary failure (retried per the definition's retryPolicy unless raised with
 # non_retryable=True), HTTP_4XX for a 4xx answer of CALL_API / CALL_WEBHOOK (always non-retryable).
-# The message is the reference's error text (spec §1.5); the engine reports it as
+# The message is the reference's error text (docs/workflows.md, "Activities"); the engine reports it as
 # "Activity failed after <n> attempts: <message>". Optionally `details[0]` is {"attempt": <n>}
 # (activity.info().attempt), so the engine can report the real attempt count of a non-retryable failure.
 ACTIVITY_FAILED = "ACTIVITY_FAILED"
@@ -72,8 +72,8 @@ ERROR_STATUS: dict[str, int] = {
     "TASK_ALREADY_COMPLETED": 404,
     "TASK_ALREADY_ASSIGNED": 409,
     "TASK_NOT_ROLE_ASSIGNED": 400,
-    # DECISIONS Workflows 10: the caller holds none of the task's roles, is not its assignee or claimer,
-    # and lacks workflows.manage.
+    # The caller holds none of the task's roles, is not its assignee or claimer, and lacks workflows.manage
+    # (docs/workflows.md, "User tasks").
     "TASK_FORBIDDEN": 403,
 }
 
@@ -162,7 +162,7 @@ class UpdateResult:
       errors?, executionTime}` of the continuation).
     - retry: `execution`.
     - cancel: nothing.
-    - claim_task: `task` (the task as the API serializes it, spec §2.5, after the claim).
+    - claim_task: `task` (the task as the API serializes it, after the claim).
     - complete_task: `task` (after completion). (The API answers with the task and a signal's success
       only, so no ExecutionResult is built and carried for them.)
     - signal: nothing.
@@ -207,8 +207,8 @@ class ProjectionBatch:
 class RunActivityInput:
     """One execution of a definition activity (SEND_EMAIL, CALL_API, ...), input of `run_activity`.
 
-    `config` is already interpolated (spec §3.5). `idempotency_key` is deterministic per execution
-    (instance id, retry count, activity id and a per-instance counter): Temporal's retries of the same
+    `config` is already interpolated (docs/workflows.md, "Interpolation"). `idempotency_key` is deterministic
+    per execution (instance id, retry count, activity id and a per-instance counter): Temporal's retries of the same
     execution carry the same key, a later execution of the same activity gets a new one. Handlers use
     it to make their effect happen once (e.g. outbox message id, Idempotency-Key header).
     """
@@ -239,7 +239,8 @@ class RunActivityInput:
 
 @dataclass
 class GuardInput:
-    """A business rule evaluated as a workflow guard (spec §3.3-3.4), input of `evaluate_guard`."""
+    """A business rule evaluated as a workflow guard (a START or transition pre-condition, or a post-condition),
+    input of `evaluate_guard`."""
 
     tenant_id: str
     organization_id: str
@@ -264,7 +265,7 @@ class GuardResult:
     condition_result: bool
     error: str | None = None
     execution_time_ms: int = 0
-    # A BLOCK_TRANSITION action ran (DECISIONS Business rules 2): the guard fails like a false condition.
+    # A BLOCK_TRANSITION action ran: the guard fails like a false condition, even when the condition held.
     blocked: bool = False
 
     @property

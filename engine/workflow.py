@@ -195,7 +195,7 @@ class DefinitionWorkflow:
 
     @workflow.update(name=UPDATE_CANCEL)
     async def cancel(self, actor: Actor) -> UpdateResult:
-        """DECISIONS Workflows 6: stops whatever runs (activities, timers, async batches), then marks the
+        """Stops whatever runs (activities, timers, async batches), then marks the
         instance CANCELLED."""
         await workflow.wait_condition(lambda: self._began)
         self._cancelling = True

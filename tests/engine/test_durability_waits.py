@@ -1,7 +1,7 @@
-"""Durability of waiting instances (issue 5 §4): the real worker process is killed with SIGKILL while instances
-rest at user tasks, signals, timers, inside parallel branches and in child workflows; timers come due and
-tasks are completed and signals sent while it is down; after a new worker starts, every instance resumes once
-and completes, and the SQL projection is what an uninterrupted run writes.
+"""Durability of waiting instances (docs/workflows.md, "Durability"): the real worker process is killed with
+SIGKILL while instances rest at user tasks, signals, timers, inside parallel branches and in child workflows;
+timers come due and tasks are completed and signals sent while it is down; after a new worker starts, every
+instance resumes once and completes, and the SQL projection is what an uninterrupted run writes.
 
 Everything is real, as in `test_durability.py` (whose worker-process helpers this reuses): a Temporal dev
 server, the API in this process (instances started, tasks completed and signals sent over HTTP), the worker as

@@ -38,7 +38,7 @@ async def test_start_to_end_writes_the_reference_event_sequence() -> None:
     assert started_event["event_key"] == "inst-1:WORKFLOW_STARTED" and started_event["user_id"] == "user-1"
     assert started_event["event_data"] == {"workflowId": "qa.flow", "version": 1, "startStepId": "start",
                                            "initialContext": {}, "metadata": {"initiatedBy": "user-1"}}
-    # START has no step instance; END has one (spec §6.8.14).
+    # START has no step instance (the instance begins on it); END has one.
     [end] = db.steps.values()
     assert (end["step_id"], end["status"]) == ("end", "COMPLETED")
     assert end["output_data"]["stepType"] == "END" and end["output_data"]["finalContext"] == {}
@@ -60,7 +60,7 @@ async def test_three_automated_steps_run_their_activities_in_order() -> None:
     a1 = next(s for s in db.steps.values() if s["step_id"] == "a1")
     assert a1["output_data"]["activityResults"] == {"work_1": {"done": "work_1"}}
     assert a1["output_data"]["activityCount"] == 1
-    # Step activity outputs stay in the step's output (spec §3.6), not in the context.
+    # Step activity outputs stay in the step's output, not in the context.
     assert db.instance["context"] == {}
     assert db.types().count("TRANSITION_EXECUTED") == 4
     # Projected before each activity (the step entered is visible while it runs) and at the end.

@@ -1,5 +1,5 @@
 """The step machine's resting steps without a server: user tasks, signals, timers, sub-workflows,
-parallel branches, and what cancel, timeouts and SLAs do to them (issue 5)."""
+parallel branches, and what cancel, timeouts and SLAs do to them."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ async def test_a_role_task_pauses_and_completing_it_merges_the_form_and_finishes
     assert db(machine).instance["status"] == "PAUSED" and db(machine).instance["current_step_id"] == "review"
     assert (task["status"], task["assigned_to"], task["assigned_to_roles"]) == ("PENDING", None, ["admin"])
     assert task["task_name"] == "Review" and task["description"] == "Please review"
-    # Full ISO-8601 duration, exact (DECISIONS Workflows 4).
+    # A full ISO-8601 duration (days, hours and minutes), added exactly.
     assert task["due_date"] == (machine.effects.now() + timedelta(days=1, hours=2, minutes=30)).isoformat()
     assert db(machine).of("USER_TASK_CREATED")[0]["assignedToRoles"] == ["admin"]
 
