@@ -14,8 +14,8 @@ from temporalio.worker import Worker
 from activities.children import resolve_sub_workflow
 from activities.guards import evaluate_guard
 from activities.projection import project, run_activity_with_projection
-from api import temporal
-from api.app import load_models, load_subscribers
+from api import manifest, temporal
+from api.app import load_models
 from api.db import sessionmaker
 from api.outbox import Dispatcher
 from api.settings import get_settings
@@ -55,8 +55,8 @@ async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: i
 async def main() -> None:
     settings = get_settings()
     load_models()
-    load_subscribers()
-    dispatcher = Dispatcher(sessionmaker(), poll_seconds=settings.outbox_poll_seconds)
+    dispatcher = Dispatcher(sessionmaker(), poll_seconds=settings.outbox_poll_seconds,
+                            handlers=manifest.subscribers())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

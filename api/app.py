@@ -5,16 +5,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors
+from api import errors, manifest
 from api.settings import get_settings
-
-# Each module's `routes.py` exposes `router`; order here is the order in the docs.
-MODULES = ["auth", "directory", "api_keys", "audit_logs", "example", "business_rules", "workflows"]
 
 
 def load_models() -> None:
@@ -27,16 +23,6 @@ def load_models() -> None:
     for info in pkgutil.iter_modules(api.modules.__path__):
         if (Path(api.modules.__path__[0]) / info.name / "models.py").exists():
             importlib.import_module(f"api.modules.{info.name}.models")
-
-
-def load_subscribers() -> None:
-    """Import every module's `events.py`, which registers its outbox subscribers; the worker's
-    dispatcher delivers to them without mounting any route."""
-    import api.modules
-
-    for info in pkgutil.iter_modules(api.modules.__path__):
-        if (Path(api.modules.__path__[0]) / info.name / "events.py").exists():
-            importlib.import_module(f"api.modules.{info.name}.events")
 
 
 class BodyLimit:
@@ -93,8 +79,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
-    for name in MODULES:
-        module: Any = importlib.import_module(f"api.modules.{name}.routes")
-        app.include_router(module.router, prefix="/api")
+    for router in manifest.routers():
+        app.include_router(router, prefix="/api")
     app.add_middleware(BodyLimit, limit=get_settings().max_body_bytes)
     return app

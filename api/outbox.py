@@ -37,19 +37,6 @@ class DomainEvent:
 
 Handler = Callable[[DomainEvent], Awaitable[None]]
 
-# Handlers registered by modules at import time (`@subscriber("sales.order.created")`); every
-# dispatcher built without an explicit list delivers to these.
-SUBSCRIBERS: list[tuple[str, Handler]] = []
-
-
-def subscriber(pattern: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        SUBSCRIBERS.append((pattern, handler))
-        return handler
-
-    return register
-
-
 def emit(session: AsyncSession, name: str, payload: dict[str, Any], *, tenant_id: str | None,
          organization_id: str | None) -> OutboxEvent:
     """Append `name` to the outbox; it is committed (or rolled back) with the caller's transaction."""
@@ -66,7 +53,11 @@ class Dispatcher:
                  poll_seconds: float = 0.5, lease_seconds: float = 15.0,
                  handlers: list[tuple[str, Handler]] | None = None) -> None:
         self._sessions = sessions
-        self._handlers: list[tuple[str, Handler]] = list(SUBSCRIBERS if handlers is None else handlers)
+        if handlers is None:
+            # Every module's subscribers, as their manifests declare them.
+            from api.manifest import subscribers
+            handlers = subscribers()
+        self._handlers: list[tuple[str, Handler]] = list(handlers)
         self._batch = batch
         self._poll = poll_seconds
         self._lease = timedelta(seconds=lease_seconds)

@@ -58,3 +58,49 @@ def test_api_never_imports_engine_internals() -> None:
     offenders = [str(p.relative_to(ROOT)) for p in (ROOT / "api").rglob("*.py")
                  if any(m.startswith("engine._") for m in _full_imports(p))]
     assert offenders == []
+
+
+def _module_imports(package: Path) -> dict[str, set[str]]:
+    return {str(p.relative_to(ROOT)): _full_imports(p) for p in package.rglob("*.py")}
+
+
+def test_the_platform_imports_no_business_module() -> None:
+    """auth, directory, api_keys, audit_logs, the kit and the kernel stand alone: business modules
+    build on them, never the other way round."""
+    from api.manifest import MODULES, PLATFORM
+
+    business = [m for m in MODULES if m not in PLATFORM]
+    kernel = [p for p in (ROOT / "api").glob("*.py")] + list((ROOT / "api" / "crud").rglob("*.py"))
+    files = {str(p.relative_to(ROOT)): _full_imports(p) for p in kernel}
+    for name in PLATFORM:
+        files.update(_module_imports(ROOT / "api" / "modules" / name))
+    offenders = {path: sorted(i for i in imports if any(i.startswith(f"api.modules.{b}") for b in business))
+                 for path, imports in files.items()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_business_modules_use_each_others_public_service_only() -> None:
+    """A business module may call another's `service` (its public surface); models, routes,
+    resources and helpers stay private to their module."""
+    from api.manifest import MODULES, PLATFORM
+
+    business = [m for m in MODULES if m not in PLATFORM]
+    offenders: dict[str, list[str]] = {}
+    for name in business:
+        for path, imports in _module_imports(ROOT / "api" / "modules" / name).items():
+            bad = [i for i in imports for other in business if other != name
+                   and i.startswith(f"api.modules.{other}") and i != f"api.modules.{other}.service"]
+            if bad:
+                offenders[path] = sorted(bad)
+    assert offenders == {}
+
+
+def test_modules_register_nothing_at_import() -> None:
+    """What a module contributes is declared in its manifest: no route or helper module calls the
+    old import-time registries."""
+    registries = ("declare(", "audit.register(", "outbox.subscriber(", "nav.register(", "register_command(")
+    offenders = []
+    for path in (ROOT / "api" / "modules").rglob("*.py"):
+        text = path.read_text()
+        offenders.extend(f"{path.relative_to(ROOT)}: {r}" for r in registries if r in text)
+    assert offenders == []

@@ -1,9 +1,10 @@
 """UPDATE_ENTITY: an allow-listed command run through the module's own service, as the workflow's user.
 
-Config `{commandId, input: object, statusDictionary?}`. The command must be registered here (the
-workflow-safe allow-list); the acting user (the engine's `user_id`: the caller, else the instance's
-initiator) must hold the command's features within the instance's tenant and organization. The write goes
-through the same service the HTTP route uses, so it is validated, audited and evented like any other.
+Config `{commandId, input: object, statusDictionary?}`. The command must be one a module's manifest
+declares (`api.commands`: the workflow-safe allow-list); the acting user (the engine's `user_id`: the
+caller, else the instance's initiator) must hold the command's features within the instance's tenant
+and organization. The write goes through the same service the HTTP route uses, so it is validated,
+audited and evented like any other.
 Output `{executed: true, commandId, result, logEntryId}`.
 
 Exactly once: the action-log entry of the write records the idempotency key in the same transaction, and a
@@ -11,100 +12,21 @@ retry that finds it returns the earlier outcome instead of writing again."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.deps import ActivityDeps
 from activities.handlers.common import fail, text
+from api import manifest
 from api.auth import AuthContext, context_for_user
-from api.crud import Resource
-from api.crud import service as crud
+from api.commands import InvalidInput, WorkflowCommand
 from api.errors import ApiError
 from api.modules.audit_logs.models import ActionLog
 from api.modules.auth.models import User
 from api.modules.directory.models import Organization
-from api.modules.example.resources import todos
 from engine.contract import RunActivityInput
-
-
-@dataclass
-class CommandOutcome:
-    result: dict[str, Any] | None
-    log_entry: ActionLog | None
-
-
-@dataclass(frozen=True)
-class WorkflowCommand:
-    command_id: str
-    # Every one is required of the acting user.
-    features: tuple[str, ...]
-    execute: Callable[[AsyncSession, AuthContext, dict[str, Any]], Awaitable[CommandOutcome]]
-    # The current state of what an earlier run wrote (by the action log's resource id), for replays.
-    load: Callable[[AsyncSession, AuthContext, str], Awaitable[dict[str, Any] | None]] | None = None
-
-
-COMMANDS: dict[str, WorkflowCommand] = {}
-
-
-def register_command(command: WorkflowCommand) -> WorkflowCommand:
-    COMMANDS[command.command_id] = command
-    return command
-
-
-def _validated(schema: type[BaseModel], data: dict[str, Any]) -> BaseModel:
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        issues = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in exc.errors())
-        raise fail(f"UPDATE_ENTITY input invalid: {issues}") from None
-
-
-def _model(schema: Any) -> type[BaseModel]:
-    if not (isinstance(schema, type) and issubclass(schema, BaseModel)):
-        raise TypeError("workflow commands need a resource with pydantic body schemas")
-    return schema
-
-
-def crud_commands(res: Resource, actions: Iterable[str] = ("create", "update")) -> None:
-    """Allow workflows to run a CRUD resource's writes: `<entity>.create|update|delete`, each requiring the
-    feature the resource's route requires."""
-
-    async def load(session: AsyncSession, ctx: AuthContext, row_id: str) -> dict[str, Any] | None:
-        try:
-            return crud.serialize(res, await crud.get_row(res, ctx, session, row_id, with_deleted=True))
-        except ApiError:
-            return None
-
-    async def create(session: AsyncSession, ctx: AuthContext, data: dict[str, Any]) -> CommandOutcome:
-        write = await crud.create(res, ctx, session, _validated(_model(res.create_schema), data))
-        return CommandOutcome(crud.serialize(res, write.row), crud.entry_of(write))
-
-    async def update(session: AsyncSession, ctx: AuthContext, data: dict[str, Any]) -> CommandOutcome:
-        body = _validated(_model(res.update_schema), data)
-        write = await crud.update(res, ctx, session, str(getattr(body, "id", "")), body)
-        return CommandOutcome(crud.serialize(res, write.row), crud.entry_of(write))
-
-    async def delete(session: AsyncSession, ctx: AuthContext, data: dict[str, Any]) -> CommandOutcome:
-        row_id = data.get("id")
-        if not isinstance(row_id, str) or not row_id:
-            raise fail("UPDATE_ENTITY input invalid: id: Field required")
-        write = await crud.delete(res, ctx, session, row_id)
-        return CommandOutcome({"id": row_id, "ok": True}, crud.entry_of(write))
-
-    runners = {"create": (create, res.features.create), "update": (update, res.features.update),
-               "delete": (delete, res.features.delete)}
-    for action in actions:
-        run, feature = runners[action]
-        register_command(WorkflowCommand(f"{res.entity}.{action}", (feature,), run, load))
-
-
-# The workflow-safe allow-list. Modules add theirs with `register_command` / `crud_commands`.
-crud_commands(todos, ("create", "update"))
 
 
 async def _narrow_to_org(session: AsyncSession, ctx: AuthContext, org_id: str) -> bool:
@@ -159,11 +81,11 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     command_id = text(config, "commandId")
     if command_id is None:
         raise fail('UPDATE_ENTITY requires "commandId" field (e.g., "sales.documents.update")')
-    command = COMMANDS.get(command_id)
+    allowed = manifest.commands()
+    command = allowed.get(command_id)
     if command is None:
-        allowed = ", ".join(sorted(COMMANDS))
-        raise fail(f'UPDATE_ENTITY command is not allowed: "{command_id}" (allowed: {allowed})',
-                   {"allowedCommands": sorted(COMMANDS)})
+        raise fail(f'UPDATE_ENTITY command is not allowed: "{command_id}" (allowed: {", ".join(sorted(allowed))})',
+                   {"allowedCommands": sorted(allowed)})
     data = config.get("input")
     if not isinstance(data, dict):
         raise fail('UPDATE_ENTITY requires "input" object with entity data')
@@ -184,6 +106,8 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
                 return {"executed": True, "commandId": command_id, "result": result, "logEntryId": earlier.id}
         try:
             outcome = await command.execute(session, ctx, data)
+        except InvalidInput as exc:
+            raise fail(f"UPDATE_ENTITY input invalid: {exc.issues}") from None
         except ApiError as exc:
             raise fail(f"UPDATE_ENTITY {command_id} failed: {exc.error}", exc.body()) from None
         entry = outcome.log_entry

@@ -9,7 +9,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = 'f9b83b5a18c3'
 down_revision = '30a5a52dd96a'
 branch_labels = None

@@ -108,12 +108,12 @@ async def test_one_dispatcher_holds_the_lease(app: object) -> None:
     assert await c.acquire_lease() is True  # the expired holder's lease is taken over
 
 
-def test_the_worker_registers_every_module_subscriber() -> None:
+def test_the_worker_delivers_to_every_module_subscriber() -> None:
     # A fresh interpreter, as the worker process is: no route module has been imported there.
     import subprocess
     import sys
 
-    code = ("import worker; from api.app import load_models, load_subscribers; load_models(); load_subscribers(); "
-            "from api import outbox; print(sorted({h.__module__ for _, h in outbox.SUBSCRIBERS}))")
+    code = ("import worker; from api.outbox import Dispatcher; from api.db import sessionmaker; "
+            "print(sorted({h.__module__ for _, h in Dispatcher(sessionmaker())._handlers}))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "api.modules.business_rules.events" in out
+    assert "api.modules.business_rules.events" in out and "api.modules.workflows.triggers" in out

@@ -8,17 +8,9 @@ from fastapi.responses import JSONResponse
 from api import audit
 from api.auth import AuthContext, requires
 from api.deps import SessionDep
-from api.features import declare
 from api.modules.audit_logs import service
 from api.modules.audit_logs.schemas import RedoRequest, UndoRequest
 from api.modules.audit_logs.service import Window
-
-declare("audit_logs", "Audit & Action Logs", {
-    "audit_logs.view_self": "View own audit logs",
-    service.VIEW_TENANT: "View audit logs of the whole tenant",
-    "audit_logs.undo_self": "Undo own actions",
-    "audit_logs.redo_self": "Redo own actions",
-})
 
 router = APIRouter(tags=["Audit & Action Logs"])
 ViewSelf = Annotated[AuthContext, Depends(requires("audit_logs.view_self"))]

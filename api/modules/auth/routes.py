@@ -9,16 +9,15 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from api.auth import AuthContext, AuthDep, requires
-from api.crud import crud_router
 from api.crud import service as crud
 from api.crud.query import list_parameters, parse, query_param
 from api.deps import SessionDep
 from api.errors import BadRequest
-from api.features import CATALOGUE, MODULES, declare
+from api.features import CATALOGUE, MODULES
 from api.modules.auth import acl, sidebar
 from api.modules.auth import login as signin
 from api.modules.auth.models import UserRole
-from api.modules.auth.resources import TAG, roles, users
+from api.modules.auth.resources import TAG, users
 from api.modules.auth.schemas import (
     FeatureCheck,
     LocaleInput,
@@ -27,17 +26,6 @@ from api.modules.auth.schemas import (
     UserAclUpdate,
     is_uuid,
 )
-
-declare("auth", "Authentication & Accounts", {
-    "auth.acl.manage": "Manage access control (role and user ACLs)",
-    "auth.roles.list": "List roles",
-    "auth.roles.manage": "Create, edit and delete roles",
-    "auth.users.list": "List users",
-    "auth.users.create": "Create users",
-    "auth.users.edit": "Edit users",
-    "auth.users.delete": "Delete users",
-    "auth.sidebar.manage": "Apply sidebar preferences to roles",
-})
 
 router = APIRouter(tags=[TAG])
 
@@ -255,7 +243,3 @@ async def put_role_acl(body: RoleAclUpdate, session: SessionDep, ctx: ManageAcl)
     sanitized = await acl.put_role_acl(session, ctx, body)
     return {"ok": True, "sanitized": sanitized}
 
-
-
-router.include_router(crud_router(users))
-router.include_router(crud_router(roles))

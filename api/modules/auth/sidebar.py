@@ -13,12 +13,12 @@ from fastapi import Request
 from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
+from api import audit, manifest
 from api.auth import AuthContext
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Forbidden
+from api.manifest import NavEntry
 from api.modules.auth.models import Role, RoleSidebarPreference, UserSidebarPreference
-from api.modules.auth.nav import NavEntry, entries
 from api.modules.auth.schemas import SidebarPreferencesInput
 
 SIDEBAR_MANAGE = "auth.sidebar.manage"
@@ -210,7 +210,7 @@ def _adopt_defaults(groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def navigation(session: AsyncSession, ctx: AuthContext, locale: str) -> dict[str, Any]:
-    groups = _base_groups(ctx, entries())
+    groups = _base_groups(ctx, manifest.navigation())
     # The caller's first role (in assignment order) that has a preference shapes the defaults.
     prefs = await _role_prefs(session, ctx.role_ids, ctx.tenant_id, locale)
     role_pref = next((prefs[rid] for rid in ctx.role_ids if rid in prefs), None)

@@ -1,12 +1,11 @@
-"""Outbox subscribers: rules that run on domain events (spec §6, DECISIONS Business rules 4), and
-the mail that NOTIFY actions requested.
+"""Outbox subscribers: rules that run on domain events (docs/rules.md), and the mail that NOTIFY
+actions requested.
 
-Registered at import (routes.py imports this module; the worker imports it through
-`api.app.load_subscribers`). A rule that fails to evaluate is logged as an ERROR execution by the
-service and does not raise; what does raise here is infrastructure (the database), and that is
-left to the dispatcher, which retries the event, so rules run at least once (and exactly once
-thanks to the unique (event, rule) log row). Mail failures are logged and skipped: a refused
-recipient must not hold up every later event.
+The module's manifest subscribes them (`module.py`); the worker's dispatcher delivers. A rule that
+fails to evaluate is logged as an ERROR execution by the service and does not raise; what does raise
+here is infrastructure (the database), and that is left to the dispatcher, which retries the event,
+so rules run at least once (and exactly once thanks to the unique (event, rule) log row). Mail
+failures are logged and skipped: a refused recipient must not hold up every later event.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import logging
 
 from sqlalchemy.exc import IntegrityError
 
-from api import mail, outbox
+from api import mail
 from api.db import sessionmaker
 from api.modules.business_rules import service
 from api.outbox import DomainEvent
@@ -23,7 +22,6 @@ from api.outbox import DomainEvent
 log = logging.getLogger("stepwise.business_rules")
 
 
-@outbox.subscriber("*")
 async def run_rules_on_event(event: DomainEvent) -> None:
     """Run the rules of the event's tenant and organization that the event triggers."""
     if not service.wants_event(event):
@@ -42,7 +40,6 @@ async def run_rules_on_event(event: DomainEvent) -> None:
         log.info("rules for event %s (%s) already ran", event.name, event.id)
 
 
-@outbox.subscriber(service.MAIL_EVENT)
 async def send_requested_mail(event: DomainEvent) -> None:
     """One plain-text message per recipient of a NOTIFY action (at least once)."""
     recipients = event.payload.get("recipients")

@@ -15,21 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth import AuthContext, requires
-from api.crud import Filter, Sort, crud_router, written
+from api.crud import Filter, Sort, written
 from api.crud import service as crud
 from api.crud.query import ListSpec, fetch_page, list_parameters, parse, query_param
 from api.crud.routes import read_json
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
-from api.features import declare
-from api.modules.business_rules import events, service
+from api.modules.business_rules import service
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSet, RuleSetMember
 from api.modules.business_rules.resources import (
     DIALECT,
     ENVELOPE,
     EXECUTE,
-    MANAGE,
     MANAGE_SETS,
     TAG,
     VIEW,
@@ -49,24 +47,9 @@ from api.modules.business_rules.validation import (
 )
 from rules import RuleContext, is_uuid, validate_context
 
-declare("business_rules", "Business Rules", {
-    VIEW: "View business rules and rule sets",
-    MANAGE: "Create, edit and delete business rules",
-    MANAGE_SETS: "Create, edit and delete rule sets and their members",
-    VIEW_LOGS: "View rule execution logs",
-    EXECUTE: "Execute business rules",
-})
-
-# Imported for their registration with the outbox.
-SUBSCRIBERS: Final = (events.run_rules_on_event, events.send_requested_mail)
-
 MEMBER_KIND: Final = "business_rules.rule_set_member"
-audit.register(MEMBER_KIND, RuleSetMember, serialize=member_snapshot,
-               features={"create": MANAGE_SETS, "update": MANAGE_SETS, "delete": MANAGE_SETS})
 
 router = APIRouter(tags=[TAG])
-router.include_router(crud_router(rules))
-router.include_router(crud_router(rule_sets))
 ViewDep = Annotated[AuthContext, Depends(requires(VIEW))]
 ManageSetsDep = Annotated[AuthContext, Depends(requires(MANAGE_SETS))]
 ViewLogsDep = Annotated[AuthContext, Depends(requires(VIEW_LOGS))]

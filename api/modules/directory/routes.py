@@ -5,27 +5,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from api.auth import AuthContext, AuthDep, requires
-from api.crud import crud_router
 from api.crud.query import query_param
 from api.deps import SessionDep
-from api.features import declare
 from api.modules.directory import service
 from api.modules.directory.resources import (
-    ORGS_MANAGE,
     ORGS_VIEW,
     TAG,
-    TENANTS_MANAGE,
-    TENANTS_VIEW,
-    organizations,
-    tenants,
 )
-
-declare("directory", "Directory", {
-    TENANTS_VIEW: "View tenants",
-    TENANTS_MANAGE: "Manage tenants",
-    ORGS_VIEW: "View organizations",
-    ORGS_MANAGE: "Manage organizations",
-})
 
 router = APIRouter(tags=[TAG])
 ViewOrgs = Annotated[AuthContext, Depends(requires(ORGS_VIEW))]
@@ -54,7 +40,3 @@ async def organization_switcher(request: Request, session: SessionDep, ctx: Auth
             ]})
 async def list_organizations(request: Request, session: SessionDep, ctx: ViewOrgs) -> dict[str, Any]:
     return await service.list_organizations(session, ctx, request.query_params)
-
-
-router.include_router(crud_router(organizations))
-router.include_router(crud_router(tenants))

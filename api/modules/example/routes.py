@@ -6,23 +6,15 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from api.auth import AuthContext, requires
-from api.crud import crud_router
 from api.crud.query import like_pattern
 from api.crud.service import scoped
 from api.deps import SessionDep
-from api.features import declare
 from api.modules.auth.models import User
 from api.modules.directory.models import Organization
 from api.modules.example.models import Todo
 from api.modules.example.resources import todos
 
-declare("example", "Example", {
-    "example.todos.view": "View todos",
-    "example.todos.manage": "Manage todos",
-})
-
 router = APIRouter(tags=["Example"])
-router.include_router(crud_router(todos))
 ViewTodos = Annotated[AuthContext, Depends(requires("example.todos.view"))]
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, outbox
+from api import audit, manifest, outbox
 from api.auth import AuthContext
 from api.crud.casing import js_iso
 from api.crud.query import like_pattern
@@ -43,14 +43,16 @@ NOT_FOUND = "Workflow definition not found"
 
 
 def shipped() -> dict[str, ShippedWorkflow]:
-    return load_shipped()
+    """The code-defined workflows the enabled modules ship (their manifests name them)."""
+    wanted = manifest.shipped_workflow_ids()
+    return {k: w for k, w in load_shipped().items() if w.workflow_id in wanted}
 
 
 def serialize(row: WorkflowDefinition) -> dict[str, Any]:
     return definition_item(row, shipped())
 
 
-audit.register(ENTITY, WorkflowDefinition, serialize=serialize, features={
+UNDOABLE = audit.Undoable(WorkflowDefinition, serialize=serialize, features={
     "create": "workflows.definitions.create",
     "update": "workflows.definitions.edit",
     "delete": "workflows.definitions.delete",

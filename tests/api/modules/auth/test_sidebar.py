@@ -6,11 +6,12 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
+from api import manifest
 from api.db import sessionmaker
 from api.modules.auth.models import UserSidebarPreference
-from api.modules.auth.nav import NAV, register
 from tests.fixtures import Caller, World
 
 NAV_URL = "/api/auth/admin/nav"
@@ -42,16 +43,17 @@ async def test_nav_follows_features(world: World) -> None:
     assert (await _nav(nobody))["groups"] == []
 
 
-async def test_modules_can_register_entries(world: World) -> None:
+async def test_modules_contribute_entries_through_their_manifest(world: World,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     admin = await world.admin()
-    register("/backend/test-only", "Test Only", group_id="zz_tests", group_name="Tests",
-             features=("tests.only.view",), group_order=10_000)
-    try:
-        nav = await _nav(admin)
-        assert nav["groups"][-1]["id"] == "zz_tests" and _hrefs(nav)[-1] == "/backend/test-only"
-        assert "/backend/test-only" not in _hrefs(await _nav(await world.user(["auth.*"])))
-    finally:
-        NAV.pop("/backend/test-only")
+    extra = manifest.Module("tests", "Tests", navigation=(manifest.NavEntry(
+        "/backend/test-only", "Test Only", group_id="zz_tests", group_name="Tests",
+        features=("tests.only.view",), group_order=10_000),))
+    loaded = manifest.modules()
+    monkeypatch.setattr(manifest, "modules", lambda: (*loaded, extra))
+    nav = await _nav(admin)
+    assert nav["groups"][-1]["id"] == "zz_tests" and _hrefs(nav)[-1] == "/backend/test-only"
+    assert "/backend/test-only" not in _hrefs(await _nav(await world.user(["auth.*"])))
 
 
 async def test_preferences_roundtrip_and_shape_the_nav(world: World) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from api import outbox
+from api import manifest, outbox
 from api.db import new_id, sessionmaker
 from api.modules.business_rules import events, service
 from api.modules.business_rules.models import RuleExecutionLog
@@ -109,4 +109,4 @@ def test_which_events_can_trigger_rules() -> None:
         assert not service.wants_event(event(name)), name
     assert not service.wants_event(event("sales.order.created", tenant=None))
     assert not service.wants_event(event("sales.order.created", org=None))
-    assert ("*", events.run_rules_on_event) in outbox.SUBSCRIBERS
+    assert ("*", events.run_rules_on_event) in manifest.subscribers()

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from api.db import sessionmaker
 from api.modules.auth.models import User
 from api.outbox_models import OutboxEvent
+from api.settings import get_settings
 from tests.api.modules.business_rules.helpers import (
     EXECUTE,
     LOCK,
@@ -23,7 +24,6 @@ from tests.api.modules.business_rules.helpers import (
     rule_payload,
     stamp,
 )
-from api.settings import get_settings
 from tests.fixtures import Caller, World
 
 RULE_TYPES_OPTION = 'Invalid option: expected one of "GUARD"|"VALIDATION"|"CALCULATION"|"ACTION"|"ASSIGNMENT"'

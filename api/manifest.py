@@ -1,0 +1,120 @@
+"""Module manifests: each module says once, in `api/modules/<module>/module.py`, what it contributes —
+features, CRUD resources, other routes, sidebar entries, outbox subscribers, workflow commands,
+dashboard widgets, shipped workflows, undoable record kinds. `api/app.py` and `worker.py` iterate the
+manifests; nothing registers itself by being imported. See docs/modules.md."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from api import audit
+from api.features import declare
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter
+
+    from api.commands import WorkflowCommand
+    from api.crud import Resource
+    from api.outbox import DomainEvent
+
+# Order is the order of the API docs and of the sidebar's ties.
+MODULES = ("auth", "directory", "api_keys", "audit_logs", "example", "business_rules", "workflows")
+# The platform: identity, tenancy, audit and keys. It imports no business module; business modules
+# use it (and each other's public services), never another module's internals.
+PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs"})
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One backend sidebar entry, shown to callers holding all of `features`."""
+
+    href: str
+    title: str
+    group_id: str
+    group_name: str
+    features: tuple[str, ...] = ()
+    order: int = 100
+    # Groups are shown by the smallest `group_order` among their entries, then by name.
+    group_order: int = 100
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard widget: its id, title and the features a caller needs to see it."""
+
+    id: str
+    title: str
+    features: tuple[str, ...] = ()
+
+
+Subscriber = tuple[str, Callable[["DomainEvent"], Awaitable[None]]]
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str
+    title: str
+    features: Mapping[str, str] = field(default_factory=dict)
+    # Collections the kit serves; their routes come after `routers`, so a module route that replaces
+    # one of a collection's operations (a list with several views) is declared there.
+    resources: tuple[Resource, ...] = ()
+    routers: tuple[APIRouter, ...] = ()
+    navigation: tuple[NavEntry, ...] = ()
+    subscribers: tuple[Subscriber, ...] = ()
+    commands: tuple[WorkflowCommand, ...] = ()
+    widgets: tuple[Widget, ...] = ()
+    # Ids of the code-defined workflows (definitions/shipped/) this module ships.
+    workflows: tuple[str, ...] = ()
+    # Record kinds written outside the kit that undo/redo can put back (the kit registers its own).
+    undoable: Mapping[str, audit.Undoable] = field(default_factory=dict)
+
+    @property
+    def platform(self) -> bool:
+        return self.id in PLATFORM
+
+
+@cache
+def modules() -> tuple[Module, ...]:
+    """Every module's manifest, loaded once: their features join the catalogue and their undoable
+    kinds the audit registry."""
+    loaded: list[Module] = []
+    for name in MODULES:
+        manifest: Module = importlib.import_module(f"api.modules.{name}.module").module
+        declare(manifest.id, manifest.title, dict(manifest.features))
+        audit.UNDOABLE.update(manifest.undoable)
+        loaded.append(manifest)
+    return tuple(loaded)
+
+
+def routers() -> list[APIRouter]:
+    from api.crud import crud_router
+
+    out: list[APIRouter] = []
+    for m in modules():
+        out.extend(m.routers)
+        out.extend(crud_router(res) for res in m.resources)
+    return out
+
+
+def navigation() -> list[NavEntry]:
+    return [entry for m in modules() for entry in m.navigation]
+
+
+def subscribers() -> list[Subscriber]:
+    return [sub for m in modules() for sub in m.subscribers]
+
+
+def commands() -> dict[str, WorkflowCommand]:
+    return {c.command_id: c for m in modules() for c in m.commands}
+
+
+def shipped_workflow_ids() -> frozenset[str]:
+    return frozenset(w for m in modules() for w in m.workflows)
+
+
+def widgets() -> list[Widget]:
+    return [w for m in modules() for w in m.widgets]

@@ -1,0 +1,29 @@
+"""Business Rules: rules in either condition dialect, rule sets, execution, logs, rules on events."""
+
+from __future__ import annotations
+
+from api import audit
+from api.manifest import Module
+from api.modules.business_rules import events
+from api.modules.business_rules.models import RuleSetMember
+from api.modules.business_rules.resources import EXECUTE, MANAGE, MANAGE_SETS, VIEW, VIEW_LOGS, rule_sets, rules
+from api.modules.business_rules.routes import MEMBER_KIND, router
+from api.modules.business_rules.serializers import member_snapshot
+from api.modules.business_rules.service import MAIL_EVENT
+
+module = Module(
+    id="business_rules",
+    title="Business Rules",
+    features={
+        VIEW: "View business rules and rule sets",
+        MANAGE: "Create, edit and delete business rules",
+        MANAGE_SETS: "Create, edit and delete rule sets and their members",
+        VIEW_LOGS: "View rule execution logs",
+        EXECUTE: "Execute business rules",
+    },
+    routers=(router,),
+    resources=(rules, rule_sets),
+    subscribers=(("*", events.run_rules_on_event), (MAIL_EVENT, events.send_requested_mail)),
+    undoable={MEMBER_KIND: audit.Undoable(RuleSetMember, serialize=member_snapshot, features={
+        "create": MANAGE_SETS, "update": MANAGE_SETS, "delete": MANAGE_SETS})},
+)

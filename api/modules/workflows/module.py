@@ -1,0 +1,52 @@
+"""Workflows: definitions (tenant rows and code-defined workflows), instances, tasks, signals, events
+and the event triggers that start instances."""
+
+from __future__ import annotations
+
+from api.manifest import Module, NavEntry
+from api.modules.workflows.definitions_service import ENTITY, UNDOABLE
+from api.modules.workflows.routes import router
+from api.modules.workflows.triggers import start_workflows_for_event
+
+
+def _entry(href: str, title: str, feature: str, order: int) -> NavEntry:
+    return NavEntry(href, title, group_id="workflows", group_name="Workflows", features=(feature,), order=order,
+                    group_order=400)
+
+
+module = Module(
+    id="workflows",
+    title="Workflows",
+    features={
+        "workflows.view": "View workflows",
+        "workflows.manage": "Manage workflows (act on any user task)",
+        "workflows.view_logs": "View workflow logs",
+        "workflows.view_tasks": "View workflow tasks",
+        "workflows.definitions.view": "View workflow definitions",
+        "workflows.definitions.create": "Create workflow definitions",
+        "workflows.definitions.edit": "Edit workflow definitions",
+        "workflows.definitions.delete": "Delete workflow definitions",
+        "workflows.instances.view": "View workflow instances",
+        "workflows.instances.create": "Start and advance workflow instances",
+        "workflows.instances.cancel": "Cancel workflow instances",
+        "workflows.instances.retry": "Retry failed workflow instances",
+        "workflows.instances.signal": "Send signals to workflow instances",
+        "workflows.tasks.view": "View user tasks",
+        "workflows.tasks.claim": "Claim user tasks",
+        "workflows.tasks.complete": "Complete user tasks",
+        "workflows.signals.send": "Send signals by correlation key",
+        "workflows.events.view": "View workflow events",
+    },
+    routers=(router,),
+    navigation=(
+        _entry("/backend/definitions", "Workflow Definitions", "workflows.definitions.view", 10),
+        _entry("/backend/instances", "Workflow Instances", "workflows.instances.view", 20),
+        _entry("/backend/tasks", "User Tasks", "workflows.tasks.view", 30),
+        _entry("/backend/events", "Workflow Events", "workflows.instances.view", 40),
+    ),
+    # Domain events start the instances whose triggers match.
+    subscribers=(("*", start_workflows_for_event),),
+    undoable={ENTITY: UNDOABLE},
+    # `sales.order-approval` moves to the sales module's manifest when that module exists.
+    workflows=("workflows.simple-approval", "workflows.checkout-demo", "sales.order-approval"),
+)
