@@ -23,7 +23,7 @@ from engine._definition import ALL_TRIGGERS, AUTO, CompiledDefinition
 from engine._durations import ms
 from engine._failure import Failure
 from engine._instance import Instance
-from engine._ports import ActivityCall, ActivityOutcome, Effects, EngineError, RetrySpec
+from engine._ports import Effects, EngineError
 from engine._state import InstanceState
 from engine._step_kinds import StepKinds
 from engine._steps import Steps
@@ -32,9 +32,6 @@ from engine._token import Token
 from engine._transitions import MAX_ITERATIONS, Transitions
 from engine._waits import Waits
 from engine.contract import AdvanceInput, ClaimTaskInput, CompleteTaskInput, SignalInput, started_event_key
-
-# Re-exported: the shell and the tests know the machine's boundary by these names.
-__all__ = ["ActivityCall", "ActivityOutcome", "Effects", "EngineError", "Machine", "RetrySpec"]
 
 
 class Machine:

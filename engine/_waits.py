@@ -24,7 +24,7 @@ from engine._transitions import Transitions
 from engine.contract import SignalInput
 
 Resume = Callable[[Token], Awaitable[None]]
-FailToken = Callable[[Token, str, Any, "dict[str, Any] | None"], Awaitable[None]]
+FailToken = Callable[[Token, str, Any, dict[str, Any] | None], Awaitable[None]]
 
 
 class Waits:
