@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-__all__ = ["MISSING", "js_string", "js_stringify", "number_to_string", "type_name", "typeof"]
+__all__ = ["MISSING", "iso_string", "js_string", "js_stringify", "number_to_string", "type_name", "typeof"]
 
 
 class _Missing:
@@ -57,11 +58,11 @@ def typeof(value: Any) -> str:
 
 def type_name(value: Any) -> str:
     """The type word zod uses in "Expected string, received <word>": null, undefined, boolean, number,
-    nan, string, array or object."""
+    NaN, string, array or object (zod 4's English messages)."""
     if value is None:
         return "null"
     if isinstance(value, float) and math.isnan(value):
-        return "nan"
+        return "NaN"
     if isinstance(value, list | tuple):
         return "array"
     return typeof(value)
@@ -161,3 +162,10 @@ def js_stringify(value: Any) -> str:
     that is itself undefined gives "undefined", as it reads when JavaScript puts it in a message."""
     result = _stringify(value)
     return "undefined" if result is None else result
+
+
+def iso_string(moment: datetime) -> str:
+    """`Date.prototype.toISOString()`: UTC with milliseconds and `Z`; a naive datetime is taken as UTC."""
+    utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+            f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")

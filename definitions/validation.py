@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from definitions._shapes import Shape, fields_of
 from definitions.duration import DURATION_ERROR, is_valid_duration, parse_iso_datetime
 from definitions.model import Activity, Definition, DefinitionCreate, DefinitionModel, DefinitionUpdate, Step
+from jscompat import type_name
 
 __all__ = [
     "DefinitionValidationError", "Issue", "check_value", "dump_definition", "fork_join_problems", "lint_definition",
@@ -73,22 +74,6 @@ class _Run:
 
 # --- Generic walker over the model shapes -----------------------------------------------------------------
 
-def _received(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "NaN" if isinstance(value, float) and math.isnan(value) else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
 _EXPECTED = {"string": "string", "int": "number", "number": "number", "bool": "boolean", "list": "array",
              "record": "record", "object": "object"}
 
@@ -102,7 +87,7 @@ def _json(value: Any) -> str:
 
 
 def _invalid_type(run: _Run, expected: str, value: Any, path: Path, received: str | None = None) -> None:
-    received = received or _received(value)
+    received = received or type_name(value)
     run.add("invalid_type", f"Invalid input: expected {expected}, received {received}", path, aborts=True,
             expected=expected)
 

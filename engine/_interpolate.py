@@ -7,11 +7,12 @@ placeholders stay as they were written.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from jscompat import js_string
 
 _PLACEHOLDER = re.compile(r"\{\{([^{}]+)\}\}")
 _MISSING: Any = object()
@@ -73,29 +74,6 @@ def resolve(path: str, scope: Scope) -> Any:
     if path.startswith("context."):
         path = path[len("context."):]
     return _lookup(scope.context, path)
-
-
-def js_string(value: Any) -> str:
-    """JavaScript's `String(value)` for JSON values."""
-    if isinstance(value, str):
-        return value
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return str(int(value)) if value.is_integer() and abs(value) < 1e21 else repr(value)
-    if isinstance(value, list):
-        return ",".join("" if item is None else js_string(item) for item in value)
-    return "[object Object]"
 
 
 def _interpolate_string(text: str, scope: Scope) -> Any:

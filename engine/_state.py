@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from engine.contract import StartInput
+from jscompat import iso_string
 
 # Instance statuses (docs/workflows.md, "Statuses").
 RUNNING = "RUNNING"
@@ -81,9 +82,7 @@ TASK_OPEN = frozenset({"PENDING", "IN_PROGRESS", "ESCALATED"})
 
 def js_iso(moment: datetime | None) -> str | None:
     """`Date.prototype.toISOString()`: how the API writes timestamps (milliseconds, `Z`)."""
-    if moment is None:
-        return None
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{moment.microsecond // 1000:03d}Z"
+    return None if moment is None else iso_string(moment)
 
 
 @dataclass

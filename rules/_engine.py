@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
+from jscompat import type_name
 from rules._actions import ActionsOutcome, Clock, Effect, apply_set_fields, elapsed_ms, execute_actions
 from rules._compiled import CompiledCondition, RuleCache, compile_condition
 from rules._conditions import ConditionError
@@ -83,14 +84,6 @@ class RuleContext:
         return {**self.evaluation_context(), "data": self.data, "ruleId": rule.rule_id, "ruleName": rule.rule_name}
 
 
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return "array" if isinstance(value, list | tuple) else "object"
-
-
 def validate_context(ctx: RuleContext) -> list[str]:
     """The reference's context validation, as `<path>: <message>` strings: `entityType` is required,
     `entityId`, `eventType` and `executedBy` are strings when given, both scope ids are UUIDs."""
@@ -99,7 +92,7 @@ def validate_context(ctx: RuleContext) -> list[str]:
         errors.append("entityType: entityType is required")
     for name, value in (("entityId", ctx.entity_id), ("eventType", ctx.event_type), ("executedBy", ctx.executed_by)):
         if value is not None and not isinstance(value, str):
-            errors.append(f"{name}: Invalid input: expected string, received {_json_type(value)}")
+            errors.append(f"{name}: Invalid input: expected string, received {type_name(value)}")
     if not is_uuid(ctx.tenant_id):
         errors.append("tenantId: tenantId must be a valid UUID")
     if not is_uuid(ctx.organization_id):

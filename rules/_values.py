@@ -12,24 +12,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Final
 
+import jscompat
+from jscompat import MISSING
 
-class _Missing:
-    """JavaScript `undefined`: a path that does not resolve. Falsy, distinct from JSON null."""
+# `undefined`: a path that does not resolve (shared with jscompat, so `typeof` knows it).
 
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "MISSING"
-
-    def __bool__(self) -> bool:
-        return False
-
-
-MISSING: Final[Any] = _Missing()
 
 # JS `String.prototype.trim` and `Number()` strip exactly this set (WhiteSpace + LineTerminator);
 # Python's str.strip() differs (it strips \x1c-\x1f and \x85 but not \ufeff).
@@ -152,35 +142,6 @@ def to_int_or_infinity(value: Any) -> float:
 # --- ToString ------------------------------------------------------------------------------
 
 
-def number_to_string(value: float) -> str:
-    """`String(number)`: shortest round-trip digits laid out by ECMAScript Number::toString."""
-    if value != value:
-        return "NaN"
-    if math.isinf(value):
-        return "Infinity" if value > 0 else "-Infinity"
-    if value == 0:
-        return "0"
-    if value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    sign = "-" if value < 0 else ""
-    _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
-    digits = "".join(map(str, digit_tuple)).rstrip("0") or "0"
-    assert isinstance(exponent, int)
-    exponent += len("".join(map(str, digit_tuple))) - len(digits)
-    k = len(digits)
-    n = k + exponent  # the decimal point sits after n digits
-    if k <= n <= 21:
-        body = digits + "0" * (n - k)
-    elif 0 < n <= 21:
-        body = digits[:n] + "." + digits[n:]
-    elif -6 < n <= 0:
-        body = "0." + "0" * (-n) + digits
-    else:
-        e = n - 1
-        body = digits[0] + ("." + digits[1:] if k > 1 else "") + "e" + ("+" if e >= 0 else "-") + str(abs(e))
-    return sign + body
-
-
 def js_string(value: Any) -> str:
     """`String(value)`; arrays join with "," (null items empty), objects are "[object Object]"."""
     if isinstance(value, str):
@@ -193,10 +154,8 @@ def js_string(value: Any) -> str:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, int):
-        return str(value) if abs(value) < 10**21 else number_to_string(to_number(value))
-    if isinstance(value, float):
-        return number_to_string(value)
+    if is_number(value):
+        return jscompat.js_string(value)
     if isinstance(value, list | tuple):
         return ",".join("" if is_null(item) else js_string(item) for item in value)
     if isinstance(value, datetime):
@@ -228,8 +187,7 @@ def timestamp_ms(moment: datetime | date) -> float:
 
 def iso_timestamp(moment: datetime) -> str:
     """`Date.prototype.toISOString()`: always milliseconds and `Z`. Naive datetimes are UTC."""
-    utc = _as_utc(moment)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S") + f".{utc.microsecond // 1000:03d}Z"
+    return jscompat.iso_string(moment)
 
 
 def iso_date(moment: datetime | date) -> str:

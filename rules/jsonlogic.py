@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
+from jscompat import typeof
 from rules._values import (
     MISSING,
     js_str_less,
@@ -57,21 +58,12 @@ def is_logic(value: Any) -> bool:
 # --- JS operators --------------------------------------------------------------------------
 
 
-def _js_type(value: Any) -> str:
-    if value is MISSING:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object"
-
-
 _NULLISH: Final = ("undefined", "null")
+
+
+def _js_type(value: Any) -> str:
+    """`typeof`, with null as its own type, as the abstract equality operations treat it."""
+    return "null" if value is None else typeof(value)
 
 
 def _to_primitive(value: Any) -> Any:

@@ -24,7 +24,7 @@ def test_typeof(value: Any, expected: str) -> None:
 
 @pytest.mark.parametrize(("value", "expected"), [
     (None, "null"), (MISSING, "undefined"), (True, "boolean"), (3, "number"), (2.5, "number"), (INF, "number"),
-    (NAN, "nan"), ("x", "string"), ([1], "array"), ((), "array"), ({"a": 1}, "object"),
+    (NAN, "NaN"), ("x", "string"), ([1], "array"), ((), "array"), ({"a": 1}, "object"),
 ])
 def test_type_name_uses_zods_words(value: Any, expected: str) -> None:
     assert type_name(value) == expected

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from jscompat import iso_string
 
 _CAMEL = re.compile(r"_([a-z0-9])")
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
@@ -29,9 +31,5 @@ def jsonable(value: Any) -> Any:
 
 
 def js_iso(value: datetime | None) -> str | None:
-    """JavaScript's `toISOString()`: UTC with milliseconds and `Z`; naive datetimes (SQLite) are UTC."""
-    if value is None:
-        return None
-    utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
-            f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")
+    """JavaScript's `toISOString()`; naive datetimes (SQLite) are UTC. None stays None."""
+    return None if value is None else iso_string(value)

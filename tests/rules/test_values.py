@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
+from jscompat import number_to_string
 from rules import MISSING, get_nested_value, resolve_special_value
-from rules._values import js_string, locale_compare, number_to_string, parse_float, string_to_number
+from rules._values import js_string, locale_compare, parse_float, string_to_number
 
 
 class WithPrototype(dict[str, Any]):

@@ -16,30 +16,15 @@ from typing import Any, Final
 from fastapi import Request
 
 from api.errors import BadRequest
+from jscompat import MISSING, type_name
 from rules import RULE_TYPES, actions_error, condition_expression_error, is_uuid
 
-_ABSENT: Final = object()
-
-
-def json_type(value: Any) -> str:
-    """zod 4's name for a received value's type."""
-    if value is _ABSENT:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "NaN" if isinstance(value, float) and math.isnan(value) else "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
+# An absent key reads as `undefined` in the messages.
+_ABSENT: Final = MISSING
 
 
 def expected(kind: str, value: Any) -> str:
-    return f"Invalid input: expected {kind}, received {json_type(value)}"
+    return f"Invalid input: expected {kind}, received {type_name(value)}"
 
 
 class Invalid(Exception):
