@@ -17,22 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeDecorator
 
 from api.auth import AuthContext
+from api.casing import jsonable
 from api.db import Base, utcnow
 from api.modules.audit_logs.models import ActionLog
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
 
 
 def snapshot(row: Base, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Column values by attribute name, JSON-safe."""
     mapper = inspect(type(row))
-    return {c.key: _plain(getattr(row, c.key)) for c in mapper.column_attrs if c.key not in hidden}
+    return {c.key: jsonable(getattr(row, c.key)) for c in mapper.column_attrs if c.key not in hidden}
 
 
 def _column_value(column_type: Any, value: Any) -> Any:

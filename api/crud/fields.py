@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from sqlalchemy import inspect
 
-from api.crud.casing import camel, js_iso, jsonable
+from api.casing import camel, js_iso, jsonable
 
 
 @dataclass(frozen=True)

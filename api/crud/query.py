@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import TypeDecorator
 
-from api.crud.casing import camel, snake
+from api.casing import camel, snake
 from api.errors import BadRequest
 
 TRUE = frozenset({"true", "1", "yes", "on"})

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, outbox
 from api.auth import AuthContext
-from api.crud.casing import js_iso, jsonable, snake
+from api.casing import js_iso, jsonable, snake
 from api.crud.query import ListQuery, ListSpec, custom_filters, fetch_page, parse, parse_instant
 from api.crud.resource import Resource
 from api.db import new_id, utcnow

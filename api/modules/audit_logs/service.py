@@ -11,10 +11,9 @@ way the action (or the undo) left it, so they never overwrite somebody's later c
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, false, func, or_, select, true, update
@@ -24,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, outbox
 from api.access_log import list_access_type, record_access
 from api.auth import AuthContext
-from api.crud.casing import jsonable
-from api.crud.query import parse_bool, parse_datetime
+from api.casing import jsonable
+from api.crud.query import Envelope, parse_bool, parse_datetime, parse_int
 from api.db import Base, utcnow
 from api.errors import BadRequest, Conflict, Forbidden
 from api.modules.audit_logs.models import AccessLog, ActionLog
@@ -58,21 +57,11 @@ def _uuid(value: str, name: str) -> str:
 
 
 def _count(value: str | None, name: str, default: int, hi: int) -> int:
-    # Digits only: "1e9", "inf" or "-1" are refused rather than coerced.
-    if value is None or value.strip() == "":
-        return default
-    text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= hi:
-        raise _invalid(name, f"Expected a whole number between 1 and {hi}")
-    return int(text)
+    return parse_int(value.strip() if value else value, name, default, 1, hi)
 
 
 def _instant(value: str | None, name: str) -> datetime | None:
-    if value is None or value.strip() == "":
-        return None
-    moment = parse_datetime(value.strip(), name)
-    # Stored instants are UTC; a query without an offset means UTC too.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return parse_datetime(value, name) if value and value.strip() else None
 
 
 @dataclass(frozen=True)
@@ -243,8 +232,7 @@ async def list_access(session: AsyncSession, ctx: AuthContext, window: Window, *
         "createdAt": jsonable(e.created_at),
     } for e in entries]
     _record_widened_read(session, ctx, "audit_logs.access_log", window, items)
-    return {"items": items, "canViewTenant": can_view_tenant(ctx), "page": page_no, "pageSize": size,
-            "total": total, "totalPages": math.ceil(total / size) if total else 0}
+    return {**Envelope.PAGED.wrap(items, total, page_no, size), "canViewTenant": can_view_tenant(ctx)}
 
 
 async def _latest(session: AsyncSession, ctx: AuthContext, state: str) -> ActionLog | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.crud.casing import js_iso
+from api.casing import js_iso
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSetMember
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import ALL_ORGS, AuthContext
-from api.crud.casing import jsonable
+from api.casing import jsonable
 from api.crud.query import Envelope, parse_bool, parse_int
 from api.errors import BadRequest
 from api.modules.directory.models import Tenant

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, manifest, outbox
 from api.auth import AuthContext
-from api.crud.casing import js_iso
+from api.casing import js_iso
 from api.crud.query import like_pattern
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -11,23 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.auth import AuthContext
+from api.crud import routes as crud_routes
+from api.crud.query import csv_values
 from api.errors import BadRequest, Forbidden
-
-_MISSING = object()
 
 
 async def read_json(request: Request, *, lenient: bool = False) -> Any:
     """The JSON body (None when empty). `lenient`: unreadable JSON counts as `{}`, as the reference's
     advance endpoint treats it."""
-    raw = await request.body()
-    if not raw.strip():
-        return {} if lenient else None
     try:
-        return json.loads(raw)
-    except ValueError:
+        return await crud_routes.read_json(request, empty={} if lenient else None)
+    except BadRequest:
         if lenient:
             return {}
-        raise BadRequest("Invalid JSON body") from None
+        raise
 
 
 def ensure(ctx: AuthContext, feature: str) -> None:
@@ -45,7 +41,7 @@ def is_true(value: str | None) -> bool | None:
 
 def csv(value: str | None) -> list[str]:
     """A single value or a comma-separated list (`status=PENDING,IN_PROGRESS`)."""
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    return csv_values(value or "")
 
 
 async def offset_page(session: AsyncSession, stmt: Select[Any], *order: Any, limit: int,

@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal
-from api.crud.casing import js_iso
+from api.casing import js_iso
 from api.db import new_id, utcnow
 from api.errors import ApiError, BadRequest
 from api.modules.business_rules.service import execute_rule_by_rule_id

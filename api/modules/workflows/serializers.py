@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.crud.casing import js_iso
+from api.casing import js_iso
 from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
 from definitions import ShippedWorkflow
 
