@@ -261,18 +261,24 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
     return write
 
 
-def check_lock(res: Resource, row: Any, expected: str | None) -> None:
-    """409 when the caller read the row at another `updatedAt` than it has now. No header, or one
-    that is not a timestamp, skips the check (the reference does the same)."""
-    if not res.lock or not expected or not get_settings().locks(res.entity):
+def check_updated_at(kind: str, current: Any, expected: str | None) -> None:
+    """Optimistic locking: 409 when the caller read the record at another `updatedAt` than it has
+    now. No header, or one that is not a timestamp, skips the check (the reference does the same);
+    so does the `optimistic_lock` setting for kinds it leaves out."""
+    if not expected or not get_settings().locks(kind):
         return
     wanted = parse_instant(expected)
     if wanted is None:
         return
-    current, asked = js_iso(row.updated_at), js_iso(wanted)
-    if current != asked:
+    now_at, asked = js_iso(current), js_iso(wanted)
+    if now_at != asked:
         raise Conflict("record_modified", extra={"code": "optimistic_lock_conflict",
-                                                 "currentUpdatedAt": current, "expectedUpdatedAt": asked})
+                                                 "currentUpdatedAt": now_at, "expectedUpdatedAt": asked})
+
+
+def check_lock(res: Resource, row: Any, expected: str | None) -> None:
+    if res.lock:
+        check_updated_at(res.entity, row.updated_at, expected)
 
 
 async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: Any, body: Any,

@@ -1,4 +1,5 @@
-"""The module's four tables (spec business_rules.md §1), plus the domain-event marker on logs."""
+"""The module's four tables (rules, rule sets, set members, execution logs), plus the domain-event
+marker on logs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Running rules against the database: load rows, call the pure `rules/` library, write the
-execution logs and carry out the effects (spec business_rules.md §4, DECISIONS "Business rules").
+execution logs and carry out the effects (see docs/rules.md, "Actions" and "How rules run").
 
 Everything happens in the caller's session and transaction: the logs, the domain events of
 EMIT_EVENT actions and the mail requests of NOTIFY actions are committed (or rolled back) with
@@ -193,7 +193,7 @@ async def _persist(session: AsyncSession, executions: Sequence[RuleExecution], c
     return [str(log.id) for log in logs]
 
 
-# --- direct execution (spec §4.6) ----------------------------------------------------------
+# --- direct execution: one rule by its business key or row id ------------------------------
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ async def execute_rule_by_rule_id(
     user: Mapping[str, Any] | None = None,
     event_id: str | None = None,
 ) -> RuleRunResult:
-    """Run one rule by its business key `ruleId` (spec §4.6 executeRuleByRuleId).
+    """Run one rule by its business key `ruleId`, looked up in the given tenant and organization.
 
     Refusals come back as `error`: `Rule not found`, `Rule is disabled`, `Rule is not yet
     effective (starts <iso>)`, `Rule has expired (ended <iso>)`, `Validation failed: ...`; they
@@ -349,7 +349,7 @@ async def execute_rule_by_id(
     executed_by: str | None,
     dry_run: bool,
 ) -> RuleRunResult:
-    """Run one rule by its row UUID (spec §4.6 executeRuleById); same contract as by `ruleId`."""
+    """Run one rule by its row UUID; same refusals, logging and effects as by `ruleId`."""
     errors = [] if is_uuid(id) else ["ruleId: Invalid UUID"]
     errors += _scope_errors(tenant_id, organization_id)
     if errors:
@@ -364,7 +364,7 @@ async def execute_rule_by_id(
     return await _run_direct(session, row, ctx, requested=id)
 
 
-# --- execution by discovery or rule set (spec §4.5, DECISIONS 3) ---------------------------
+# --- execution by discovery or rule set ----------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -375,7 +375,7 @@ class ExecutionOutcome:
 
     @property
     def allowed(self) -> bool:
-        """GUARD aggregation (spec §4.5), and no BLOCK_TRANSITION action ran (DECISIONS 2)."""
+        """False when a GUARD rule ran and failed or errored, or when a BLOCK_TRANSITION action ran."""
         return self.result.allowed and not is_blocking(self.result.effects)
 
     def to_response(self) -> dict[str, Any]:
@@ -423,7 +423,7 @@ async def execute_discovered(session: AsyncSession, ctx: RuleContext, *,
 
 async def execute_rule_set(session: AsyncSession, rule_set: RuleSet, ctx: RuleContext, *,
                            emit_failures: bool = False) -> ExecutionOutcome:
-    """Run exactly the enabled members of a set, in member sequence (DECISIONS 3).
+    """Run exactly the enabled members of a set, in member sequence, whatever their entity type.
 
     Members whose rule is disabled, deleted or outside its effective window are skipped, as
     discovery would skip them.
@@ -453,7 +453,7 @@ async def _finish(session: AsyncSession, result: EngineResult, ctx: RuleContext,
     return ExecutionOutcome(result, log_ids)
 
 
-# --- rules on domain events (spec §6, DECISIONS 4) -----------------------------------------
+# --- rules on domain events (called by the outbox dispatcher, see `events.py`) --------------
 
 SKIPPED_PREFIXES: Final = ("query_index.", "search.", "business_rules.", "cache.", "queue.", "workflows.")
 

@@ -1,5 +1,5 @@
 """Request validation with the reference's messages (zod 4 texts), reported as
-`400 {"error": "Validation failed: <path>: <message>, ..."}` (spec business_rules.md §5.1).
+`400 {"error": "Validation failed: <path>: <message>, ..."}`, every failing field listed.
 
 The module's bodies are small, flat objects; each is described by a dict of field specs, checked
 in declaration order (zod reports issues in the schema's key order). Unknown keys are ignored.
@@ -133,7 +133,8 @@ class Date(Field):
 
 @dataclass(frozen=True)
 class Condition(Field):
-    """A `conditionExpression` (native tree or JsonLogic), stored verbatim (spec §2.2)."""
+    """A `conditionExpression` (native tree or JsonLogic), checked as docs/rules.md "Validation on save"
+    describes, then stored verbatim."""
 
     def check(self, value: Any) -> Any:
         message = condition_expression_error(value)
@@ -144,7 +145,8 @@ class Condition(Field):
 
 @dataclass(frozen=True)
 class Actions(Field):
-    """An array of `{type, config?}`: zod's structure first (unknown keys dropped), then §3.2."""
+    """An array of `{type, config?}`: zod's structure first (unknown keys dropped), then each action's
+    type and required config (`actions_error`, the table in docs/rules.md "Actions")."""
 
     def check(self, value: Any) -> Any:
         if not isinstance(value, list):

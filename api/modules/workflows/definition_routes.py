@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.auth import AuthContext, requires
+from api.crud.service import LOCK_HEADER
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
 from api.modules.workflows import definitions_service as svc
@@ -21,7 +22,7 @@ router = APIRouter()
 
 ViewDefinitions = Annotated[AuthContext, Depends(requires("workflows.definitions.view"))]
 EditDefinitions = Annotated[AuthContext, Depends(requires("workflows.definitions.edit"))]
-ExpectedUpdatedAt = Annotated[str | None, Header(alias=svc.LOCK_HEADER, include_in_schema=True,
+ExpectedUpdatedAt = Annotated[str | None, Header(alias=LOCK_HEADER, include_in_schema=True,
                                                  description="Optimistic lock: the updatedAt the client saw.")]
 
 _ROW_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {

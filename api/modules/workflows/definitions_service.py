@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, manifest, outbox
 from api.auth import AuthContext
-from api.casing import js_iso
 from api.crud.query import like_pattern
+from api.crud.service import check_updated_at
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.audit_logs.models import ActionLog
@@ -36,7 +36,6 @@ from definitions import (
 )
 
 ENTITY = "workflows.definition"
-LOCK_HEADER = "x-om-ext-optimistic-lock-expected-updated-at"
 # Instances that are executing right now; resting ones (PAUSED...) run on their pinned definition anyway.
 ACTIVE_STATUSES = ("RUNNING", "WAITING_FOR_ACTIVITIES")
 NOT_FOUND = "Workflow definition not found"
@@ -197,15 +196,7 @@ def _instant(value: Any) -> datetime | None:
 
 
 def check_lock(row: WorkflowDefinition, expected: str | None) -> None:
-    """Optimistic lock on `x-om-ext-optimistic-lock-expected-updated-at`: a stale `updatedAt` is a 409. Strictly
-    additive, so no header or an unreadable one means no check."""
-    wanted = _instant(expected)
-    if wanted is None:
-        return
-    current, wanted_iso = js_iso(row.updated_at), js_iso(wanted)
-    if current != wanted_iso:
-        raise Conflict("record_modified", extra={"code": "optimistic_lock_conflict", "currentUpdatedAt": current,
-                                                 "expectedUpdatedAt": wanted_iso})
+    check_updated_at(ENTITY, row.updated_at, expected)
 
 
 # --- Writes -----------------------------------------------------------------------------------------------
