@@ -1,4 +1,5 @@
-"""Rules benchmark (issue 3 §5 a and b), one process, contestants interleaved round by round.
+"""Rules benchmark, one process, contestants interleaved round by round (results: docs/benchmarks.md,
+"Rules language").
 
 (a) compiled JsonLogic (rules.jsonlogic) vs panzi-json-logic on the same rules: an `and` of five
     comparisons over nested paths, and an if/else-if chain. Target: >= 4x panzi.

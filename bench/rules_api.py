@@ -1,4 +1,5 @@
-"""Rules API benchmark (issue 3 §5 c): `POST /api/business_rules/execute` with 10 matching rules
+"""Rules API benchmark (results: docs/benchmarks.md, "Business rules over HTTP"):
+`POST /api/business_rules/execute` with 10 matching rules
 against a trivial authenticated endpoint of the same app (`POST /api/auth/feature-check`).
 
 The app runs in-process (httpx over ASGITransport) on a fresh SQLite database in a temporary

@@ -1,5 +1,6 @@
-"""Workflow engine benchmark (issues 4 §5 and 5 §5): our interpreter against hand-written Temporal workflows,
-in one run against one Temporal dev server.
+"""Workflow engine benchmark: our interpreter against hand-written Temporal workflows, in one run against
+one Temporal dev server (results: docs/benchmarks.md, "Workflow engine" and "Tasks, signals and parallel
+branches").
 
 (1) START → 3 AUTOMATED steps (one EXECUTE_FUNCTION `noop` activity each) → END through
     `DefinitionWorkflow`, projection included, against a hand-written workflow running three no-op

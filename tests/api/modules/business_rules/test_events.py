@@ -1,4 +1,4 @@
-"""Rules on domain events (spec §6, DECISIONS Business rules 4): through the outbox dispatcher,
+"""Rules on domain events: run by the outbox dispatcher,
 scoped to the event's tenant and organization, idempotent by event id."""
 
 from __future__ import annotations

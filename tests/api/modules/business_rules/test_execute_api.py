@@ -1,5 +1,5 @@
-"""`POST /execute`, `POST /execute/{ruleId}` and the execution logs (spec §4.5-4.7, §5.15-5.18,
-TC-BR-004/008/009/011, DECISIONS Business rules 2-3: effects and rule sets)."""
+"""`POST /execute`, `POST /execute/{ruleId}` and the execution logs: discovery, GUARD aggregation,
+log sanitising, the effects of actions and rule sets (reference cases TC-BR-004/008/009/011)."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ async def test_log_errors_and_isolation(client: httpx.AsyncClient, world: World)
 
 
 async def test_logged_input_is_sanitised(world: World) -> None:
-    """§4.7: secret-looking keys redacted (substring match), depth capped at 5, no user email."""
+    """Logged input: secret-looking keys redacted (substring match), depth capped at 5, no user email."""
     me = await world.user(["business_rules.*"])
     await create_rule(me, entityType="Secretive", conditionExpression=None)
     data = {"password": "hunter2", "accessToken": "t", "authorId": 7, "name": "Ada",
@@ -209,7 +209,7 @@ async def test_logged_input_is_sanitised(world: World) -> None:
 
 
 async def test_discovery_semantics(world: World) -> None:
-    """§4.2/§4.5: exact event type, priority order, disabled/out-of-window/deleted skipped, GUARD
+    """Discovery: exact event type, priority order, disabled/out-of-window/deleted skipped, GUARD
     aggregation, no short-circuit."""
     me = await world.user(["business_rules.*"])
     key = stamp()
@@ -269,7 +269,7 @@ async def test_evaluation_errors_are_logged_and_reported(world: World) -> None:
 
 
 async def test_effects_are_carried_out(world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """DECISIONS 2: EMIT_EVENT emits, NOTIFY mails through the outbox, SET_FIELD changes the data
+    """Actions have effects: EMIT_EVENT emits, NOTIFY mails through the outbox, SET_FIELD changes the data
     returned, BLOCK_TRANSITION blocks; the log records what was done."""
     monkeypatch.setattr(get_settings(), "smtp_host", "")
     monkeypatch.setattr(get_settings(), "mail_outbox_dir", tmp_path)
@@ -310,7 +310,7 @@ async def test_effects_are_carried_out(world: World, tmp_path: Path, monkeypatch
 
 
 async def test_rule_sets_take_part_in_execution(world: World) -> None:
-    """DECISIONS 3: `ruleSetId`/`setId` runs exactly the enabled members, in member sequence."""
+    """`ruleSetId`/`setId` runs exactly the enabled members, in member sequence."""
     me = await world.user(["business_rules.*"])
     key = stamp()
     first = await create_rule(me, ruleId=f"S_{key}_first", entityType="Elsewhere", priority=1)
@@ -356,7 +356,7 @@ async def test_execute_validation(world: World) -> None:
 
 
 async def test_execute_one_rule(world: World) -> None:
-    """§5.18: 404 only for a missing rule; the other refusals are 200 with `success: false`."""
+    """404 only for a missing rule; the other refusals are 200 with `success: false`."""
     me = await world.user(["business_rules.*"])
     rule_id = await create_rule(me, entityType="Own", eventType="ownEvent", successActions=[
         {"type": "SET_FIELD", "config": {"field": "checked", "value": "yes"}}])

@@ -1,6 +1,6 @@
 """`/api/business_rules/rules`: CRUD, list filters, validation messages, duplicates, optimistic
-locking, features and tenancy (spec business_rules.md §5.1-5.6, §7 TC-BR-002/005/007/010,
-TC-BR-CRUDFORM-001, TC-LOCK-OSS-042)."""
+locking, features and tenancy (reference cases TC-BR-002/005/007/010, TC-BR-CRUDFORM-001,
+TC-LOCK-OSS-042)."""
 
 from __future__ import annotations
 
@@ -98,7 +98,7 @@ async def test_rule_crud_round_trip(world: World) -> None:
 
 
 async def test_put_keeps_omitted_fields(world: World) -> None:
-    """DECISIONS 1: no reset of enabled/priority/version to their defaults."""
+    """A PUT changes only the fields it sends: enabled/priority/version are not reset to defaults."""
     me = await world.user(["business_rules.*"])
     rule_id = await create_rule(me, enabled=False, priority=10, version=4, description="keep me")
     assert (await me.put(RULES, json={"id": rule_id, "ruleName": "renamed"})).status_code == 200
@@ -146,7 +146,7 @@ async def test_list_filters_sorting_and_paging(world: World) -> None:
     assert await keys(eventType="beforeSave") == ["A", "D"]
     assert await keys(ruleCategory="cat-1") == ["A", "D"]
     assert await keys(enabled="true") == ["A", "C", "D"]
-    assert await keys(enabled="false") == ["B"]  # DECISIONS 1: parsed, not JS Boolean("false")
+    assert await keys(enabled="false") == ["B"]  # parsed as a boolean, not JS Boolean("false")
     assert await keys(id=ids["C"]) == ["C"]
     assert await keys(search="%") == []
     assert await keys(enabled="") == ["A", "B", "C", "D"]  # empty means "not given"

@@ -1,4 +1,5 @@
-"""`service.execute_rule_by_rule_id`, the entry point workflow guards use (spec §4.6, §4.9)."""
+"""`service.execute_rule_by_rule_id`, the entry point workflow guards use: runs and logs, dry runs,
+refusals, and the effects a guard reads."""
 
 from __future__ import annotations
 

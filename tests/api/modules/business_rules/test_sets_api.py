@@ -1,4 +1,4 @@
-"""`/api/business_rules/sets` and `/sets/{id}/members` (spec §5.7-5.14, TC-BR-001/003/006,
+"""`/api/business_rules/sets` and `/sets/{id}/members` (reference cases TC-BR-001/003/006,
 TC-BR-CRUDFORM-002)."""
 
 from __future__ import annotations
