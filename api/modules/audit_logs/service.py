@@ -145,6 +145,18 @@ async def _names(session: AsyncSession, entries: list[Any]) -> tuple[dict[str, s
     return users, tenants, orgs
 
 
+def _who(entry: Any, users: dict[str, str], tenants: dict[str, str], orgs: dict[str, str]) -> dict[str, Any]:
+    """Who acted, where: ids with their display names."""
+    return {
+        "actorUserId": entry.actor_user_id,
+        "actorUserName": users.get(entry.actor_user_id) if entry.actor_user_id else None,
+        "tenantId": entry.tenant_id,
+        "tenantName": tenants.get(entry.tenant_id) if entry.tenant_id else None,
+        "organizationId": entry.organization_id,
+        "organizationName": orgs.get(entry.organization_id) if entry.organization_id else None,
+    }
+
+
 def _undoable() -> list[ColumnElement[bool]]:
     return [ActionLog.execution_state == "done", ActionLog.undo_token.is_not(None),
             ActionLog.resource_kind.in_(list(audit.UNDOABLE))]
@@ -179,12 +191,7 @@ async def list_actions(session: AsyncSession, ctx: AuthContext, window: Window, 
         "commandId": e.command_id,
         "actionLabel": e.action_label,
         "executionState": e.execution_state,
-        "actorUserId": e.actor_user_id,
-        "actorUserName": users.get(e.actor_user_id) if e.actor_user_id else None,
-        "tenantId": e.tenant_id,
-        "tenantName": tenants.get(e.tenant_id) if e.tenant_id else None,
-        "organizationId": e.organization_id,
-        "organizationName": orgs.get(e.organization_id) if e.organization_id else None,
+        **_who(e, users, tenants, orgs),
         "resourceKind": e.resource_kind,
         "resourceId": e.resource_id,
         "undoToken": e.undo_token,
@@ -221,12 +228,7 @@ async def list_access(session: AsyncSession, ctx: AuthContext, window: Window, *
         "resourceKind": e.resource_kind,
         "resourceId": e.resource_id,
         "accessType": e.access_type,
-        "actorUserId": e.actor_user_id,
-        "actorUserName": users.get(e.actor_user_id) if e.actor_user_id else None,
-        "tenantId": e.tenant_id,
-        "tenantName": tenants.get(e.tenant_id) if e.tenant_id else None,
-        "organizationId": e.organization_id,
-        "organizationName": orgs.get(e.organization_id) if e.organization_id else None,
+        **_who(e, users, tenants, orgs),
         "fields": e.fields_json or [],
         "context": e.context_json,
         "createdAt": jsonable(e.created_at),

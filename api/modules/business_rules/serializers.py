@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.casing import js_iso
+from api.crud.fields import Fields
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSetMember
 
 
@@ -30,45 +31,18 @@ def member_snapshot(member: RuleSetMember) -> dict[str, Any]:
     }
 
 
+# What a log entry shows of itself, in list items and details alike.
+LOG_FIELDS = Fields("entity_id", "entity_type", "execution_result", "input_context", "output_context",
+                    "error_message", "execution_time_ms", "executed_at", "tenant_id", "organization_id",
+                    "executed_by", timestamps="js")
+
+
 def log_item(log: RuleExecutionLog, rule: BusinessRule) -> dict[str, Any]:
-    return {
-        "id": str(log.id),
-        "ruleId": log.rule_id,
-        "ruleName": rule.rule_name,
-        "ruleType": rule.rule_type,
-        "entityId": log.entity_id,
-        "entityType": log.entity_type,
-        "executionResult": log.execution_result,
-        "inputContext": log.input_context,
-        "outputContext": log.output_context,
-        "errorMessage": log.error_message,
-        "executionTimeMs": log.execution_time_ms,
-        "executedAt": js_iso(log.executed_at),
-        "tenantId": log.tenant_id,
-        "organizationId": log.organization_id,
-        "executedBy": log.executed_by,
-    }
+    return {"id": str(log.id), "ruleId": log.rule_id, "ruleName": rule.rule_name, "ruleType": rule.rule_type,
+            **LOG_FIELDS(log)}
 
 
 def log_detail(log: RuleExecutionLog, rule: BusinessRule) -> dict[str, Any]:
-    return {
-        "id": str(log.id),
-        "rule": {
-            "id": rule.id,
-            "ruleId": rule.rule_id,
-            "ruleName": rule.rule_name,
-            "ruleType": rule.rule_type,
-            "entityType": rule.entity_type,
-        },
-        "entityId": log.entity_id,
-        "entityType": log.entity_type,
-        "executionResult": log.execution_result,
-        "inputContext": log.input_context,
-        "outputContext": log.output_context,
-        "errorMessage": log.error_message,
-        "executionTimeMs": log.execution_time_ms,
-        "executedAt": js_iso(log.executed_at),
-        "tenantId": log.tenant_id,
-        "organizationId": log.organization_id,
-        "executedBy": log.executed_by,
-    }
+    return {"id": str(log.id), "rule": {"id": rule.id, "ruleId": rule.rule_id, "ruleName": rule.rule_name,
+                                        "ruleType": rule.rule_type, "entityType": rule.entity_type},
+            **LOG_FIELDS(log)}

@@ -7,13 +7,10 @@ in declaration order (zod reports issues in the schema's key order). Unknown key
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
-
-from fastapi import Request
 
 from api.errors import BadRequest
 from jscompat import MISSING, type_name
@@ -222,19 +219,6 @@ def validate(schema: Schema, body: Any, *, partial: bool = False) -> dict[str, A
 
 def fail(path: str, message: str) -> BadRequest:
     return BadRequest(f"Validation failed: {path}: {message}")
-
-
-async def json_body(request: Request, *, empty: Any = _ABSENT) -> Any:
-    """The request's JSON; `Invalid JSON body` when it does not parse (or is empty, unless `empty`)."""
-    raw = await request.body()
-    if not raw.strip():
-        if empty is not _ABSENT:
-            return empty
-        raise BadRequest("Invalid JSON body")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("Invalid JSON body") from None
 
 
 RULE_FIELDS: Final[Schema] = {

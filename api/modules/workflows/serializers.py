@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.casing import js_iso
+from api.crud.fields import Fields
 from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
 from definitions import ShippedWorkflow
 
@@ -92,32 +93,25 @@ def instance_item(row: WorkflowInstance) -> dict[str, Any]:
     }
 
 
+_EVENT = ("workflow_instance_id", "step_instance_id", "event_type", "event_data", "occurred_at", "user_id")
+EVENT_FIELDS = Fields(*_EVENT, "tenant_id", "organization_id", timestamps="js")
+LOG_FIELDS = Fields(*_EVENT, timestamps="js")
+
+
+def _event(row: WorkflowEvent, fields: Fields) -> dict[str, Any]:
+    # Ids are bigints, sent as strings as the reference does.
+    return {"id": str(row.id), **fields(row)}
+
+
 def event_item(row: WorkflowEvent) -> dict[str, Any]:
-    """An entry of `GET /instances/{id}/events`. Ids are bigints, sent as strings as the reference does."""
-    return {
-        "id": str(row.id),
-        "workflowInstanceId": row.workflow_instance_id,
-        "stepInstanceId": row.step_instance_id,
-        "branchInstanceId": row.branch_instance_id,
-        "eventType": row.event_type,
-        "eventData": row.event_data,
-        "occurredAt": js_iso(row.occurred_at),
-        "userId": row.user_id,
-        "tenantId": row.tenant_id,
-        "organizationId": row.organization_id,
-    }
+    """An entry of `GET /instances/{id}/events`."""
+    return {**_event(row, EVENT_FIELDS), "branchInstanceId": row.branch_instance_id}
 
 
 def log_item(row: WorkflowEvent, instance: WorkflowInstance | None, workflow_name: str | None) -> dict[str, Any]:
     """An entry of the global `GET /events` log."""
     return {
-        "id": str(row.id),
-        "workflowInstanceId": row.workflow_instance_id,
-        "stepInstanceId": row.step_instance_id,
-        "eventType": row.event_type,
-        "eventData": row.event_data,
-        "occurredAt": js_iso(row.occurred_at),
-        "userId": row.user_id,
+        **_event(row, LOG_FIELDS),
         "workflowInstance": None if instance is None else {
             "id": instance.id,
             "workflowId": instance.workflow_id,
@@ -130,15 +124,7 @@ def log_item(row: WorkflowEvent, instance: WorkflowInstance | None, workflow_nam
 def event_detail(row: WorkflowEvent, instance: WorkflowInstance | None) -> dict[str, Any]:
     """`GET /events/{id}`: not wrapped in `data`."""
     return {
-        "id": str(row.id),
-        "workflowInstanceId": row.workflow_instance_id,
-        "stepInstanceId": row.step_instance_id,
-        "eventType": row.event_type,
-        "eventData": row.event_data,
-        "occurredAt": js_iso(row.occurred_at),
-        "userId": row.user_id,
-        "tenantId": row.tenant_id,
-        "organizationId": row.organization_id,
+        **_event(row, EVENT_FIELDS),
         "workflowInstance": None if instance is None else {
             "id": instance.id,
             "workflowId": instance.workflow_id,
