@@ -49,9 +49,11 @@ class _Writer:
     """Renders items of one format as chunks; columns are the first batch's keys (later keys are
     appended in the JSON and XML formats, which need no header)."""
 
-    def __init__(self, fmt: str, root: str) -> None:
+    def __init__(self, fmt: str, root: str, columns: list[str]) -> None:
         self.fmt = fmt
         self.root = root
+        # Until the first batch: the declared keys, so an empty export still has its header.
+        self.declared = columns
         self.columns: list[str] | None = None
         self.count = 0
 
@@ -63,7 +65,7 @@ class _Writer:
         return ""
 
     def _header(self, items: list[dict[str, Any]]) -> str:
-        self.columns = list(dict.fromkeys(k for item in items for k in item))
+        self.columns = list(dict.fromkeys(k for item in items for k in item)) or self.declared
         if self.fmt == "csv":
             out = io.StringIO()
             csv.writer(out).writerow(self.columns)
@@ -105,12 +107,13 @@ class _Writer:
         return ""
 
 
-def export_response(stmt: Select[Any], query: ListQuery, items: Items, *, name: str) -> StreamingResponse:
+def export_response(stmt: Select[Any], query: ListQuery, items: Items, *, name: str,
+                    columns: list[str]) -> StreamingResponse:
     """The export of `stmt` (already scoped and filtered) as a streamed download named `name`. The
     request's session is closed before a streamed body is sent, so the stream reads with its own."""
     assert query.export is not None
     fmt = query.export
-    writer = _Writer(fmt, _xml_name(name))
+    writer = _Writer(fmt, _xml_name(name), columns)
 
     async def chunks() -> AsyncIterator[str]:
         async with sessionmaker()() as session:

@@ -51,6 +51,10 @@ class Fields:
             return [n for n in self.names if n not in hidden]
         return [c.key for c in inspect(model).column_attrs if c.key not in hidden]
 
+    def keys(self, model: type[Any], hidden: frozenset[str] = frozenset()) -> list[str]:
+        """The keys items of `model` carry, in order."""
+        return [self.key(a) for a in self.attributes(model, hidden)] + list(self.computed)
+
     def __call__(self, row: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
         out = {self.key(a): self.value(getattr(row, a)) for a in self.attributes(type(row), hidden)}
         for key, compute in self.computed.items():

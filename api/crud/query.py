@@ -235,7 +235,8 @@ class Filter:
             case "prefix":
                 return func.lower(col).like(like_pattern(raw)[1:], escape="\\")  # type: ignore[no-any-return]
             case "has":
-                present = and_(col.is_not(None), col != "")
+                # Empty text counts as absent; other types have no "empty" value but null.
+                present = and_(col.is_not(None), col != "") if _python_type(col) is str else col.is_not(None)
                 return present if parse_bool(raw, name, dialect) else ~present
             case "gte":
                 return col >= typed(col, raw, name, dialect)  # type: ignore[no-any-return]

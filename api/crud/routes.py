@@ -104,7 +104,7 @@ def crud_router(res: Resource) -> APIRouter:
         stmt, query = await service.list_query(res, ctx, session, params)
         if query.export:
             return export_response(stmt, query, lambda s, rows: service.items_of(res, ctx, s, rows),
-                                   name=res.entity.replace(".", "_"))
+                                   name=res.entity.replace(".", "_"), columns=res.fields.keys(res.model, res.hidden))
         return await service.list_rows(res, ctx, session, params)
 
     if res.detail:

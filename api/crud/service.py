@@ -22,6 +22,7 @@ from api.crud.resource import Resource
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, Forbidden, NotFound
 from api.modules.audit_logs.models import ActionLog
+from api.modules.directory.models import Organization
 from api.settings import get_settings
 
 LOCK_HEADER = "x-om-ext-optimistic-lock-expected-updated-at"
@@ -80,7 +81,8 @@ def describe(res: Resource, row: Any) -> dict[str, Any]:
 def list_spec(res: Resource) -> ListSpec:
     model: Any = res.model
     return ListSpec(id_column=model.id, search=res.search, sort=res.sort, filters=res.filters,
-                    dialect=res.dialect, max_page_size=res.max_page_size, envelope=res.envelope,
+                    dialect=res.dialect, max_page_size=res.max_page_size,
+                    default_page_size=min(50, res.max_page_size), envelope=res.envelope,
                     deleted_column=model.deleted_at if res.soft_delete else None, exportable=res.exportable)
 
 
@@ -203,19 +205,23 @@ async def flush(session: AsyncSession, res: Resource) -> None:
         raise Conflict(f"{res.label} conflicts with an existing record") from None
 
 
-def owner_from_body(write: Write) -> None:
+async def owner_from_body(write: Write) -> None:
     """Tenant and organization of a new row: the caller's tenant, and the body's `organizationId`
-    when the caller sees it (else the caller's current organization)."""
+    when it is a live organization of that tenant the caller sees (else the caller's current one)."""
     ctx, row = write.ctx, write.row
     row.tenant_id = ctx.require_tenant()
     wanted = write.body.get("organization_id") if isinstance(write.body, dict) else \
         getattr(write.body, "organization_id", None)
-    if wanted:
-        if not ctx.sees_org(wanted):
-            raise Forbidden("Organization is outside your scope")
-        row.organization_id = wanted
-    else:
+    if not wanted:
         row.organization_id = ctx.require_org()
+        return
+    # `sees_org` is true for any id in the all-organizations view: the id must also be the tenant's.
+    live = (await write.session.execute(select(Organization.id).where(
+        Organization.id == wanted, Organization.tenant_id == row.tenant_id, Organization.deleted_at.is_(None)
+    ))).first()
+    if live is None or not ctx.sees_org(wanted):
+        raise Forbidden("Organization is outside your scope")
+    row.organization_id = wanted
 
 
 async def _place(write: Write) -> None:
@@ -224,7 +230,7 @@ async def _place(write: Write) -> None:
     res, ctx, row = write.resource, write.ctx, write.row
     cols = columns(res)
     if res.scope == "organization" and "organization_id" in cols:
-        owner_from_body(write)
+        await owner_from_body(write)
     elif res.scope in ("organization", "tenant") and "tenant_id" in cols:
         row.tenant_id = ctx.require_tenant()
     if res.parent is not None:
@@ -287,6 +293,10 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
     row = await get_row(res, ctx, session, row_id)
     check_lock(res, row, expected_updated_at)
     values, given = body_values(res, body)
+    if res.parent is not None and res.parent.column.key in values and \
+            values[res.parent.column.key] != getattr(row, res.parent.column.key):
+        # Moving a child: its new parent must be one the caller sees, as on create.
+        await get_row(res.parent.resource, ctx, session, values[res.parent.column.key])
     write = Write(session, ctx, res, "update", row, body, values, given,
                   before=await snapshot(res, session, row))
     if res.hooks.before_update is not None:

@@ -10,7 +10,7 @@ import unicodedata
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 from sqlalchemy import Select, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -100,7 +100,7 @@ def tag_resource(*, path: str, namespace: str, features: Features, tag: str, lab
         row: Tag = write.row
         row.namespace = namespace
         write.values["slug"] = slugify(write.values.get("slug") or write.values["label"])
-        owner_from_body(write)
+        await owner_from_body(write)
         await _slug_free(write.session, row, write.values["slug"])
 
     async def before_update(write: Any) -> None:
@@ -181,22 +181,22 @@ def tag_assignment_router(*, path: str, tags: Resource, target: Resource, entity
     """`POST {path}/assign` and `POST {path}/unassign` with `{tagId, <id_field>}`."""
     from api.crud.routes import read_json, validate_model
     router = APIRouter(tags=[tags.tag])
-    Manage = Annotated[AuthContext, Depends(requires(feature))]  # noqa: N806 - a type
+    # A default, not an `Annotated` alias: annotations here are strings (`from __future__`), and FastAPI
+    # resolves them in this module's globals, where a local alias does not exist.
+    manage = Depends(requires(feature))
 
-    async def _body(request: Any) -> Assignment:
+    async def _body(request: Request) -> Assignment:
         raw = await read_json(request)
         if isinstance(raw, dict) and id_field in raw:
             raw = {**raw, "entityId": raw[id_field]}
         return validate_model(Assignment, raw)  # type: ignore[return-value]
-
-    from fastapi import Request
 
     @router.post(f"{path}/assign", status_code=201, summary=f"Assign {tags.label.lower()}",
                  description=f"Links a tag to a {target.label.lower()} (`tagId`, `{id_field}`). "
                              f"Requires features: {feature}",
                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"type": "object"}, "example": {"tagId": "string", id_field: "string"}}}}})
-    async def assign_tag(request: Request, session: SessionDep, ctx: Manage) -> dict[str, Any]:
+    async def assign_tag(request: Request, session: SessionDep, ctx: AuthContext = manage) -> dict[str, Any]:
         body = await _body(request)
         link = await assign(session, ctx, tags=tags, target=target, entity_type=entity_type,
                             tag_id=body.tag_id, entity_id=body.entity_id)
@@ -207,7 +207,7 @@ def tag_assignment_router(*, path: str, tags: Resource, target: Resource, entity
                              f"Requires features: {feature}",
                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                      "schema": {"type": "object"}, "example": {"tagId": "string", id_field: "string"}}}}})
-    async def unassign_tag(request: Request, session: SessionDep, ctx: Manage) -> dict[str, Any]:
+    async def unassign_tag(request: Request, session: SessionDep, ctx: AuthContext = manage) -> dict[str, Any]:
         body = await _body(request)
         await unassign(session, ctx, tags=tags, entity_type=entity_type, tag_id=body.tag_id,
                        entity_id=body.entity_id)

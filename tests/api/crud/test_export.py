@@ -111,3 +111,13 @@ async def test_not_exportable_lists_ignore_the_format(kit: Kit) -> None:
     await make(me)
     r = await me.get(GADGETS, params={"format": "pdf"})
     assert r.status_code == 200 and r.json()["total"] == 1
+
+
+@pytest.mark.parametrize("fmt", ["csv", "markdown"])
+async def test_an_empty_export_still_has_its_header(kit: Kit, fmt: str) -> None:
+    kit.serve(gadgets)
+    me = await kit.user()
+    r = await me.get(GADGETS, params={"format": fmt})
+    assert r.status_code == 200
+    header = r.text.splitlines()[0]
+    assert "id" in header and "name" in header, r.text

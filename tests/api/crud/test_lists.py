@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from api.crud import Dialect, Envelope, Sort
 from tests.api.crud.gadgets import Gadget, gadgets
 from tests.api.crud.helpers import GADGETS, Kit, names, problem, seed, seed_names
@@ -68,8 +66,6 @@ async def test_page_size_is_bounded(kit: Kit) -> None:
         assert body == {"error": "Invalid input", "details": [{"path": list(params), "message": message}]}
 
 
-@pytest.mark.xfail(strict=True, reason="ListSpec.default_page_size (50) is not bounded by Resource.max_page_size: "
-                                       "api/crud/service.py list_spec and api/crud/query.py parse")
 async def test_default_page_size_never_exceeds_the_max(kit: Kit) -> None:
     kit.serve(gadgets.but(max_page_size=3))
     me = await kit.user()

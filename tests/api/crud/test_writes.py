@@ -333,9 +333,6 @@ async def test_all_organizations_view_writes_into_the_callers_organizations(kit:
     assert (await stored(Gadget, r.json()["id"])).organization_id == branch
 
 
-@pytest.mark.xfail(strict=True, reason="api/crud/service.py owner_from_body trusts ctx.sees_org, which is True for "
-                                       "any id when org_scope is None (all-organizations view): a body's "
-                                       "organizationId of another tenant (or no organization at all) is stored")
 async def test_all_organizations_view_refuses_a_foreign_organization(kit: Kit) -> None:
     kit.serve(gadgets)
     me = await kit.user()
