@@ -68,8 +68,9 @@ async def main() -> None:
         # Event triggers start instances from the dispatcher through the API's client: share this one.
         temporal.set_client(client, task_queue=settings.temporal_task_queue)
     if client is not None and (WORKFLOWS or ACTIVITIES):
-        worker = Worker(client, task_queue=settings.temporal_task_queue, workflows=WORKFLOWS,
-                        activities=ACTIVITIES, **WORKER_OPTIONS)
+        worker = Worker(client, task_queue=settings.temporal_task_queue,
+                        workflows=[*WORKFLOWS, *manifest.temporal_workflows()],
+                        activities=[*ACTIVITIES, *manifest.activities()], **WORKER_OPTIONS)
         tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
     log.info("worker ready: temporal %s, task queue %s", settings.temporal_address, settings.temporal_task_queue)
     await stop.wait()

@@ -24,7 +24,8 @@ def alembic_config(url: str | None = None) -> Config:
 def migrate() -> None:
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(settings.db_url), "head")
+    # "heads": modules developed side by side may branch the history until a merge revision joins them.
+    command.upgrade(alembic_config(settings.db_url), "heads")
 
 
 async def _seed() -> None:

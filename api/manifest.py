@@ -9,7 +9,7 @@ import importlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from api import audit
 from api.features import declare
@@ -22,7 +22,15 @@ if TYPE_CHECKING:
     from api.outbox import DomainEvent
 
 # Order is the order of the API docs and of the sidebar's ties.
-MODULES = ("auth", "directory", "api_keys", "audit_logs", "example", "business_rules", "workflows")
+MODULES = (
+    "auth",
+    "directory",
+    "api_keys",
+    "audit_logs",
+    "example",
+    "business_rules",
+    "workflows",
+)
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
 PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs"})
@@ -71,6 +79,10 @@ class Module:
     workflows: tuple[str, ...] = ()
     # Record kinds written outside the kit that undo/redo can put back (the kit registers its own).
     undoable: Mapping[str, audit.Undoable] = field(default_factory=dict)
+    # Code workflows and activities of the module's own (long-running jobs such as a reindex) that the
+    # worker registers beside the definition interpreter.
+    temporal_workflows: tuple[type, ...] = ()
+    activities: tuple[Callable[..., Any], ...] = ()
 
     @property
     def platform(self) -> bool:
@@ -114,6 +126,14 @@ def commands() -> dict[str, WorkflowCommand]:
 
 def shipped_workflow_ids() -> frozenset[str]:
     return frozenset(w for m in modules() for w in m.workflows)
+
+
+def temporal_workflows() -> list[type]:
+    return [w for m in modules() for w in m.temporal_workflows]
+
+
+def activities() -> list[Callable[..., Any]]:
+    return [a for m in modules() for a in m.activities]
 
 
 def widgets() -> list[Widget]:
