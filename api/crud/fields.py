@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 from api.casing import camel, js_iso, jsonable
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fields:
     """`Fields("id", "name", "is_active")` shows those attributes in camelCase (`isActive`); no names
     means every column. `rename` gives an attribute another key (the reference's `cf_<key>` custom
@@ -35,6 +35,9 @@ class Fields:
         object.__setattr__(self, "rename", dict(rename or {}))
         object.__setattr__(self, "computed", dict(computed or {}))
         object.__setattr__(self, "timestamps", timestamps)
+        # (attribute, key) pairs per model and hidden set, worked out once: items are serialized by
+        # the page, and the plan is the same for every row.
+        object.__setattr__(self, "_plans", {})
 
     def value(self, value: Any) -> Any:
         if self.timestamps == "js" and isinstance(value, datetime):
@@ -55,8 +58,16 @@ class Fields:
         """The keys items of `model` carry, in order."""
         return [self.key(a) for a in self.attributes(model, hidden)] + list(self.computed)
 
+    def _plan(self, model: type[Any], hidden: frozenset[str]) -> list[tuple[str, str]]:
+        plans: dict[tuple[type[Any], frozenset[str]], list[tuple[str, str]]] = self._plans  # type: ignore[attr-defined]
+        plan = plans.get((model, hidden))
+        if plan is None:
+            plan = plans[(model, hidden)] = [(a, self.key(a)) for a in self.attributes(model, hidden)]
+        return plan
+
     def __call__(self, row: Any, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-        out = {self.key(a): self.value(getattr(row, a)) for a in self.attributes(type(row), hidden)}
+        value = self.value
+        out = {key: value(getattr(row, attr)) for attr, key in self._plan(type(row), hidden)}
         for key, compute in self.computed.items():
             out[key] = self.value(compute(row))
         return out

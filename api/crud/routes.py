@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from api import audit
 from api.auth import AuthContext, requires
-from api.crud import service
+from api.crud import custom_fields, service
 from api.crud.export import export_response
 from api.crud.query import is_uuid, list_parameters, query_param
 from api.crud.resource import Body, Resource
@@ -92,6 +92,13 @@ def crud_router(res: Resource) -> APIRouter:
 
     ops = res.operations
 
+    def _submitted(raw: Any) -> dict[str, Any] | None:
+        return custom_fields.submitted(raw) if res.custom is not None else None
+
+    async def _raw_custom(request: Request) -> dict[str, Any] | None:
+        # FastAPI validated the body already; its raw JSON (cached) still holds the custom values.
+        return _submitted(await read_json(request)) if res.custom is not None else None
+
     @_when("list" in ops, router.get(res.path, summary=f"List {plural}",
                 description=_describe(res, "list", f"Returns a paginated list of {plural} in the current scope.",
                                       res.features.list),
@@ -105,7 +112,7 @@ def crud_router(res: Resource) -> APIRouter:
         if query.export:
             return export_response(stmt, query, lambda s, rows: service.items_of(res, ctx, s, rows),
                                    name=res.entity.replace(".", "_"), columns=res.fields.keys(res.model, res.hidden))
-        return await service.list_rows(res, ctx, session, params)
+        return await service.page_of(res, ctx, session, stmt, query)
 
     if res.detail:
         @router.get(res.path + "/{id}", summary=f"Get {label}",
@@ -113,7 +120,7 @@ def crud_router(res: Resource) -> APIRouter:
         async def get_item(id: str, session: SessionDep, ctx: Listing) -> dict[str, Any]:
             if not is_uuid(id):
                 raise BadRequest(f"Invalid {label} id")
-            return service.describe(res, await service.get_row(res, ctx, session, id))
+            return service.describe(res, await service.get_row(res, ctx, session, id), public=True)
 
     create_schema = res.create_schema
     if "create" not in ops:
@@ -125,15 +132,15 @@ def crud_router(res: Resource) -> APIRouter:
                      description=_describe(res, "create", f"Creates a {label}.", res.features.create),
                      openapi_extra=_body_openapi(custom_create, False))
         async def create_custom(request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
-            _, data = await _custom_body(request, custom_create, partial=False)
-            return _created(await service.create(res, ctx, session, data))
+            raw, data = await _custom_body(request, custom_create, partial=False)
+            return _created(await service.create(res, ctx, session, data, custom=_submitted(raw)))
     elif create_schema is not None:
         Create: Any = create_schema  # noqa: N806 - a class
 
         @router.post(res.path, status_code=201, summary=f"Create {label}",
                      description=_describe(res, "create", f"Creates a {label}.", res.features.create))
-        async def create_item(body: Create, session: SessionDep, ctx: Creating) -> JSONResponse:
-            return _created(await service.create(res, ctx, session, body))
+        async def create_item(body: Create, request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
+            return _created(await service.create(res, ctx, session, body, custom=await _raw_custom(request)))
 
     def _created(write: service.Write) -> JSONResponse:
         body = res.hooks.created_body(write) if res.hooks.created_body else {"id": write.row.id}
@@ -155,7 +162,8 @@ def crud_router(res: Resource) -> APIRouter:
         async def update_custom(request: Request, session: SessionDep, ctx: Updating) -> JSONResponse:
             raw, data = await _custom_body(request, custom_update, partial=True)
             write = await service.update(res, ctx, session, data.pop("id", raw.get("id")), data,
-                                         expected_updated_at=request.headers.get(service.LOCK_HEADER))
+                                         expected_updated_at=request.headers.get(service.LOCK_HEADER),
+                                         custom=_submitted(raw))
             return written(dict(res.updated_body), service.entry_of(write))
     elif update_schema is not None:
         Update: Any = update_schema  # noqa: N806 - a class
@@ -165,7 +173,8 @@ def crud_router(res: Resource) -> APIRouter:
         async def update_item(body: Update, request: Request, session: SessionDep,
                               ctx: Updating) -> JSONResponse:
             write = await service.update(res, ctx, session, body.id, body,
-                                         expected_updated_at=request.headers.get(service.LOCK_HEADER))
+                                         expected_updated_at=request.headers.get(service.LOCK_HEADER),
+                                         custom=await _raw_custom(request))
             return written(dict(res.updated_body), service.entry_of(write))
 
     @_when("delete" in ops, router.delete(res.path, summary=f"Delete {label}",

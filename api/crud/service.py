@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, outbox
 from api.auth import AuthContext
 from api.casing import js_iso, jsonable, snake
+from api.crud import custom_fields
 from api.crud.query import ListQuery, ListSpec, custom_filters, fetch_page, parse, parse_instant
 from api.crud.resource import Resource
 from api.db import new_id, utcnow
@@ -29,6 +30,9 @@ LOCK_HEADER = "x-om-ext-optimistic-lock-expected-updated-at"
 PAST = {"create": "created", "update": "updated", "delete": "deleted"}
 # Set by the kit from the caller and the scope, never from a body.
 MANAGED = frozenset({"id", "tenant_id", "organization_id", "created_at", "updated_at", "deleted_at"})
+# List parameters that are never a custom field's filter (records show custom values by plain keys).
+RESERVED = frozenset({"page", "pageSize", "limit", "sortField", "sortDir", "search", "id", "ids", "withDeleted",
+                      "format", "exportScope", "export_scope", "full", "all"})
 
 
 @dataclass
@@ -68,13 +72,26 @@ def scoped(res: Resource, ctx: AuthContext) -> Select[Any]:
 
 
 def serialize(res: Resource, row: Any) -> dict[str, Any]:
-    """A list item."""
-    return res.fields(row, res.hidden)
+    """A list item (with its custom fields, when loaded)."""
+    out = res.fields(row, res.hidden)
+    if res.custom is not None:
+        out.update(custom_fields.item_values(res.custom, row, public=True))
+    return out
 
 
-def describe(res: Resource, row: Any) -> dict[str, Any]:
-    """The full record: the detail route's answer and the domain events' payload."""
-    return res.event_fields(row, res.hidden)
+def describe(res: Resource, row: Any, *, public: bool = False) -> dict[str, Any]:
+    """The full record: the detail route's answer (`public`) and the domain events' payload, which
+    leaves encrypted custom fields out."""
+    out = res.event_fields(row, res.hidden)
+    if res.custom is not None:
+        out.update(custom_fields.item_values(res.custom, row, public=public))
+    return out
+
+
+async def load_custom(res: Resource, ctx: AuthContext, session: AsyncSession, rows: list[Any]) -> None:
+    """Custom field values of `rows`, loaded onto them for the serializers (one query per page)."""
+    if res.custom is not None and rows:
+        await custom_fields.attach(session, res.custom, ctx.tenant_id, ctx.write_org_id, rows)
 
 
 @cache
@@ -97,6 +114,7 @@ async def get_row(res: Resource, ctx: AuthContext, session: AsyncSession, row_id
         row = (await session.execute(stmt)).scalars().first()
     if row is None:
         raise NotFound(f"{res.label} not found")
+    await load_custom(res, ctx, session, [row])
     return row
 
 
@@ -118,7 +136,29 @@ async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
                      params: Mapping[str, str]) -> tuple[Select[Any], ListQuery]:
     """The scoped, filtered statement of a list and its parsed query (paging, order, export)."""
     spec = list_spec(res)
-    query = parse(params, spec)
+    cf = res.custom
+    if cf is None:
+        query = parse(params, spec)
+    else:
+        entity = cf.entity or (params.get(cf.param) or "").strip()
+        if not entity:
+            raise res.dialect.problem(cf.param, f"{cf.param} is required")
+        lc = await custom_fields.list_context(session, cf, ctx, entity)
+        wanted = (params.get("sortField") or "").strip()
+        sort_names = (spec.sort.names() if spec.sort else {})
+        by_field = lc.field_named(wanted, cf.prefix) if wanted and wanted not in sort_names else None
+        # The kit's parser knows only columns: a custom sort field is taken out and ordered here.
+        query = parse({k: v for k, v in params.items() if not (by_field and k == "sortField")}, spec)
+        if by_field is not None:
+            expr = custom_fields.sort_expression(lc, spec.id_column, by_field[0], wanted, res.dialect)
+            descending = (params.get("sortDir") or "").strip().lower() == "desc"
+            query.order = [expr.desc() if descending else expr.asc(), spec.id_column.asc()]
+        for name, raw in params.items():
+            if name in RESERVED or name in spec.filters or name == cf.param or raw == "":
+                continue
+            if (found := lc.field_named(name, cf.prefix)) is not None:
+                query.where.append(custom_fields.filter_clause(lc, spec.id_column, found[0], raw, name, found[1],
+                                                               res.dialect))
     stmt = query.apply(scoped(res, ctx))
     if (clause := await _parent_clause(res, ctx, session, params)) is not None:
         stmt = stmt.where(clause)
@@ -126,6 +166,7 @@ async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
 
 
 async def items_of(res: Resource, ctx: AuthContext, session: AsyncSession, rows: list[Any]) -> list[dict[str, Any]]:
+    await load_custom(res, ctx, session, rows)
     items = [serialize(res, r) for r in rows]
     if res.hooks.decorate is not None and items:
         await res.hooks.decorate(session, ctx, items)
@@ -135,6 +176,12 @@ async def items_of(res: Resource, ctx: AuthContext, session: AsyncSession, rows:
 async def list_rows(res: Resource, ctx: AuthContext, session: AsyncSession,
                     params: Mapping[str, str]) -> dict[str, Any]:
     stmt, query = await list_query(res, ctx, session, params)
+    return await page_of(res, ctx, session, stmt, query)
+
+
+async def page_of(res: Resource, ctx: AuthContext, session: AsyncSession, stmt: Select[Any],
+                  query: ListQuery) -> dict[str, Any]:
+    """One page of a list whose query is already parsed, in the resource's envelope."""
     rows, total = await fetch_page(session, stmt, query)
     items = await items_of(res, ctx, session, [r for (r,) in rows])
     return res.envelope.wrap(items, total, query.page, query.size)
@@ -170,6 +217,8 @@ async def record(session: AsyncSession, ctx: AuthContext, *, kind: str, action: 
 
 async def snapshot(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
     snap = audit.snapshot(row, res.hidden)
+    if res.custom is not None:
+        snap.update(custom_fields.item_values(res.custom, row, public=False))
     if res.hooks.snapshot_extra is not None:
         snap.update(await res.hooks.snapshot_extra(session, row))
     return snap
@@ -177,9 +226,12 @@ async def snapshot(res: Resource, session: AsyncSession, row: Any) -> dict[str, 
 
 async def write_log(write: Write, after: dict[str, Any] | None) -> ActionLog:
     res = write.resource
+    payload: Any = write.body if write.action != "delete" else {"id": write.row.id}
+    if write.extra.get("secret"):
+        payload = custom_fields.scrub(safe_payload(payload), write.extra["secret"])
     return await record(write.session, write.ctx, kind=res.entity, action=write.action, row=write.row,
                         label=res.label, before=write.before, after=after, event=describe(res, write.row),
-                        payload=write.body if write.action != "delete" else {"id": write.row.id})
+                        payload=payload)
 
 
 # --- writes --------------------------------------------------------------------------------------------
@@ -243,17 +295,48 @@ async def _place(write: Write) -> None:
         setattr(row, parent.column.key, parent_id)
 
 
+async def _check_custom(write: Write, submitted: Mapping[str, Any] | None, *, creating: bool) -> None:
+    """Validates the write's custom values against the caller's definitions before anything is
+    written (`write.extra["custom"]`: the entity, its definitions and the clean values)."""
+    cf = write.resource.custom
+    if cf is None:
+        return
+    if submitted is None:
+        body = write.body
+        extra = body.model_extra if isinstance(body, BaseModel) else body
+        submitted = custom_fields.submitted(extra or {})
+    entity = cf.entity or str(write.value(cf.entity_column.key) or "")
+    ctx, session = write.ctx, write.session
+    defs = await custom_fields.definitions(session, entity, ctx.tenant_id, ctx.write_org_id,
+                                           cf.shipped if cf.entity else ())
+    clean = custom_fields.validate(defs, submitted, creating=creating, prefix=cf.prefix, dialect=write.resource.dialect)
+    write.extra["custom"] = (entity, defs, clean)
+    write.extra["secret"] = set(await custom_fields.encrypted_fields(session, entity, ctx.tenant_id))
+
+
+async def _store_custom(write: Write) -> None:
+    if "custom" not in write.extra:
+        return
+    entity, defs, clean = write.extra["custom"]
+    await custom_fields.store(write.session, entity=entity, record=write.row, tenant_id=write.row.tenant_id,
+                              values=clean, defs=defs)
+    await load_custom(write.resource, write.ctx, write.session, [write.row])
+
+
 def _authorize(res: Resource, ctx: AuthContext, action: str) -> None:
     if res.hooks.authorize is not None:
         res.hooks.authorize(ctx, action)
 
 
-async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: Any) -> Write:
+async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: Any,
+                 *, custom: Mapping[str, Any] | None = None) -> Write:
+    """`custom`: the body's custom values (`custom_fields.submitted`); else read from the body."""
     _authorize(res, ctx, "create")
     values, given = body_values(res, body)
     row: Any = res.model(id=new_id())
     write = Write(session, ctx, res, "create", row, body, values, given)
     await _place(write)
+    await _check_custom(write, custom, creating=True)
     if res.hooks.before_create is not None:
         await res.hooks.before_create(write)
     for key, value in write.values.items():
@@ -263,6 +346,7 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
     if res.hooks.after_create is not None:
         await res.hooks.after_create(write)
         await flush(session, res)
+    await _store_custom(write)
     write.extra["entry"] = await write_log(write, await snapshot(res, session, row))
     return write
 
@@ -288,7 +372,7 @@ def check_lock(res: Resource, row: Any, expected: str | None) -> None:
 
 
 async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: Any, body: Any,
-                 *, expected_updated_at: str | None = None) -> Write:
+                 *, expected_updated_at: str | None = None, custom: Mapping[str, Any] | None = None) -> Write:
     _authorize(res, ctx, "update")
     row = await get_row(res, ctx, session, row_id)
     check_lock(res, row, expected_updated_at)
@@ -299,6 +383,7 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
         await get_row(res.parent.resource, ctx, session, values[res.parent.column.key])
     write = Write(session, ctx, res, "update", row, body, values, given,
                   before=await snapshot(res, session, row))
+    await _check_custom(write, custom, creating=False)
     if res.hooks.before_update is not None:
         await res.hooks.before_update(write)
     for key, value in write.values.items():
@@ -309,6 +394,7 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
     if res.hooks.after_update is not None:
         await res.hooks.after_update(write)
         await flush(session, res)
+    await _store_custom(write)
     write.extra["entry"] = await write_log(write, await snapshot(res, session, row))
     return write
 
@@ -330,6 +416,8 @@ async def delete(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
         row.deleted_at = utcnow()
         event = describe(res, row)
     else:
+        if res.custom is not None:
+            await custom_fields.remove(session, entity=res.custom.entity_of(row), record_id=row.id)
         await session.delete(row)
     await flush(session, res)
     if res.hooks.after_delete is not None:
