@@ -15,6 +15,7 @@ from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
 from api.modules.workflows import definitions_service as svc
 from api.modules.workflows.http import ensure, is_true, read_json
+from api.modules.workflows.lint import warnings_of
 from api.modules.workflows.serializers import code_definition_item
 from definitions import json_schema
 
@@ -57,7 +58,9 @@ async def create_definition(request: Request, response: Response, session: Sessi
     ensure(ctx, "workflows.definitions.create")
     row, entry = await svc.create(session, ctx, await read_json(request))
     audit.operation_header(response, entry)
-    return {"data": svc.serialize(row), "message": "Workflow definition created successfully"}
+    # Saved as the reference saves it, with what will misbehave at run time said beside it.
+    return {"data": svc.serialize(row), "message": "Workflow definition created successfully",
+            "warnings": warnings_of(row.definition)}
 
 
 # Registered before `/definitions/{id}`, which would otherwise take `schema.json` for an id.
@@ -98,7 +101,7 @@ async def update_definition(id: str, request: Request, response: Response, sessi
         row, entry = await svc.update(session, ctx, id, body, expected)
         message = "Workflow definition updated successfully"
     audit.operation_header(response, entry)
-    return {"data": svc.serialize(row), "message": message}
+    return {"data": svc.serialize(row), "message": message, "warnings": warnings_of(row.definition)}
 
 
 @router.delete("/workflows/definitions/{id}", summary="Delete workflow definition",

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.modules.workflows import definition_routes, event_routes, instance_routes, signal_routes, task_routes
+from api.modules.workflows import (
+    definition_routes,
+    diagram_routes,
+    event_routes,
+    instance_routes,
+    signal_routes,
+    task_routes,
+)
 
 TAG = "Workflows"
 
 router = APIRouter(tags=[TAG])
+# Before definition_routes: `/definitions/validate` and `.../diagram.svg` are not ids.
+router.include_router(diagram_routes.router)
 router.include_router(definition_routes.router)
 router.include_router(instance_routes.router)
 router.include_router(event_routes.router)
