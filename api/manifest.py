@@ -17,6 +17,7 @@ from api.features import declare
 if TYPE_CHECKING:
     from fastapi import APIRouter
 
+    from api.caches import CacheSegment
     from api.commands import WorkflowCommand
     from api.crud import Resource
     from api.outbox import DomainEvent
@@ -83,6 +84,8 @@ class Module:
     # worker registers beside the definition interpreter.
     temporal_workflows: tuple[type, ...] = ()
     activities: tuple[Callable[..., Any], ...] = ()
+    # In-process caches the module keeps, shown and purged by /api/configs/cache.
+    caches: tuple[CacheSegment, ...] = ()
 
     @property
     def platform(self) -> bool:
@@ -138,3 +141,7 @@ def activities() -> list[Callable[..., Any]]:
 
 def widgets() -> list[Widget]:
     return [w for m in modules() for w in m.widgets]
+
+
+def caches() -> list[CacheSegment]:
+    return [c for m in modules() for c in m.caches]
