@@ -30,11 +30,12 @@ MODULES = (
     "audit_logs",
     "example",
     "business_rules",
+    "dictionaries",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
-PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs"})
+PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "dictionaries"})
 
 
 @dataclass(frozen=True)
