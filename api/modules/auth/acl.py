@@ -19,7 +19,14 @@ from api.features import has_all, known
 from api.modules.auth.models import Role, RoleAcl, User, UserAcl
 from api.modules.auth.resources import roles, users
 from api.modules.auth.schemas import RoleAclUpdate, UserAclUpdate, is_uuid
-from api.modules.auth.service import invalid_input, is_super_admin, require_id, role_acl
+from api.modules.auth.service import (
+    invalid_input,
+    is_super_admin,
+    keep_a_manager,
+    require_id,
+    role_acl,
+    tenant_has_manager,
+)
 from api.modules.directory.models import Organization
 
 
@@ -97,6 +104,7 @@ async def put_role_acl(session: AsyncSession, ctx: AuthContext, body: RoleAclUpd
     role: Role = await service.get_row(roles, ctx, session, body.role_id)
     tenant = _acl_tenant(ctx, role, body.tenant_id)
     acl = await role_acl(session, role.id, tenant)
+    had_manager = await tenant_has_manager(session, tenant, first=ctx.user_id)
     before = acl_view(acl) if acl is not None else None
     current = acl_view(acl)
     features, dropped = (sanitize_features(body.features) if body.features is not None
@@ -115,7 +123,7 @@ async def put_role_acl(session: AsyncSession, ctx: AuthContext, body: RoleAclUpd
     acl.is_super_admin = is_super
     acl.organizations_json = orgs
     acl.updated_at = utcnow()
-    await session.flush()
+    await keep_a_manager(session, tenant, had_manager, first=ctx.user_id)
     await _log_acl(session, ctx, "auth.role_acl", role.id, tenant, before, acl_view(acl))
     return dropped or dropped_orgs
 
@@ -139,6 +147,7 @@ async def put_user_acl(session: AsyncSession, ctx: AuthContext, body: UserAclUpd
     user: User = await service.get_row(users, ctx, session, body.user_id)
     assert user.tenant_id is not None
     acl = await _user_acl(session, user)
+    had_manager = await tenant_has_manager(session, user.tenant_id, first=ctx.user_id)
     current = acl_view(acl)
     features, dropped = sanitize_features(body.features or [])
     is_super = bool(body.is_super_admin)
@@ -162,7 +171,7 @@ async def put_user_acl(session: AsyncSession, ctx: AuthContext, body: UserAclUpd
         acl.organizations_json = orgs
         acl.updated_at = utcnow()
         after = {"hasCustomAcl": True, **acl_view(acl)}
-    await session.flush()
+    await keep_a_manager(session, user.tenant_id, had_manager, first=ctx.user_id)
     await _log_acl(session, ctx, "auth.user_acl", user.id, user.tenant_id, before, after)
     return dropped or dropped_orgs
 

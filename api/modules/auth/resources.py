@@ -105,7 +105,8 @@ users = Resource(
     hidden=frozenset({"password_hash"}),
     scope=users_scope,
     hooks=Hooks(before_create=service.create_user, after_create=service.link_new_user_roles,
-                before_update=service.update_user, before_delete=service.delete_user,
+                before_update=service.update_user, after_update=service.check_managers,
+                before_delete=service.delete_user, after_delete=service.check_managers,
                 decorate=decorate_users, snapshot_extra=service.role_links),
 )
 

@@ -198,6 +198,7 @@ async def update_user(write: Write) -> None:
     body: UserUpdate = write.body
     session, ctx, user = write.session, write.ctx, write.row
     await _guard_user_target(session, ctx, user)
+    await note_managers(write)
     assert user.tenant_id is not None  # users in a tenant scope always have one
     write.values.pop("email", None)
     if body.email is not None and body.email.lower() != user.email.lower():
@@ -222,6 +223,7 @@ async def delete_user(write: Write) -> None:
     if user.id == ctx.user_id:
         raise BadRequest("You cannot delete your own account")
     await _guard_user_target(session, ctx, user)
+    await note_managers(write)
     await session.execute(delete(Session).where(Session.user_id == user.id))
 
 
@@ -341,3 +343,48 @@ async def acl_narrower_than_roles(session: AsyncSession, *, user_id: str, tenant
         allowed = set(acl.organizations_json)
         return any(r.organizations_json is None or not set(r.organizations_json) <= allowed for r in role_acls)
     return False
+
+
+# --- nobody locks a tenant out -------------------------------------------------------------------------
+
+# Who can put everything else right: change users, their roles and the grants. Super administrators
+# can too (`AuthContext.can`).
+MANAGER_FEATURES = ("auth.users.edit", "auth.roles.manage", "auth.acl.manage")
+LOCKOUT = "This change would leave the tenant without a user who can manage users and roles"
+
+
+async def tenant_has_manager(session: AsyncSession, tenant_id: str, *, first: str | None = None) -> bool:
+    """Whether some live user of the tenant can manage users, roles and grants, as stored now. The
+    user `first` (usually the caller, a manager) is asked first, so the common case costs one look."""
+    users = (await session.execute(
+        select(User).where(User.tenant_id == tenant_id, User.deleted_at.is_(None))
+        .order_by((User.id == (first or "")).desc(), User.created_at, User.id)
+    )).scalars()
+    for user in users:
+        if (await context_for_user(session, user)).can(*MANAGER_FEATURES):
+            return True
+    return False
+
+
+async def keep_a_manager(session: AsyncSession, tenant_id: str | None, had_manager: bool,
+                         *, first: str | None = None) -> None:
+    """Refuses (409, the transaction rolls back) a change after which a tenant that had a manager has
+    none: demoting, deleting or narrowing the grants of its last one, oneself included."""
+    if not tenant_id or not had_manager:
+        return
+    await session.flush()
+    if not await tenant_has_manager(session, tenant_id, first=first):
+        raise Conflict(LOCKOUT)
+
+
+async def note_managers(write: Write) -> None:
+    """`before_*` half of the lockout check for user writes."""
+    tenant_id: str | None = getattr(write.row, "tenant_id", None)
+    write.extra["had_manager"] = tenant_id is not None and await tenant_has_manager(
+        write.session, tenant_id, first=write.ctx.user_id)
+
+
+async def check_managers(write: Write) -> None:
+    """`after_*` half: the write stands only if a manager remains."""
+    await keep_a_manager(write.session, getattr(write.row, "tenant_id", None), write.extra.get("had_manager", False),
+                         first=write.ctx.user_id)
