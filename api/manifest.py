@@ -31,11 +31,12 @@ MODULES = (
     "example",
     "business_rules",
     "dictionaries",
+    "feature_toggles",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
-PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "dictionaries"})
+PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "dictionaries", "feature_toggles"})
 
 
 @dataclass(frozen=True)
