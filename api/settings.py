@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +24,9 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "stepwise"
 
     jwt_secret: str = ""
+    # Wraps every tenant's data key for encrypted custom fields (base64 of 32 bytes); generated into
+    # `data/encryption_master_key` on first use when unset, like the JWT secret.
+    encryption_master_key: str = ""
     jwt_ttl_seconds: int = 8 * 3600
     remember_me_days: int = 30
     password_reset_ttl_seconds: int = 3600
@@ -82,6 +86,20 @@ class Settings(BaseSettings):
             path.chmod(0o600)
         self.jwt_secret = path.read_text().strip()
         return self.jwt_secret
+
+    def master_key(self) -> bytes:
+        """The key that wraps tenant data keys: from settings, else generated into `data/` and kept."""
+        if not self.encryption_master_key:
+            path = self.data_dir / "encryption_master_key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(base64.b64encode(secrets.token_bytes(32)).decode())
+                path.chmod(0o600)
+            self.encryption_master_key = path.read_text().strip()
+        key = base64.b64decode(self.encryption_master_key)
+        if len(key) not in (16, 24, 32):
+            raise ValueError("STEPWISE_ENCRYPTION_MASTER_KEY must be the base64 of a 16, 24 or 32 byte key")
+        return key
 
 
 @lru_cache

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.auth import AuthContext
+from api.crud.custom_fields import CustomFields
 from api.crud.fields import Fields
 from api.crud.query import Dialect, Envelope, Filter, Sort
 
@@ -142,6 +143,17 @@ class Resource:
     exportable: bool = True
     # Query-string key a delete may take its id from besides `id` (and the body).
     delete_id_param: str = "id"
+    # Custom fields (`"<module>:<entity>"` or a `CustomFields`): `customFields`/`cf_<key>` on writes,
+    # `cf_<key>` on items, filters and sort (api/crud/custom_fields.py).
+    custom_fields: CustomFields | str | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.custom_fields, str):
+            object.__setattr__(self, "custom_fields", CustomFields(entity=self.custom_fields))
+
+    @property
+    def custom(self) -> CustomFields | None:
+        return self.custom_fields if isinstance(self.custom_fields, CustomFields) else None
 
     @property
     def plural_label(self) -> str:

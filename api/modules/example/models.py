@@ -1,22 +1,17 @@
+"""The module others copy: one `Resource` declaration and a few lookups. Read this first."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import String, Text
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 
 
 class Todo(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+    """Priority, severity, description, assignee, due date and tags are custom fields of
+    `example:todo` (see resources.py), stored by the kit, not columns."""
+
     __tablename__ = "example_todos"
 
     title: Mapped[str] = mapped_column(String(500))
     is_done: Mapped[bool] = mapped_column(default=False)
-    description: Mapped[str | None] = mapped_column(Text)
-    priority: Mapped[str | None] = mapped_column(String(32))
-    severity: Mapped[str | None] = mapped_column(String(32))
-    assignee: Mapped[str | None] = mapped_column(String(200))
-    due_at: Mapped[datetime | None] = mapped_column(default=None)
-    tags: Mapped[list[Any]] = mapped_column(default=list)

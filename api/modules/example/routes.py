@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends
 from sqlalchemy import select
 
 from api.auth import AuthContext, requires
+from api.crud.custom_fields import CustomFieldValue
 from api.crud.query import like_pattern
 from api.crud.service import scoped
 from api.deps import SessionDep
 from api.modules.auth.models import User
 from api.modules.directory.models import Organization
 from api.modules.example.models import Todo
-from api.modules.example.resources import todos
+from api.modules.example.resources import TODO_FIELDS, todos
 
 router = APIRouter(tags=["Example"])
 ViewTodos = Annotated[AuthContext, Depends(requires("example.todos.view"))]
@@ -35,8 +36,11 @@ async def assignees(session: SessionDep, ctx: ViewTodos, q: str | None = None) -
 @router.get("/example/tags", summary="List example tags",
             description="Tags used on the caller's todos. Requires features: example.todos.view")
 async def tags(session: SessionDep, ctx: ViewTodos) -> dict[str, Any]:
-    rows = (await session.execute(scoped(todos, ctx).where(Todo.deleted_at.is_(None)))).scalars().all()
-    found = sorted({t for row in rows for t in (row.tags or []) if isinstance(t, str)})
+    live = scoped(todos, ctx).where(Todo.deleted_at.is_(None)).with_only_columns(Todo.id)
+    found = (await session.execute(select(CustomFieldValue.value_text).distinct().where(
+        CustomFieldValue.tenant_id == ctx.tenant_id, CustomFieldValue.entity_id == TODO_FIELDS.entity,
+        CustomFieldValue.field_key == "tags", CustomFieldValue.record_id.in_(live),
+        CustomFieldValue.value_text.is_not(None)).order_by(CustomFieldValue.value_text))).scalars().all()
     return {"items": [{"value": t, "label": t} for t in found]}
 
 
