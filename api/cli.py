@@ -1,8 +1,11 @@
-"""`python -m api.cli migrate|seed`: database set-up used by `make run` and docker-compose."""
+"""`python -m api.cli migrate|seed|create-tenant`: database set-up used by `make run` and docker-compose,
+and tenant provisioning for operators."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import secrets
 import sys
 from pathlib import Path
 
@@ -41,14 +44,41 @@ async def _seed() -> None:
     print(f"Password: {result.password if result.password else '(set by STEPWISE_ADMIN_PASSWORD)'}")
 
 
+async def _create_tenant(name: str, email: str, password: str | None) -> int:
+    from api.app import load_models
+    from api.seed import EmailTaken, provision_tenant
+
+    load_models()
+    secret = password or secrets.token_urlsafe(12)
+    async with sessionmaker()() as session:
+        try:
+            user = await provision_tenant(session, name=name, admin_email=email, password=secret)
+        except EmailTaken as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        await session.commit()
+    print(f"Tenant {name!r} ({user.tenant_id}), admin {user.email}")
+    if not password:
+        print(f"Password: {secret}")
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in ("migrate", "seed"):
-        print("usage: python -m api.cli migrate|seed", file=sys.stderr)
-        return 2
-    if argv[0] == "migrate":
+    parser = argparse.ArgumentParser(prog="python -m api.cli", description="Database set-up and administration.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the migrations")
+    commands.add_parser("seed", help="create the bootstrap tenant and its super administrator (idempotent)")
+    tenant = commands.add_parser("create-tenant", help="create a tenant with its root organization and admin")
+    tenant.add_argument("name")
+    tenant.add_argument("admin_email")
+    tenant.add_argument("--password", help="the admin's password (default: generated and printed)")
+    args = parser.parse_args(argv)
+    if args.command == "migrate":
         migrate()
-    else:
+    elif args.command == "seed":
         asyncio.run(_seed())
+    else:
+        return asyncio.run(_create_tenant(args.name, args.admin_email, args.password))
     return 0
 
 
