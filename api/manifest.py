@@ -33,11 +33,13 @@ MODULES = (
     "dictionaries",
     "feature_toggles",
     "entities",
+    "attachments",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
-PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles"})
+PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles",
+                       "attachments"})
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     optimistic_lock: str = "all"
 
     max_body_bytes: int = 2 * 1024 * 1024
+    # Attachments: where the local storage driver keeps files and thumbnails (default `data/attachments`),
+    # and the largest file one upload may carry (larger ones get 413; `max_body_bytes` applies first).
+    attachments_dir: Path | None = None
+    attachments_max_upload_bytes: int = 10 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
 
     @property
