@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
-LINT_PATHS := api engine rules definitions activities worker.py server.py
+LINT_PATHS := api engine rules definitions activities stepwise_cli worker.py server.py
 
 .PHONY: run test lint bench db-upgrade db-revision venv
 
@@ -50,10 +50,12 @@ $(PY):
 $(VENV)/.stamp-base: requirements/base.txt | $(PY)
 	@echo "Installing requirements/base.txt into $(VENV) ..."
 	$(PIP) install -q -r requirements/base.txt
+	$(PIP) install -q --no-deps -e . --config-settings editable_mode=compat  # the `stepwise` command
 	@touch $@
 
 # test.txt includes base.txt, so this also brings the runtime dependencies up to date.
 $(VENV)/.stamp-test: requirements/base.txt requirements/test.txt | $(PY)
 	@echo "Installing requirements/test.txt into $(VENV) ..."
 	$(PIP) install -q -r requirements/test.txt
+	$(PIP) install -q --no-deps -e . --config-settings editable_mode=compat  # the `stepwise` command
 	@touch $(VENV)/.stamp-base $@
