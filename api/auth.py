@@ -73,6 +73,11 @@ class AuthContext:
     def sees_org(self, org_id: str | None) -> bool:
         return self.org_scope is None or (org_id is not None and org_id in self.org_scope)
 
+    def administers(self, org_id: str) -> bool:
+        """Whether the grants let the caller place records in this organization of its tenant: an ACL
+        without an organization list means every one. The selected organization narrows lists only."""
+        return self.is_super_admin or self.allowed_orgs is None or org_id in self.allowed_orgs
+
 
 async def _grants(session: AsyncSession, *, user_id: str | None, role_ids: Sequence[str],
                   tenant_id: str | None) -> tuple[list[str], bool, list[str] | None]:

@@ -58,7 +58,7 @@ async def _organization(session: AsyncSession, ctx: AuthContext, tenant_id: str,
         select(Organization).where(Organization.id == org_id, Organization.tenant_id == tenant_id,
                                    Organization.deleted_at.is_(None))
     )).scalars().first()
-    if org is None or not (ctx.is_super_admin or ctx.sees_org(org.id)):
+    if org is None or not ctx.administers(org.id):
         raise Forbidden("Organization is outside your scope")
     return org
 

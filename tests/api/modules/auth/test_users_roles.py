@@ -314,3 +314,19 @@ async def test_login_works_for_users_created_through_the_api(world: World, brows
     assert r.status_code == 201
     r = await browser.post("/api/auth/login", data={"email": "fresh@example.com", "password": PASSWORD})
     assert r.status_code == 200
+
+
+async def test_an_admin_without_an_organization_list_administers_every_organization(world: World) -> None:
+    """An ACL whose organizations are null covers every organization of the tenant for administration;
+    the organization the caller works in only narrows what lists show."""
+    admin = await world.user(["auth.*", "directory.organizations.*"])
+    r = await admin.post("/api/directory/organizations", json={"name": "Elsewhere"})
+    assert r.status_code == 201, r.text
+    elsewhere = r.json()["id"]
+    r = await admin.post(USERS, json={"email": f"new-{elsewhere[:8]}@example.com", "password": "secret123",
+                                      "organizationId": elsewhere})
+    assert r.status_code == 201, r.text
+    narrowed = await world.user(["auth.*"], organizations=[world.org_id])
+    r = await narrowed.post(USERS, json={"email": f"no-{elsewhere[:8]}@example.com", "password": "secret123",
+                                         "organizationId": elsewhere})
+    assert r.status_code == 403
