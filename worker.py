@@ -17,6 +17,7 @@ from activities.projection import project, run_activity_with_projection
 from api import manifest, temporal
 from api.app import load_models
 from api.db import sessionmaker
+from api.modules.configs.service import heartbeat
 from api.outbox import Dispatcher
 from api.settings import get_settings
 from engine.workflow import DefinitionWorkflow
@@ -62,7 +63,9 @@ async def main() -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    tasks = [asyncio.create_task(dispatcher.run(), name="outbox-dispatcher")]
+    tasks = [asyncio.create_task(dispatcher.run(), name="outbox-dispatcher"),
+             # A row touched every few seconds: /api/configs/system-status reports workers by it.
+             asyncio.create_task(heartbeat(sessionmaker(), stop), name="heartbeat")]
     client = await connect(settings.temporal_address, settings.temporal_namespace, stop)
     if client is not None:
         # Event triggers start instances from the dispatcher through the API's client: share this one.

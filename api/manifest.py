@@ -34,12 +34,13 @@ MODULES = (
     "feature_toggles",
     "entities",
     "attachments",
+    "configs",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
 PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles",
-                       "attachments"})
+                       "attachments", "configs"})
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from api import auth as callers
+from api.caches import CacheSegment
 from api.manifest import Module, NavEntry
 from api.modules.auth.resources import roles, users
 from api.modules.auth.routes import router
@@ -22,6 +24,9 @@ module = Module(
     # The routes first: they serve the users list (repeated `roleIds`) the kit then leaves out.
     routers=(router,),
     resources=(users, roles),
+    caches=(CacheSegment("auth.callers", "Signed-in callers (kept a few seconds)",
+                         size=lambda: len(callers._callers), clear=callers.forget_callers,
+                         stats=lambda: {"ttlSeconds": callers.CALLER_TTL_SECONDS}),),
     navigation=(
         NavEntry("/backend/users", "Users", group_id="auth", group_name="Auth", features=("auth.users.list",),
                  order=10, group_order=800),

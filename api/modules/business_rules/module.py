@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from api import audit
+from api.caches import CacheSegment
 from api.manifest import Module
 from api.modules.business_rules import events
 from api.modules.business_rules.models import RuleSetMember
 from api.modules.business_rules.resources import EXECUTE, MANAGE, MANAGE_SETS, VIEW, VIEW_LOGS, rule_sets, rules
 from api.modules.business_rules.routes import MEMBER_KIND, router
 from api.modules.business_rules.serializers import member_snapshot
-from api.modules.business_rules.service import MAIL_EVENT
+from api.modules.business_rules.service import MAIL_EVENT, RULE_CACHE
 
 module = Module(
     id="business_rules",
@@ -23,6 +24,9 @@ module = Module(
     },
     routers=(router,),
     resources=(rules, rule_sets),
+    caches=(CacheSegment("business_rules.compiled", "Compiled rule conditions", size=lambda: len(RULE_CACHE),
+                         clear=RULE_CACHE.clear,
+                         stats=lambda: {"hits": RULE_CACHE.hits, "misses": RULE_CACHE.misses}),),
     subscribers=(("*", events.run_rules_on_event), (MAIL_EVENT, events.send_requested_mail)),
     undoable={MEMBER_KIND: audit.Undoable(RuleSetMember, serialize=member_snapshot, features={
         "create": MANAGE_SETS, "update": MANAGE_SETS, "delete": MANAGE_SETS})},
