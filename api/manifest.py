@@ -35,12 +35,14 @@ MODULES = (
     "entities",
     "attachments",
     "configs",
+    "query_index",
+    "search",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
 PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles",
-                       "attachments", "configs"})
+                       "attachments", "configs", "search", "query_index"})
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,26 @@ Subscriber = tuple[str, Callable[["DomainEvent"], Awaitable[None]]]
 
 
 @dataclass(frozen=True)
+class Searchable:
+    """A record type the search index covers (docs/search.md). Its rows are found by `model` (with `id`,
+    `tenant_id`, `organization_id` and optionally `deleted_at`); its domain events `<entity>.*` keep the
+    index current."""
+
+    entity: str
+    model: type
+    # Text columns indexed for full-text, token and vector search.
+    fields: tuple[str, ...]
+    # Columns shown as a result's title and subtitle.
+    title: str
+    subtitle: str | None = None
+    # Link of a result; `{id}` is replaced by the record's id.
+    url: str = ""
+    label: str = ""
+    # Columns indexed as hashed tokens only (encrypted or sensitive values): never stored in plain text.
+    sensitive: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Module:
     id: str
     title: str
@@ -90,6 +112,8 @@ class Module:
     # worker registers beside the definition interpreter.
     temporal_workflows: tuple[type, ...] = ()
     activities: tuple[Callable[..., Any], ...] = ()
+    # Record types the search index covers.
+    search: tuple[Searchable, ...] = ()
     # In-process caches the module keeps, shown and purged by /api/configs/cache.
     caches: tuple[CacheSegment, ...] = ()
 
@@ -143,6 +167,10 @@ def temporal_workflows() -> list[type]:
 
 def activities() -> list[Callable[..., Any]]:
     return [a for m in modules() for a in m.activities]
+
+
+def searchables() -> list[Searchable]:
+    return [s for m in modules() for s in m.search]
 
 
 def widgets() -> list[Widget]:

@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     attachments_max_upload_bytes: int = 10 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
 
+    # Embedding providers of the vector search strategy: a provider is configured when its key (Ollama: its
+    # URL) is set; the base URLs point the real HTTP clients elsewhere (a proxy, a compatible server, tests).
+    openai_api_key: str = ""
+    openai_base_url: str = "https://api.openai.com/v1"
+    google_api_key: str = ""
+    google_base_url: str = "https://generativelanguage.googleapis.com/v1beta"
+    mistral_api_key: str = ""
+    mistral_base_url: str = "https://api.mistral.ai/v1"
+    cohere_api_key: str = ""
+    cohere_base_url: str = "https://api.cohere.com/v2"
+    ollama_base_url: str = ""
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'stepwise.db'}"

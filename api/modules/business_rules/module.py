@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from api import audit
 from api.caches import CacheSegment
-from api.manifest import Module
+from api.manifest import Module, Searchable
 from api.modules.business_rules import events
-from api.modules.business_rules.models import RuleSetMember
+from api.modules.business_rules.models import BusinessRule, RuleSetMember
 from api.modules.business_rules.resources import EXECUTE, MANAGE, MANAGE_SETS, VIEW, VIEW_LOGS, rule_sets, rules
 from api.modules.business_rules.routes import MEMBER_KIND, router
 from api.modules.business_rules.serializers import member_snapshot
@@ -30,4 +30,7 @@ module = Module(
     subscribers=(("*", events.run_rules_on_event), (MAIL_EVENT, events.send_requested_mail)),
     undoable={MEMBER_KIND: audit.Undoable(RuleSetMember, serialize=member_snapshot, features={
         "create": MANAGE_SETS, "update": MANAGE_SETS, "delete": MANAGE_SETS})},
+    search=(Searchable("business_rules.rule", BusinessRule,
+                       fields=("rule_id", "rule_name", "description", "entity_type", "event_type"),
+                       title="rule_name", subtitle="rule_id", url="/backend/rules/{id}", label="Business rule"),),
 )

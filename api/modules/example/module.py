@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from api.commands import crud_commands
-from api.manifest import Module, NavEntry
+from api.manifest import Module, NavEntry, Searchable
+from api.modules.example.models import Todo
 from api.modules.example.resources import todos
 from api.modules.example.routes import router
 
@@ -20,4 +21,6 @@ module = Module(
                          features=("example.todos.view",), order=10, group_order=500),),
     # Workflows may create and update todos through UPDATE_ENTITY.
     commands=crud_commands(todos, ("create", "update")),
+    search=(Searchable("example.todo", Todo, fields=("title",), title="title", url="/backend/todos/{id}",
+                       label="Todo"),),
 )

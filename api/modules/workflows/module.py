@@ -3,8 +3,9 @@ and the event triggers that start instances."""
 
 from __future__ import annotations
 
-from api.manifest import Module, NavEntry
+from api.manifest import Module, NavEntry, Searchable
 from api.modules.workflows.definitions_service import ENTITY, UNDOABLE
+from api.modules.workflows.models import WorkflowDefinition
 from api.modules.workflows.routes import router
 from api.modules.workflows.triggers import start_workflows_for_event
 
@@ -49,4 +50,7 @@ module = Module(
     undoable={ENTITY: UNDOABLE},
     # `sales.order-approval` moves to the sales module's manifest when that module exists.
     workflows=("workflows.simple-approval", "workflows.checkout-demo", "sales.order-approval"),
+    search=(Searchable(ENTITY, WorkflowDefinition, fields=("workflow_id", "workflow_name", "description"),
+                       title="workflow_name", subtitle="workflow_id", url="/backend/definitions/{id}",
+                       label="Workflow definition"),),
 )
