@@ -37,12 +37,13 @@ MODULES = (
     "configs",
     "query_index",
     "search",
+    "onboarding",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
 PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles",
-                       "attachments", "configs", "search", "query_index"})
+                       "attachments", "configs", "search", "query_index", "onboarding"})
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ async def _load_entry(ctx: AuthContext, session: AsyncSession, dictionary_id: st
             openapi_extra={"parameters": [{"name": "includeInactive", "in": "query", "required": False,
                                            "schema": {"type": "string"}}]})
 async def list_dictionaries(request: Request, session: SessionDep, ctx: Viewer) -> dict[str, Any]:
-    raw = request.query_params.get("includeInactive")
+    raw = request.query_params.get("includeInactive") or ""
     include_inactive = bool(raw) and parse_bool(raw, "includeInactive", dictionaries.dialect)
     stmt = service.scoped(dictionaries, ctx).where(Dictionary.deleted_at.is_(None))
     if not include_inactive:
