@@ -38,12 +38,13 @@ MODULES = (
     "query_index",
     "search",
     "onboarding",
+    "perspectives",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
 PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles",
-                       "attachments", "configs", "search", "query_index", "onboarding"})
+                       "attachments", "configs", "search", "query_index", "onboarding", "perspectives"})
 
 
 @dataclass(frozen=True)
