@@ -39,12 +39,13 @@ MODULES = (
     "search",
     "onboarding",
     "perspectives",
+    "dashboards",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
 # use it (and each other's public services), never another module's internals.
 PLATFORM = frozenset({"auth", "directory", "api_keys", "audit_logs", "entities", "dictionaries", "feature_toggles",
-                       "attachments", "configs", "search", "query_index", "onboarding", "perspectives"})
+                       "attachments", "configs", "search", "query_index", "onboarding", "perspectives", "dashboards"})
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,19 @@ class NavEntry:
 
 @dataclass(frozen=True)
 class Widget:
-    """A dashboard widget: its id, title and the features a caller needs to see it."""
+    """A dashboard widget: its id, title and the features a caller needs to see it, and how it starts
+    out on a dashboard (`GET /api/dashboards/layout` places the `default_enabled` ones on a new layout)."""
 
     id: str
     title: str
     features: tuple[str, ...] = ()
+    description: str | None = None
+    default_size: str = "md"  # sm | md | lg
+    default_enabled: bool = True
+    # Free-form settings the widget starts with (a page size, a period); saved per layout item.
+    default_settings: Mapping[str, Any] | None = None
+    icon: str | None = None
+    supports_refresh: bool = False
 
 
 Subscriber = tuple[str, Callable[["DomainEvent"], Awaitable[None]]]

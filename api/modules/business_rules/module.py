@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api import audit
 from api.caches import CacheSegment
-from api.manifest import Module, Searchable
+from api.manifest import Module, Searchable, Widget
 from api.modules.business_rules import events
 from api.modules.business_rules.models import BusinessRule, RuleSetMember
 from api.modules.business_rules.resources import EXECUTE, MANAGE, MANAGE_SETS, VIEW, VIEW_LOGS, rule_sets, rules
@@ -28,6 +28,11 @@ module = Module(
                          clear=RULE_CACHE.clear,
                          stats=lambda: {"hits": RULE_CACHE.hits, "misses": RULE_CACHE.misses}),),
     subscribers=(("*", events.run_rules_on_event), (MAIL_EVENT, events.send_requested_mail)),
+    # Reads `GET /api/business_rules/logs` (newest first).
+    widgets=(Widget("business_rules.dashboard.recent-executions", "Recent rule executions",
+                    ("dashboards.view", VIEW_LOGS),
+                    description="The latest business rule executions with their result and timing.",
+                    default_settings={"pageSize": 10}, icon="activity", supports_refresh=True),),
     undoable={MEMBER_KIND: audit.Undoable(RuleSetMember, serialize=member_snapshot, features={
         "create": MANAGE_SETS, "update": MANAGE_SETS, "delete": MANAGE_SETS})},
     search=(Searchable("business_rules.rule", BusinessRule,

@@ -3,7 +3,7 @@ and the event triggers that start instances."""
 
 from __future__ import annotations
 
-from api.manifest import Module, NavEntry, Searchable
+from api.manifest import Module, NavEntry, Searchable, Widget
 from api.modules.workflows.definitions_service import ENTITY, UNDOABLE
 from api.modules.workflows.models import WorkflowDefinition
 from api.modules.workflows.routes import router
@@ -44,6 +44,17 @@ module = Module(
         _entry("/backend/instances", "Workflow Instances", "workflows.instances.view", 20),
         _entry("/backend/tasks", "User Tasks", "workflows.tasks.view", 30),
         _entry("/backend/events", "Workflow Events", "workflows.instances.view", 40),
+    ),
+    # Dashboard widgets read the module's own lists: open tasks (`GET /api/workflows/tasks?myTasks=true`) and
+    # instance totals per status (`GET /api/workflows/instances?status=...`).
+    widgets=(
+        Widget("workflows.dashboard.my-tasks", "My tasks", ("dashboards.view", "workflows.tasks.view"),
+               description="Open user tasks assigned to you or to your roles' queues, newest first.",
+               default_settings={"pageSize": 5}, icon="check-square", supports_refresh=True),
+        Widget("workflows.dashboard.instances-by-status", "Workflow instances by status",
+               ("dashboards.view", "workflows.instances.view"),
+               description="How many workflow instances are in each status.", default_size="sm",
+               icon="bar-chart", supports_refresh=True),
     ),
     # Domain events start the instances whose triggers match.
     subscribers=(("*", start_workflows_for_event),),
