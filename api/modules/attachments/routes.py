@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
@@ -56,10 +56,14 @@ async def _served(session: AsyncSession, ctx: AuthContext | None,
     """An attachment the caller may download: anyone's for a public partition, else only a signed-in
     caller's of the same tenant and organizations. Another tenant's file is a 404, whatever its
     partition, so ids of other tenants cannot be probed."""
-    row = await session.get(Attachment, attachment_id) if is_uuid(attachment_id) else None
-    if row is None:
+    found = (await session.execute(
+        select(Attachment, AttachmentPartition).outerjoin(AttachmentPartition, and_(
+            AttachmentPartition.tenant_id == Attachment.tenant_id,
+            AttachmentPartition.code == Attachment.partition_code))
+        .where(Attachment.id == attachment_id))).first() if is_uuid(attachment_id) else None
+    if found is None:
         raise NotFound("Attachment not found")
-    part = await service.partition(session, row.tenant_id or "", row.partition_code)
+    row, part = found
     public = part is not None and part.is_public
     if ctx is None:
         if not public:
@@ -291,10 +295,8 @@ async def image(id: str, request: Request, session: SessionDep, ctx: OptionalAut
         return Response(original, media_type=row.mime_type, headers=headers)
     out_mime = media.output_mime(row.mime_type)
     cached = storage.thumbnail_path(row.tenant_id or "", row.id, f"w{width or 'auto'}-h{height or 'auto'}-c{crop}")
-    try:
-        return Response(await asyncio.to_thread(cached.read_bytes), media_type=out_mime, headers=headers)
-    except FileNotFoundError:
-        pass
+    if (hit := storage.read_small(cached)) is not None:
+        return Response(hit, media_type=out_mime, headers=headers)
     try:
         original = await driver.read(row.storage_path)
     except storage.StorageError:

@@ -122,11 +122,26 @@ def driver(name: str | None) -> StorageDriver:
 # --- thumbnails: rendered once per size, kept on the local disk whatever the partition's driver -------
 
 def _thumbnail_dir(tenant_id: str, attachment_id: str) -> Path:
-    return _inside(root() / "thumbnails", f"{tenant_id}/{attachment_id}")
+    # Ids only (checked by the key pattern), so the path cannot leave the thumbnails directory; no
+    # `resolve()` here: this runs on every cached thumbnail request and symlink resolution costs syscalls.
+    key = f"{tenant_id}/{attachment_id}"
+    if not _KEY.fullmatch(key) or ".." in key.split("/"):
+        raise StorageError(f"invalid storage key {key!r}")
+    return root() / "thumbnails" / key
 
 
 def thumbnail_path(tenant_id: str, attachment_id: str, variant: str) -> Path:
     return _thumbnail_dir(tenant_id, attachment_id) / variant
+
+
+def read_small(path: Path) -> bytes | None:
+    """A cached thumbnail's bytes, or None. Read on the event loop on purpose: thumbnails are a few
+    kilobytes in the page cache, and a thread hand-off costs more than the read (bench/attachments.py)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
 
 
 async def save_thumbnail(path: Path, data: bytes) -> None:
