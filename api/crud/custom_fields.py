@@ -518,8 +518,10 @@ def filter_clause(lc: ListContext, id_column: Any, d: FieldDef, raw: str, name: 
         context = _context(lc.entity, d.key)
         sub = sub.where(CustomFieldValue.value_key.in_([encryption.lookup_hash(lc.key, v, context) for v in typed]))
     elif _column(d) is CustomFieldValue.value_key:
-        sub = sub.where(CustomFieldValue.value_key.in_([v[:INDEXED] for v in typed]),
-                        CustomFieldValue.value_text.in_(typed))
+        sub = sub.where(CustomFieldValue.value_key.in_([v[:INDEXED] for v in typed]))
+        if any(len(v) >= INDEXED for v in typed):
+            # Only a long value may differ from its indexed prefix; short ones stay index-only.
+            sub = sub.where(CustomFieldValue.value_text.in_(typed))
     else:
         sub = sub.where(_column(d).in_(typed))
     return id_column.in_(sub)
