@@ -112,6 +112,9 @@ class Undoable:
     # Columns recomputed from other rows (by `after_apply`): they drift without anyone editing
     # this row, so undo/redo do not treat a difference there as a later change.
     derived: frozenset[str] = frozenset()
+    # Puts back state a snapshot holds beyond the row's columns (the CRUD kit's custom field values),
+    # after the columns were restored.
+    restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None
 
     def payload(self, row: Base) -> dict[str, Any]:
         body = self.serialize(row) if self.serialize is not None else snapshot(row, self.hidden)
@@ -124,8 +127,9 @@ UNDOABLE: dict[str, Undoable] = {}
 def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              after_apply: Callable[[AsyncSession, Base], Awaitable[None]] | None = None, *,
              serialize: Callable[[Any], dict[str, Any]] | None = None,
-             features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset()) -> None:
-    UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived)
+             features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset(),
+             restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None) -> None:
+    UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra)
 
 
 async def record(session: AsyncSession, auth: AuthContext, *, command_id: str, resource_kind: str,
@@ -187,6 +191,9 @@ async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
         restore(row, snap)
         if hasattr(row, "updated_at"):
             row.updated_at = utcnow()  # type: ignore[attr-defined]
+        if spec.restore_extra is not None:
+            await session.flush()
+            await spec.restore_extra(session, row, snap)
     if row is not None and spec.after_apply is not None:
         await spec.after_apply(session, row)
     return row

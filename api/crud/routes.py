@@ -82,7 +82,9 @@ def crud_router(res: Resource) -> APIRouter:
     audit.register(res.entity, res.model, res.hidden, res.hooks.after_undo,
                    serialize=lambda row: service.describe(res, row), derived=res.derived,
                    features={"create": res.features.create, "update": res.features.update,
-                             "delete": res.features.delete})
+                             "delete": res.features.delete},
+                   restore_extra=(lambda session, row, snap: service.restore_custom(res, session, row, snap))
+                   if res.custom is not None else None)
     label, plural = res.label.lower(), res.plural_label.lower()
     missing_id = f"{res.label} id is required"
     Listing = Annotated[AuthContext, Depends(requires(res.features.list))]  # noqa: N806 - a type

@@ -187,6 +187,18 @@ async def page_of(res: Resource, ctx: AuthContext, session: AsyncSession, stmt: 
     return res.envelope.wrap(items, total, query.page, query.size)
 
 
+async def restore_custom(res: Resource, session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
+    """Undo and redo: the custom values a snapshot holds go back too (encrypted ones are never in
+    snapshots, so they keep their current values)."""
+    cf = res.custom
+    assert cf is not None
+    entity = cf.entity_of(row)
+    defs = await custom_fields.definitions(session, entity, row.tenant_id, None, cf.shipped if cf.entity else ())
+    values = {k: snap[f"{cf.prefix}{k}"] for k in defs if f"{cf.prefix}{k}" in snap}
+    await custom_fields.store(session, entity=entity, record=row, tenant_id=row.tenant_id, values=values, defs=defs)
+    await custom_fields.attach(session, cf, row.tenant_id, None, [row])
+
+
 # --- the audit entry and domain event of a write -------------------------------------------------------
 
 def safe_payload(data: Any) -> dict[str, Any] | None:
