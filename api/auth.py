@@ -8,8 +8,9 @@ import itertools
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import httpx
 from fastapi import Depends, Request
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from api.modules.api_keys.models import ApiKey
 from api.modules.auth.models import Role, RoleAcl, User, UserAcl, UserRole
 from api.modules.directory.models import Organization
 from api.security import decode_token, sha256
+from api.settings import get_settings
 
 ALL_ORGS = "__all__"
 
@@ -155,11 +157,46 @@ def _api_key_secret(request: Request) -> str | None:
     return None
 
 
-def _bearer(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
+    """The signed-in token: `Authorization: Bearer`, else the `auth_token` cookie."""
     authz = request.headers.get("authorization", "")
     if authz[:7].lower() == "bearer ":
         return authz[7:].strip() or None
     return request.cookies.get("auth_token") or None
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def changes_nothing(endpoint: F) -> F:
+    """Marks a POST route that only reads (a check, a query with a body): a cross-site request to it
+    can learn nothing (the browser hides the answer) and change nothing, so cookies may call it."""
+    endpoint.changes_nothing = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def _writes(request: Request) -> bool:
+    if request.method in SAFE_METHODS:
+        return False
+    endpoint = request.scope.get("endpoint") or getattr(request.scope.get("route"), "endpoint", None)
+    return not getattr(endpoint, "changes_nothing", False)
+
+
+def _same_site(request: Request) -> bool:
+    """Whether a cookie-authenticated write comes from a page of this site: browsers send `Origin` (or
+    at least `Referer`) on cross-site requests, so one naming another host is a forgery, and a write
+    naming none is refused too (scripts and integrations sign in with a bearer token or an API key)."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source or source == "null":
+        return False
+    try:
+        host = httpx.URL(source).netloc.decode("ascii").lower()
+    except (httpx.InvalidURL, UnicodeError):
+        return False
+    allowed = {request.headers.get("host", "").lower(),
+               httpx.URL(get_settings().app_url).netloc.decode("ascii").lower()}
+    return host in allowed
 
 
 async def _from_api_key(session: AsyncSession, secret: str) -> AuthContext | None:
@@ -212,7 +249,7 @@ async def context_for_user(session: AsyncSession, user: User) -> AuthContext:
 # decoded (signature, expiry) on every request; API keys are always resolved afresh (their use is recorded).
 CALLER_TTL_SECONDS = 5.0
 _CALLER_TABLES = frozenset({"users", "roles", "user_roles", "role_acls", "user_acls", "organizations"})
-_callers: dict[tuple[str, str | None, str | None], tuple[float, int, AuthContext, bool]] = {}
+_callers: dict[tuple[str, int, str | None, str | None], tuple[float, int, AuthContext, bool]] = {}
 _generation = itertools.count()
 _current_generation = next(_generation)
 
@@ -262,7 +299,7 @@ async def _signed_in(request: Request, session: AsyncSession, token: str) -> Aut
     claims = decode_token(token)
     if claims is None:
         return None
-    key = (str(claims["sub"]), request.cookies.get("om_selected_tenant"),
+    key = (str(claims["sub"]), int(claims.get("ver") or 0), request.cookies.get("om_selected_tenant"),
            request.cookies.get("om_selected_org") or request.headers.get("x-om-selected-org"))
     now = time.monotonic()
     remembered = _callers.get(key)
@@ -272,7 +309,7 @@ async def _signed_in(request: Request, session: AsyncSession, token: str) -> Aut
         return _copy(remembered[2])
     generation = _current_generation
     user = await session.get(User, claims["sub"])
-    if user is None or user.deleted_at is not None:
+    if user is None or user.deleted_at is not None or int(claims.get("ver") or 0) != (user.token_version or 0):
         return None
     ctx = await context_for_user(session, user)
     _select_tenant(ctx, request)
@@ -303,10 +340,13 @@ async def resolve(request: Request, session: AsyncSession) -> AuthContext | None
         _select_tenant(ctx, request)
         await _org_scope(session, ctx, request)
     else:
-        token = _bearer(request)
+        token = bearer_token(request)
         ctx = await _signed_in(request, session, token) if token else None
         if ctx is None:
             return None
+        from_cookie = not request.headers.get("authorization", "")[:7].lower() == "bearer "
+        if from_cookie and _writes(request) and not _same_site(request):
+            raise Forbidden("Cross-site request refused: sign in with a bearer token or send Origin")
     request.state.auth = ctx
     return ctx
 

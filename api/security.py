@@ -30,7 +30,7 @@ def verify_password(password: str, password_hash: str | None) -> bool:
 
 
 def issue_token(*, user_id: str, tenant_id: str | None, org_id: str | None, email: str,
-                roles: list[str], ttl_seconds: int | None = None) -> str:
+                roles: list[str], ttl_seconds: int | None = None, version: int = 0) -> str:
     settings = get_settings()
     now = int(time.time())
     claims = {
@@ -39,6 +39,8 @@ def issue_token(*, user_id: str, tenant_id: str | None, org_id: str | None, emai
         "orgId": org_id,
         "email": email,
         "roles": roles,
+        # The user's token version at issue (`users.token_version`): a later one revokes this token.
+        "ver": version,
         "iat": now,
         "exp": now + (ttl_seconds if ttl_seconds is not None else settings.jwt_ttl_seconds),
     }

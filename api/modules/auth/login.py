@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import audit, outbox, ratelimit
-from api.auth import AuthContext, context_for_user
+from api.auth import AuthContext, bearer_token, context_for_user
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Forbidden, Unauthorized
 from api.mail import send_mail
 from api.modules.auth.models import PasswordReset, Session, User
-from api.security import hash_password, issue_token, new_opaque_token, sha256, verify_password
+from api.security import decode_token, hash_password, issue_token, new_opaque_token, sha256, verify_password
 from api.settings import get_settings
 
 log = logging.getLogger("stepwise.auth")
@@ -113,7 +113,7 @@ async def _user_by_email(session: AsyncSession, email: str) -> User | None:
 
 def _token_for(ctx: AuthContext, user: User) -> str:
     return issue_token(user_id=user.id, tenant_id=user.tenant_id, org_id=user.organization_id,
-                       email=user.email, roles=ctx.roles)
+                       email=user.email, roles=ctx.roles, version=user.token_version or 0)
 
 
 async def login(request: Request, session: AsyncSession) -> JSONResponse:
@@ -175,6 +175,13 @@ async def logout(request: Request, session: AsyncSession) -> RedirectResponse:
     secret = request.cookies.get("session_token")
     if secret:
         await session.execute(delete(Session).where(Session.token_hash == sha256(secret)))
+    # The signed-in token itself stops working: every token of the account issued so far is revoked
+    # (a signed token cannot be revoked alone without a lookup on every request).
+    claims = decode_token(bearer_token(request) or "")
+    if claims is not None:
+        user = await session.get(User, claims["sub"])
+        if user is not None and int(claims.get("ver") or 0) == (user.token_version or 0):
+            user.token_version = (user.token_version or 0) + 1
     response = RedirectResponse(LOGIN_PAGE, status_code=302)
     _clear_cookies(response)
     return response
@@ -228,6 +235,7 @@ async def confirm_reset(request: Request, session: AsyncSession) -> dict[str, An
             or user is None or user.deleted_at is not None):
         raise _refuse(BadRequest, "Invalid or expired token")
     user.password_hash = hash_password(password)
+    user.token_version = (user.token_version or 0) + 1
     user.updated_at = now
     # Every outstanding link of the account dies with this one, and so do remembered sessions.
     await session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id,

@@ -19,6 +19,9 @@ class User(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     tenant_id: Mapped[str | None] = mapped_column(String(36), index=True)
     organization_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # Signed-in tokens carry the version they were issued under; logging out, a new password or new
+    # roles move it on, which ends every older token at once.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Role(IdMixin, TimestampMixin, SoftDeleteMixin, Base):

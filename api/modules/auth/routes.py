@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 
-from api.auth import AuthContext, AuthDep, requires
+from api.auth import AuthContext, AuthDep, changes_nothing, requires
 from api.crud import service as crud
 from api.crud.query import list_parameters, parse, query_param
 from api.deps import SessionDep
@@ -142,6 +142,7 @@ async def admin_nav(request: Request, session: SessionDep, ctx: AuthDep) -> dict
 @router.post("/auth/feature-check", summary="Check feature grants for the current user",
              description="Evaluates which of the requested features are available to the signed-in user within "
                          "the active tenant / organization context.")
+@changes_nothing
 async def feature_check(body: FeatureCheck, ctx: AuthDep) -> dict[str, Any]:
     granted = [f for f in dict.fromkeys(body.features) if ctx.can(f)]
     return {"ok": len(granted) == len(set(body.features)), "granted": granted}

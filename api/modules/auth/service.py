@@ -208,6 +208,8 @@ async def update_user(write: Write) -> None:
         user.organization_id = (await _organization(session, ctx, user.tenant_id, body.organization_id)).id
     if body.password is not None:
         write.values["password_hash"] = hash_password(body.password)
+        # Tokens signed in with the old password end too.
+        write.values["token_version"] = (user.token_version or 0) + 1
         # A new password ends the remembered sessions made with the old one.
         await session.execute(delete(Session).where(Session.user_id == user.id))
     tokens = _role_tokens(body.roles, body.roles_csv)
@@ -216,6 +218,9 @@ async def update_user(write: Write) -> None:
         current = {r.id for r in (await user_roles(session, [user.id]))[user.id]}
         await _assert_can_assign(session, ctx, user.tenant_id, [r for r in wanted if r.id not in current])
         await _set_roles(session, user.id, wanted)
+        if {r.id for r in wanted} != current:
+            # New roles: the user signs in again, so no token keeps what the old roles implied.
+            write.values["token_version"] = (user.token_version or 0) + 1
 
 
 async def delete_user(write: Write) -> None:
