@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
-LINT_PATHS := api engine rules definitions activities stepwise_cli worker.py server.py
+LINT_PATHS := api engine rules definitions activities stepwise_cli console worker.py server.py
 
 .PHONY: run test lint bench db-upgrade db-revision venv
 

@@ -11,6 +11,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import errors, manifest
 from api.settings import get_settings
+from console import mount as mount_console
+from console.docs import mount_docs
 
 
 def load_models() -> None:
@@ -75,11 +77,14 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description="Workflow and business-rules engine with the platform's CRUD modules.",
         openapi_url="/api/docs/openapi.json",
-        docs_url="/api/docs",
+        docs_url=None,  # served from local assets by console.docs
         redoc_url=None,
     )
     errors.install(app)
     for router in manifest.routers():
         app.include_router(router, prefix="/api")
+    # The people around the engine: the browser console and the API docs, both without a CDN (docs/console.md).
+    mount_docs(app)
+    mount_console(app)
     app.add_middleware(BodyLimit, limit=get_settings().max_body_bytes)
     return app

@@ -369,6 +369,7 @@ def print_banner(
         "Stepwise is running",
         f"  API           {api_base}",
         f"  API docs      {api_base}/docs",
+        f"  Console       {api_base.removesuffix('/api')}/console",
         f"  Temporal      {temporal_address}",
     ]
     if temporal_ui:
