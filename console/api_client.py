@@ -42,6 +42,11 @@ class Api:
 
     async def call(self, method: str, path: str, *, signing_in: bool = False, **kw: Any) -> Answer:
         headers = {"cookie": self.request.headers.get("cookie", ""), "accept": "application/json"}
+        token = self.request.cookies.get("auth_token")
+        if token:
+            # The console checked its own CSRF token on every form post; towards the API it acts as a client
+            # holding the session's token (the API's cookie-write origin check is for browsers).
+            headers["authorization"] = f"Bearer {token}"
         transport = httpx.ASGITransport(app=self.request.app)
         async with httpx.AsyncClient(transport=transport, base_url="http://console.internal") as http:
             response = await http.request(method, "/api" + path, headers=headers, **kw)
