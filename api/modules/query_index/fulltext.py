@@ -6,8 +6,8 @@ prefix `tsquery`s and ranked by `ts_rank`.
 SQLite: an FTS5 index (`unicode61` tokenizer, ranked by `bm25`). FTS5 tables are virtual tables with shadow
 tables of their own, which the migrations' model comparison would report as foreign; so the index lives in a
 side file next to the database (`<database>.search.db`), holding only what it can rebuild from
-`query_index_entries` (a reindex does). Each row carries its tenant as a token of its own column, so the
-tenant filter is part of the index lookup.
+`query_index_entries` (a reindex does). The tenant and organization filters apply to the matched postings
+(a tenant token in the MATCH would make every query read the whole tenant's posting list).
 """
 
 from __future__ import annotations
@@ -109,17 +109,16 @@ def _purge(path: Path, tenant_id: str, entity_types: Iterable[str] | None, orgs:
         conn.execute(f"DELETE FROM docs WHERE {clause}", args)
 
 
-def _match(query_words: list[str], tenant_id: str) -> str:
+def _match(query_words: list[str]) -> str:
     # Words are [a-z0-9]+ (text.words), so quoting them is enough to keep FTS5 syntax out.
-    terms = " AND ".join(f'{{title body}} : "{w}" *' for w in query_words)
-    return f'scope : "{_scope(tenant_id)}" AND {terms}'
+    return " AND ".join(f'{{title body}} : "{w}" *' for w in query_words)
 
 
 def _search(path: Path, query_words: list[str], tenant_id: str, entity_types: Sequence[str] | None,
             orgs: Sequence[str] | None, limit: int) -> list[Hit]:
     sql = ("SELECT d.entity_type, d.record_id, bm25(fts) AS rank FROM fts JOIN docs d ON d.id = fts.rowid "
-           "WHERE fts MATCH ?")
-    args: list[object] = [_match(query_words, tenant_id)]
+           "WHERE fts MATCH ? AND d.tenant_id = ?")
+    args: list[object] = [_match(query_words), tenant_id]
     if entity_types:
         sql += f" AND d.entity_type IN ({','.join('?' * len(entity_types))})"
         args.extend(entity_types)

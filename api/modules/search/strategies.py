@@ -116,9 +116,14 @@ def merge(lists: list[list[Result]]) -> list[Result]:
 
 
 async def presenters(session: AsyncSession, tenant_id: str, results: list[Result]) -> dict[tuple[str, str], Any]:
-    if not results:
-        return {}
-    rows = (await session.execute(select(IndexEntry).where(
-        IndexEntry.tenant_id == tenant_id,
-        IndexEntry.record_id.in_([r.record_id for r in results])))).scalars().all()
-    return {(e.entity_type, e.record_id): e for e in rows}
+    """The index entries of `results`, looked up by (entity type, record id): the unique index answers."""
+    by_type: dict[str, list[str]] = {}
+    for r in results:
+        by_type.setdefault(r.entity_id, []).append(r.record_id)
+    found: dict[tuple[str, str], Any] = {}
+    for entity_type, ids in by_type.items():
+        rows = (await session.execute(select(IndexEntry).where(
+            IndexEntry.entity_type == entity_type, IndexEntry.record_id.in_(ids),
+            IndexEntry.tenant_id == tenant_id))).scalars().all()
+        found.update({(e.entity_type, e.record_id): e for e in rows})
+    return found
