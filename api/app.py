@@ -28,18 +28,21 @@ def load_models() -> None:
 
 
 class BodyLimit:
-    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent."""
+    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent. `larger` gives
+    named routes (method, path) a limit of their own: file uploads carry more than JSON bodies do."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, larger: dict[tuple[str, str], int] | None = None) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get((scope.get("method", ""), scope.get("path", "").rstrip("/")), self.default)
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send)
             return
         seen = 0
@@ -49,7 +52,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.limit:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -86,5 +89,10 @@ def create_app() -> FastAPI:
     # The people around the engine: the browser console and the API docs, both without a CDN (docs/console.md).
     mount_docs(app)
     mount_console(app)
-    app.add_middleware(BodyLimit, limit=get_settings().max_body_bytes)
+    settings = get_settings()
+    # The upload route checks its own limit (`attachments_max_upload_bytes`, 413 with `maxBytes`); a
+    # multipart body is a little larger than the file it carries.
+    uploads = {("POST", "/api/attachments"): max(settings.max_body_bytes,
+                                                 settings.attachments_max_upload_bytes + 64 * 1024)}
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=uploads)
     return app

@@ -213,3 +213,17 @@ async def test_public_partitions_serve_anonymous_callers_private_ones_do_not(wor
     r = await anon.get(f"/api/attachments/image/{public['id']}/a.png", params={"width": 8})
     assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=3600"
     assert (await anon.get("/api/attachments/file/not-a-uuid")).status_code == 404
+
+
+async def test_uploads_may_exceed_the_api_body_limit_up_to_their_own(world: World) -> None:
+    """The API-wide body limit (2 MiB) would cut uploads short; the upload route has its own."""
+    caller = await world.user(ALL)
+    data = b"plain text line\n" * (3 * 1024 * 1024 // 16)
+    assert len(data) > get_settings().max_body_bytes
+    r = await upload(caller, data, name="big.txt")
+    assert r.status_code == 200, r.text[:200]
+    assert r.json()["item"]["fileSize"] == len(data)
+    # Any other route keeps the API-wide limit.
+    r = await caller.post("/api/example/todos", content=b"x" * (get_settings().max_body_bytes + 1),
+                          headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
