@@ -118,6 +118,16 @@ class Compensation(DefinitionModel):
     automatic: bool = Field(default=True, description="Run the compensation automatically on failure.")
 
 
+# Activity types the engine runs as local activities unless the activity says `local: false`: short work in
+# the worker's own process (a function, an outbox row, an entity write, a mail to the outbox or a relay),
+# idempotent by the execution's key, so re-running it after a worker crash is safe. CALL_API and
+# CALL_WEBHOOK wait on other systems and stay regular activities, as does anything async.
+LOCAL_ACTIVITY_TYPES = frozenset({"EXECUTE_FUNCTION", "EMIT_EVENT", "UPDATE_ENTITY", "SEND_EMAIL"})
+# The longest attempt a local activity may take: one with a longer timeout runs as a regular activity,
+# because a local activity holds its instance's workflow task while it runs.
+LOCAL_ACTIVITY_LIMIT_MS = 60_000
+
+
 class Activity(DefinitionModel):
     """A unit of work run during a transition, or on entry of an AUTOMATED step."""
 
@@ -139,6 +149,14 @@ class Activity(DefinitionModel):
     compensation: Compensation | None = Field(default=None, description="How to undo this activity.")
     timeout_ms: PositiveInt | None = Field(default=None, description="Time limit of one attempt in ms "
                                                                      "(alternative to `timeout`).")
+    # Not in the reference's format (its definitions omit it and stay valid): where the engine runs the
+    # activity. Without it, the type decides (LOCAL_ACTIVITY_TYPES); docs/workflows.md, "Local activities".
+    local: bool | None = Field(
+        default=None,
+        description="Run as a local activity (in the worker running the instance, no task queue round trip) "
+                    "or not. Omitted: EXECUTE_FUNCTION, EMIT_EVENT, UPDATE_ENTITY and SEND_EMAIL run locally "
+                    "when sync, the others remotely. WAIT, and activities whose timeout exceeds 60 s, never run "
+                    "locally.")
 
 
 # --- Steps ----------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from definitions import add_duration, parse_duration, parse_iso_datetime
-from definitions.model import Activity
+from definitions.model import LOCAL_ACTIVITY_LIMIT_MS, LOCAL_ACTIVITY_TYPES, Activity
 from engine._durations import js_iso, ms
 from engine._instance import Instance
 from engine._interpolate import Scope, interpolate
@@ -87,6 +87,20 @@ def timeout_ms(activity: Activity) -> int | None:
             return int(text) or None
         return ms(parse_duration(text)) or None
     return None
+
+
+def runs_locally(activity: Activity) -> bool:
+    """Whether the activity runs as a local activity (docs/workflows.md, "Local activities"): its `local`
+    field, else its type when it is sync; never WAIT (a timer) nor an activity allowed longer attempts than
+    a local activity may take."""
+    if activity.activity_type == "WAIT":
+        return False
+    limit = timeout_ms(activity)
+    if limit is not None and limit > LOCAL_ACTIVITY_LIMIT_MS:
+        return False
+    if activity.local is not None:
+        return activity.local
+    return activity.activity_type in LOCAL_ACTIVITY_TYPES and not activity.is_async
 
 
 def wait_seconds(config: dict[str, Any], now: datetime) -> float:
@@ -207,7 +221,7 @@ class Activities:
                 timeout_ms=timeout_ms(activity), workflow_id=state.workflow_id, definition_id=state.definition_id,
                 initiated_by=state.initiated_by, step_id=step_id, transition_id=transition_id,
             ),
-            retry=retry_spec(activity), timeout_ms=timeout_ms(activity),
+            retry=retry_spec(activity), timeout_ms=timeout_ms(activity), local=runs_locally(activity),
         )
         outcome = await self.effects.run_activity(call)
         elapsed = ms(self.effects.now() - started)

@@ -16,11 +16,12 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, RetryState
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, FailureError, RetryState
 from temporalio.exceptions import CancelledError as TemporalCancelledError
 from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 
 from definitions import Definition
+from definitions.model import LOCAL_ACTIVITY_LIMIT_MS
 from engine._definition import CompiledDefinition
 from engine._ports import ActivityCall, ActivityOutcome, EngineError
 from engine.contract import (
@@ -36,6 +37,7 @@ from engine.contract import (
     ProjectionBatch,
     ResolveChildInput,
     ResolvedChild,
+    RunActivityInput,
     StartInput,
 )
 
@@ -45,6 +47,13 @@ from engine.contract import (
 DEFAULT_ACTIVITY_TIMEOUT = timedelta(seconds=60)
 INFRASTRUCTURE_RETRIES = 10
 LOCAL_ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# An attempt of a definition activity run locally without a timeout of its own: the longest a local
+# activity may take (definitions.model.LOCAL_ACTIVITY_LIMIT_MS). Unlike a regular activity's, reaching it is
+# a failure of the attempt: the worker running it is the one waiting for it, so it is not lost.
+LOCAL_RUN_TIMEOUT = timedelta(milliseconds=LOCAL_ACTIVITY_LIMIT_MS)
+# Definition activities of the local kinds run as local activities from this change on; instances whose
+# history began before it keep running them as regular activities (their replay must see the same commands).
+LOCAL_ACTIVITIES_PATCH = "local-activities"
 # The projection must land eventually: retried until the database answers.
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
@@ -90,6 +99,24 @@ def failure(error: ActivityError, call: ActivityCall) -> ActivityOutcome:
     return ActivityOutcome(False, error=message, attempts=attempts)
 
 
+def local_failure(cause: BaseException | None, call: ActivityCall) -> ActivityOutcome:
+    """`failure` for a local activity, whose error carries no retry state: a retryable failure that still
+    ended the execution used up the retry policy's attempts."""
+    attempts = call.retry.max_attempts
+    if isinstance(cause, ApplicationError):
+        message = cause.message
+        detail = cause.details[0] if cause.details else None
+        if isinstance(detail, dict) and isinstance(detail.get("attempt"), int):
+            attempts = detail["attempt"]
+        elif cause.non_retryable or cause.type == HTTP_4XX:
+            attempts = 1
+    elif isinstance(cause, ActivityTimeoutError):
+        message = f"Activity execution timeout after {call.timeout_ms or LOCAL_ACTIVITY_LIMIT_MS}ms"
+    else:
+        message = str(cause)
+    return ActivityOutcome(False, error=message, attempts=max(1, attempts))
+
+
 class TemporalEffects:
     """The machine's effects as Temporal commands.
 
@@ -131,6 +158,8 @@ class TemporalEffects:
     async def _execute(self, call: ActivityCall, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:
         """The activity's outcome, and whether it confirmed writing `carry`."""
         arg = call.input if carry is None else dataclasses.replace(call.input, projection=carry)
+        if call.local and workflow.patched(LOCAL_ACTIVITIES_PATCH):
+            return await self._execute_local(call, arg, carry)
         timeout = timedelta(milliseconds=call.timeout_ms) if call.timeout_ms else DEFAULT_ACTIVITY_TIMEOUT
         for infrastructure_retry in range(INFRASTRUCTURE_RETRIES + 1):
             try:
@@ -146,10 +175,29 @@ class TemporalEffects:
                     continue
                 # Whether a failed execution wrote its batch is unknown: it is written again (idempotent).
                 return failure(error, call), False
-            if carry is not None and isinstance(output, dict) and PROJECTED in output:
-                return ActivityOutcome(True, output.get("output")), bool(output[PROJECTED])
-            return ActivityOutcome(True, output), False
+            return _succeeded(output, carry)
         raise AssertionError("unreachable")
+
+    async def _execute_local(self, call: ActivityCall, arg: RunActivityInput,
+                             carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:
+        """The same execution as a local activity: run by this worker within the instance's workflow task,
+        its result recorded as a marker, with the definition's retry policy and timeout. A worker that dies
+        before the workflow task completes leaves no marker: the next worker runs it again with the same
+        idempotency key (docs/workflows.md, "Local activities")."""
+        timeout = timedelta(milliseconds=call.timeout_ms) if call.timeout_ms else LOCAL_RUN_TIMEOUT
+        try:
+            output = await workflow.execute_local_activity(
+                ACTIVITY_RUN, arg, start_to_close_timeout=timeout, retry_policy=retry_policy(call),
+                result_type=dict, summary=f"{call.input.activity_type} {call.input.activity_id}",
+            )
+        except (ActivityError, FailureError) as error:
+            # A local activity's failure arrives as its cause itself (no ActivityError around it, no retry
+            # state): cancellation is turned into the cancellation every await of the machine expects.
+            cause = error.cause if isinstance(error, ActivityError) else error
+            if isinstance(cause, TemporalCancelledError):
+                raise asyncio.CancelledError() from None
+            return local_failure(cause, call), False
+        return _succeeded(output, carry)
 
     async def sleep(self, seconds: float) -> None:
         await self._pay()
@@ -246,6 +294,13 @@ class TemporalEffects:
         await workflow.execute_local_activity(
             ACTIVITY_PROJECT, batch, start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=PROJECTION_RETRY,
         )
+
+
+def _succeeded(output: Any, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:
+    """A run_activity answer: the output, and whether the activity confirmed writing `carry`."""
+    if carry is not None and isinstance(output, dict) and PROJECTED in output:
+        return ActivityOutcome(True, output.get("output")), bool(output[PROJECTED])
+    return ActivityOutcome(True, output), False
 
 
 def _small(batch: ProjectionBatch) -> bool:

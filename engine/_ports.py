@@ -48,6 +48,9 @@ class ActivityCall:
     input: RunActivityInput
     retry: RetrySpec
     timeout_ms: int | None
+    # Run as a local activity (docs/workflows.md, "Local activities"); the shell may still run it remotely
+    # (an instance that started before local activities existed keeps running them remotely).
+    local: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ WORKFLOW_TYPE = "DefinitionWorkflow"
 
 # Activities the workflow calls by name (engine/ never imports activities/). `project` and
 # `evaluate_guard` run as local activities (short database work in the worker process); `run_activity`
-# is a regular activity with the definition's retry policy.
+# runs with the definition's retry policy, as a local activity for the short kinds (EXECUTE_FUNCTION,
+# EMIT_EVENT, UPDATE_ENTITY, SEND_EMAIL, unless the definition says otherwise), else as a regular one.
 ACTIVITY_RUN = "run_activity"
 ACTIVITY_EVALUATE_GUARD = "evaluate_guard"
 ACTIVITY_PROJECT = "project"

@@ -2,9 +2,10 @@
 
 The definition is pinned in the input; the step machine (`engine._machine`) decides, and this shell
 carries its effects out (`engine._effects`): definition activities through `run_activity` with the
-definition's retry policy, guards and the SQL projection through local activities, WAIT as durable
-timers. People and systems act on a running instance through Updates (advance, cancel, retry), each answered once the
-instance has reached its next resting point and the projection shows it.
+definition's retry policy (short kinds as local activities, docs/workflows.md, "Local activities"), guards
+and the SQL projection through local activities, WAIT as durable timers. People and systems act on a
+running instance through Updates (advance, cancel, retry), each answered once the instance has reached its
+next resting point and the projection shows it.
 
 Temporal replays this code on every worker restart. Any change of behaviour that running instances
 could observe (which effect happens, in which order) goes behind `workflow.patched("<change-id>")`,

@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from definitions import json_schema, load_shipped
+from definitions import dump_definition, json_schema, load_shipped, parse_create, validate_create
 from definitions.registry import SHIPPED_DIR
 from tests.definitions.builders import MIN_ROW, TC_WF_002_DEFINITION, fork_join, row, step, with_step
 from tests.definitions.cases import CASES
@@ -108,3 +108,22 @@ def test_json_schema_returns_a_fresh_copy() -> None:
 
 def test_shipped_workflows_load() -> None:
     assert set(load_shipped()) == {"workflows.simple-approval", "workflows.checkout-demo", "sales.order-approval"}
+
+
+def test_activity_local_is_an_optional_boolean_the_reference_omits() -> None:
+    """Our own field (docs/workflows.md, "Local activities"): documented for editors, never required, and a
+    definition without it (every reference definition) is stored exactly as posted."""
+    activity = json_schema()["$defs"]["Activity"]
+    assert activity["properties"]["local"]["type"] == "boolean"
+    assert "local" in activity["properties"]["local"]["description"]
+    assert "local" not in activity.get("required", [])
+    body = with_step(step("work", "AUTOMATED", activities=[
+        {"activityId": "emit", "activityName": "Emit", "activityType": "EMIT_EVENT", "config": {}, "local": False}]))
+    _validator().validate(body)
+    assert validate_create(body) == []
+    body["definition"]["steps"][1]["activities"][0]["local"] = "no"
+    assert not Validator(json_schema()).is_valid(body)
+    assert [i.path[-1] for i in validate_create(body)] == ["local"]
+    del body["definition"]["steps"][1]["activities"][0]["local"]
+    stored = dump_definition(parse_create(body).definition)
+    assert "local" not in stored["steps"][1]["activities"][0]
