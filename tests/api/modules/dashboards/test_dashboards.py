@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 
@@ -196,8 +197,9 @@ ROUTES = [
 
 
 @pytest.mark.parametrize(("method", "url", "body", "feature"), ROUTES)
-async def test_auth_and_features(world: World, method: str, url: str, body: Any, feature: str) -> None:
-    assert (await world.client.request(method, url, json=body)).status_code == 401
+async def test_auth_and_features(world: World, anonymous: httpx.AsyncClient, method: str, url: str, body: Any,
+                                 feature: str) -> None:
+    assert (await anonymous.request(method, url, json=body)).status_code == 401
     someone = await world.user(["dashboards.*"])
     others = [f for f in ("dashboards.view", "dashboards.configure", "dashboards.admin.assign-widgets") if f != feature]
     lacking = await world.user(others)

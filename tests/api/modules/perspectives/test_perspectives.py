@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 from sqlalchemy import func, select
 
 from api.db import sessionmaker
@@ -69,7 +70,7 @@ async def test_save_list_update_default_and_delete(world: World) -> None:
     assert (await me.post(URL, json={"name": "Renamed", "settings": {}})).status_code == 200
 
 
-async def test_perspectives_are_personal_and_tenant_scoped(world: World, client: object) -> None:
+async def test_perspectives_are_personal_and_tenant_scoped(world: World) -> None:
     me = await world.user(["perspectives.use"])
     colleague = await world.user(["perspectives.use"])
     other = await World(world.client).setup()
@@ -142,16 +143,16 @@ async def test_role_changes_need_the_feature_and_roles_in_scope(world: World) ->
     assert r.status_code == 403 and r.json()["requiredFeatures"] == ["perspectives.role_defaults"]
 
 
-async def test_auth_and_features(world: World) -> None:
+async def test_auth_and_features(world: World, anonymous: httpx.AsyncClient) -> None:
     nobody = await world.user([])
     pid = str(uuid.uuid4())
     for method, url in (("GET", URL), ("POST", URL), ("DELETE", f"{URL}/{pid}")):
-        r = await world.client.request(method, url, json={"name": "x", "settings": {}} if method == "POST" else None)
+        r = await anonymous.request(method, url, json={"name": "x", "settings": {}} if method == "POST" else None)
         assert r.status_code == 401, (method, url)
         r = await nobody.client.request(method, url, headers=nobody._h(None),
                                         json={"name": "x", "settings": {}} if method == "POST" else None)
         assert r.status_code == 403 and r.json()["requiredFeatures"] == ["perspectives.use"], (method, url)
-    assert (await world.client.delete(f"{URL}/roles/{pid}")).status_code == 401
+    assert (await anonymous.delete(f"{URL}/roles/{pid}")).status_code == 401
 
 
 async def test_bad_input_is_refused_and_stores_nothing(world: World) -> None:
