@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,12 +26,15 @@ VERIFY = "/api/onboarding/onboarding/verify"
 
 
 @pytest.fixture(autouse=True)
-def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def outbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, world: World) -> Iterator[Path]:
     monkeypatch.setattr(get_settings(), "smtp_host", "")
     monkeypatch.setattr(get_settings(), "mail_outbox_dir", tmp_path)
     routes.signup_throttle.clear()
     routes.verify_throttle.clear()
-    return tmp_path
+    yield tmp_path
+    # Verify signs the new administrator in with a cookie: the shared client must not keep it, or
+    # later tests' anonymous calls would be authenticated.
+    world.client.cookies.clear()
 
 
 def _form(address: str, **extra: object) -> dict[str, object]:
