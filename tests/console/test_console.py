@@ -22,6 +22,7 @@ def csrf_of(html: str) -> str:
 
 
 async def test_signed_out_pages_go_to_login(client: httpx.AsyncClient) -> None:
+    client.cookies.clear()  # the session-wide client keeps cookies other tests' logins set
     r = await client.get("/console/inbox?status=PENDING")
     assert r.status_code == 303 and r.headers["location"] == "/console/login?next=%2Fconsole%2Finbox%3Fstatus%3DPENDING"
     r = await client.get("/console/login", params={"next": "https://evil.example/"})
@@ -32,6 +33,7 @@ async def test_signed_out_pages_go_to_login(client: httpx.AsyncClient) -> None:
 
 async def test_login_sets_the_cookie_and_bad_passwords_say_so(world: World, client: httpx.AsyncClient) -> None:
     me = await world.user(["workflows.*"])
+    client.cookies.clear()
     r = await client.post("/console/login", data={"email": me.email, "password": "nope", "next": "/console/instances"})
     assert r.status_code == 400 and 'id="login-error"' in r.text
     r = await client.post("/console/login", data={"email": me.email, "password": PASSWORD,
