@@ -122,8 +122,11 @@ async def presenters(session: AsyncSession, tenant_id: str, results: list[Result
         by_type.setdefault(r.entity_id, []).append(r.record_id)
     found: dict[tuple[str, str], Any] = {}
     for entity_type, ids in by_type.items():
-        rows = (await session.execute(select(IndexEntry).where(
-            IndexEntry.entity_type == entity_type, IndexEntry.record_id.in_(ids),
-            IndexEntry.tenant_id == tenant_id))).scalars().all()
-        found.update({(e.entity_type, e.record_id): e for e in rows})
+        # The tenant is checked on the rows found: as a condition it would lead the planner to the
+        # (tenant, entity type) index and a scan of the tenant's whole index.
+        rows = (await session.execute(select(
+            IndexEntry.entity_type, IndexEntry.record_id, IndexEntry.tenant_id, IndexEntry.organization_id,
+            IndexEntry.title, IndexEntry.subtitle, IndexEntry.url).where(
+            IndexEntry.entity_type == entity_type, IndexEntry.record_id.in_(ids)))).all()
+        found.update({(e.entity_type, e.record_id): e for e in rows if e.tenant_id == tenant_id})
     return found
