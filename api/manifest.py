@@ -40,6 +40,7 @@ MODULES = (
     "onboarding",
     "perspectives",
     "dashboards",
+    "sales",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
