@@ -41,6 +41,7 @@ MODULES = (
     "perspectives",
     "dashboards",
     "sales",
+    "booking",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = None
     attachments_max_upload_bytes: int = 10 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
+    # Booking availability queries: the longest range one query may cover and the most occurrences it may
+    # expand (counting those a rule steps over before the range), so a rule like FREQ=HOURLY since 1990
+    # is a 400, never a hang.
+    booking_max_range_days: int = 366
+    booking_max_occurrences: int = 50_000
 
     # Embedding providers of the vector search strategy: a provider is configured when its key (Ollama: its
     # URL) is set; the base URLs point the real HTTP clients elsewhere (a proxy, a compatible server, tests).
