@@ -42,6 +42,7 @@ MODULES = (
     "dashboards",
     "sales",
     "booking",
+    "catalog",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules

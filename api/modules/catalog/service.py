@@ -1,0 +1,164 @@
+"""The catalog's public surface for other modules (sales lines, bookings): price layers of products
+and their resolution with the `catalog.pricing.resolve.before/after` hooks.
+
+**Pricing hooks.** A module adds to price resolution by declaring, in its manifest's `subscribers`,
+a handler for `catalog.pricing.resolve.before` or `catalog.pricing.resolve.after` (the reference
+platform's names for these points). They run in process, in the request, around the selection:
+the handler gets a `DomainEvent` whose `payload["call"]` is the `pricing.PricingCall` to change
+(`set_layers`, `set_context`, `set_result`). These names are never written to the outbox, so the
+worker's dispatcher never delivers them. `resolve_price(..., hooks=...)` takes hooks explicitly
+instead (tests, benchmarks, a caller with its own rules)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db import new_id, utcnow
+from api.modules.catalog.models import Offer, Price, PriceKind, Product
+from api.modules.catalog.pricing import (
+    PriceBook,
+    PriceLayer,
+    PricingCall,
+    PricingContext,
+    ResolvedPrice,
+    amounts,
+    choose,
+)
+from api.outbox import DomainEvent
+
+BEFORE = "catalog.pricing.resolve.before"
+AFTER = "catalog.pricing.resolve.after"
+
+AsyncHook = Callable[[DomainEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class PricingHooks:
+    before: tuple[AsyncHook, ...] = ()
+    after: tuple[AsyncHook, ...] = ()
+
+
+_manifest_hooks: PricingHooks | None = None
+
+
+def manifest_hooks() -> PricingHooks:
+    """The hooks the modules' manifests declare, collected once per process."""
+    global _manifest_hooks
+    if _manifest_hooks is None:
+        from api.manifest import modules
+
+        subs = [s for m in modules() for s in m.subscribers]
+        _manifest_hooks = PricingHooks(
+            # By exact name: a catch-all outbox subscriber ("*") is not a pricing hook.
+            before=tuple(handler for pattern, handler in subs if pattern == BEFORE),
+            after=tuple(handler for pattern, handler in subs if pattern == AFTER),
+        )
+    return _manifest_hooks
+
+
+def _event(name: str, call: PricingCall, tenant_id: str | None, organization_id: str | None) -> DomainEvent:
+    return DomainEvent(id=new_id(), seq=0, name=name, tenant_id=tenant_id, organization_id=organization_id,
+                       payload={"call": call}, created_at=utcnow())
+
+
+def layer_of(row: Price, kind: PriceKind | None, offer_channel: str | None = None) -> PriceLayer:
+    return PriceLayer(
+        id=row.id, currency_code=row.currency_code, kind=(kind.code if kind is not None else row.kind) or "regular",
+        price_kind_id=row.price_kind_id, is_promotion=bool(kind.is_promotion) if kind is not None else False,
+        product_id=row.product_id, variant_id=row.variant_id, offer_id=row.offer_id,
+        channel_id=row.channel_id or offer_channel, user_id=row.user_id, user_group_id=row.user_group_id,
+        customer_id=row.customer_id, customer_group_id=row.customer_group_id,
+        min_quantity=row.min_quantity or 1, max_quantity=row.max_quantity,
+        unit_price_net=row.unit_price_net, unit_price_gross=row.unit_price_gross, tax_rate=row.tax_rate,
+        starts_at=row.starts_at, ends_at=row.ends_at,
+    )
+
+
+async def price_layers(session: AsyncSession, *, tenant_id: str, product_ids: Iterable[str],
+                       organization_ids: Iterable[str] | None = None) -> dict[str, list[PriceLayer]]:
+    """The live price layers of each product (its own, its variants' and its offers'), in one query."""
+    ids = list(dict.fromkeys(product_ids))
+    out: dict[str, list[PriceLayer]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    stmt = (select(Price, PriceKind, Offer.channel_id)
+            .outerjoin(PriceKind, PriceKind.id == Price.price_kind_id)
+            .outerjoin(Offer, Offer.id == Price.offer_id)
+            .where(Price.tenant_id == tenant_id, Price.product_id.in_(ids), Price.deleted_at.is_(None),
+                   or_(PriceKind.id.is_(None), PriceKind.is_active.is_(True)))
+            .order_by(Price.created_at, Price.id))
+    if organization_ids is not None:
+        stmt = stmt.where(Price.organization_id.in_(list(organization_ids)))
+    for row, kind, offer_channel in (await session.execute(stmt)).all():
+        out[str(row.product_id)].append(layer_of(row, kind, offer_channel))
+    return out
+
+
+async def resolve(layers: Sequence[PriceLayer] | PriceBook, ctx: PricingContext, *,
+                  hooks: PricingHooks | None = None, tenant_id: str | None = None,
+                  organization_id: str | None = None) -> PriceLayer | None:
+    """The applicable layer, with the before/after hooks (the manifests' unless `hooks` is given)."""
+    hooks = manifest_hooks() if hooks is None else hooks
+    if isinstance(layers, PriceBook):
+        call = PricingCall(layers.layers() if hooks.before or hooks.after else [], ctx, book=layers)
+    else:
+        call = PricingCall(layers, ctx)
+    for hook in hooks.before:
+        await hook(_event(BEFORE, call, tenant_id, organization_id))
+    choose(call)
+    for hook in hooks.after:
+        await hook(_event(AFTER, call, tenant_id, organization_id))
+    return call.result
+
+
+async def resolve_price(session: AsyncSession, *, tenant_id: str, product_id: str, at: datetime | None = None,
+                        quantity: Decimal | int = 1, currency_code: str | None = None,
+                        variant_id: str | None = None, offer_id: str | None = None, channel_id: str | None = None,
+                        customer_id: str | None = None, customer_group_id: str | None = None,
+                        user_id: str | None = None, user_group_id: str | None = None,
+                        organization_ids: Iterable[str] | None = None, decimals: int | None = None,
+                        hooks: PricingHooks | None = None) -> ResolvedPrice | None:
+    """The price of `quantity` units of a product (or variant, or offer) for a sale: net, gross, tax
+    and line totals rounded to the currency's decimal places (`decimals` overrides ISO 4217's)."""
+    qty = Decimal(quantity)
+    if qty <= 0:
+        from api.errors import BadRequest
+        raise BadRequest("Invalid input", [{"path": ["quantity"], "message": "Quantity must be positive"}])
+    layers = (await price_layers(session, tenant_id=tenant_id, product_ids=[product_id],
+                                 organization_ids=organization_ids))[product_id]
+    ctx = PricingContext(at=at or utcnow(), quantity=qty, currency_code=currency_code, variant_id=variant_id,
+                         offer_id=offer_id, channel_id=channel_id, user_id=user_id, user_group_id=user_group_id,
+                         customer_id=customer_id, customer_group_id=customer_group_id)
+    layer = await resolve(layers, ctx, hooks=hooks, tenant_id=tenant_id)
+    return amounts(layer, qty, decimals=decimals) if layer is not None else None
+
+
+async def product_exists(session: AsyncSession, *, tenant_id: str, product_id: str) -> bool:
+    found = (await session.execute(select(Product.id).where(
+        Product.tenant_id == tenant_id, Product.id == product_id, Product.deleted_at.is_(None)))).first()
+    return found is not None
+
+
+def pricing_item(layer: PriceLayer) -> dict[str, Any]:
+    """A resolved layer as the products list shows it (`pricing`)."""
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else format(value, "f")
+
+    return {
+        "kind": layer.kind, "price_kind_id": layer.price_kind_id, "price_kind_code": layer.kind,
+        "currency_code": layer.currency_code, "unit_price_net": text(layer.unit_price_net),
+        "unit_price_gross": text(layer.unit_price_gross), "min_quantity": layer.min_quantity,
+        "max_quantity": layer.max_quantity, "tax_rate": text(layer.tax_rate),
+        "tax_amount": text(layer.unit_price_gross - layer.unit_price_net)
+        if layer.unit_price_gross is not None and layer.unit_price_net is not None else None,
+        "scope": {"variant_id": layer.variant_id, "offer_id": layer.offer_id, "channel_id": layer.channel_id,
+                  "user_id": layer.user_id, "user_group_id": layer.user_group_id,
+                  "customer_id": layer.customer_id, "customer_group_id": layer.customer_group_id},
+    }
