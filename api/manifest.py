@@ -43,6 +43,7 @@ MODULES = (
     "sales",
     "booking",
     "catalog",
+    "customers",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules

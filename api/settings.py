@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     cohere_base_url: str = "https://api.cohere.com/v2"
     ollama_base_url: str = ""
 
+    # Exchange-rate providers of the currencies module (real HTTP clients); tests point them at a local server.
+    currencies_nbp_url: str = "https://api.nbp.pl/api"
+    currencies_raiffeisen_url: str = "https://www.rbinternational.com.pl/rest/rates/"
+
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'stepwise.db'}"

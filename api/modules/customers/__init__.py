@@ -1,0 +1,1 @@
+"""Customers (CRM): people and companies, deals, activities, comments, addresses, tags, dictionaries, todo links."""
