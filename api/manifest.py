@@ -44,6 +44,7 @@ MODULES = (
     "booking",
     "catalog",
     "customers",
+    "currencies",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules
