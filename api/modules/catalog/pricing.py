@@ -173,52 +173,75 @@ def select_price(layers: Iterable[PriceLayer], ctx: PricingContext) -> PriceLaye
 
 # --- many resolutions against the same layers ---------------------------------------------------------
 
-_KEY = ("variant_id", "offer_id", "currency_code", *_SCOPES)
+_DIMS = ("variant_id", *_SCOPES)
+
+
+def _rank(layer: PriceLayer) -> tuple[int, float, int, str]:
+    """Precedence within one group (same dimensions): score and start decide; equal ones are settled
+    by `compare` at selection time (its quantity rule depends on the pair's kinds)."""
+    return (-score(layer), -_start(layer), -layer.min_quantity, layer.id)
 
 
 @dataclass
 class PriceBook:
-    """The layers of one product grouped by the dimensions they name, each group in precedence order:
-    resolving a sale looks at the groups whose dimensions all match the context (at most 2^8, usually
-    a handful) and scans each only until its first applicable layer. Built once per product, it answers
-    every line of an order without rescanning thousands of layers."""
+    """The layers of one product grouped by the dimensions they name (currency, variant, channel, user,
+    user group, customer, customer group) and, inside, by kind, each run in precedence order. A
+    resolution looks up only the groups the context can match (each dimension either unnamed or the
+    context's value: at most 2^6 keys per currency), takes the first applicable layer of each run, and
+    keeps the best of those. Built once per product, it answers every line of an order without
+    rescanning thousands of layers."""
 
-    groups: dict[tuple[str | None, ...], list[PriceLayer]] = field(default_factory=dict)
+    groups: dict[tuple[str | None, ...], list[list[PriceLayer]]] = field(default_factory=dict)
+    currencies: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, layers: Iterable[PriceLayer]) -> PriceBook:
         book = cls()
+        runs: dict[tuple[str | None, ...], dict[str, list[tuple[tuple[int, float, int, str], PriceLayer]]]] = {}
         for layer in layers:
-            book.groups.setdefault(tuple(getattr(layer, k) for k in _KEY), []).append(layer)
-        for group in book.groups.values():
-            group.sort(key=precedence)
+            key: tuple[str | None, ...] = (layer.currency_code, layer.variant_id, layer.channel_id, layer.user_id,
+                                           layer.user_group_id, layer.customer_id, layer.customer_group_id)
+            runs.setdefault(key, {}).setdefault(layer.kind, []).append((_rank(layer), layer))
+        for key, by_kind in runs.items():
+            # Within one kind, score, start, then the higher quantity tier and the id: `compare`'s order.
+            # Of layers that apply to exactly the same sales (same offer, range and window), only the
+            # first can ever win: the others are left out of the run.
+            kept: list[list[PriceLayer]] = []
+            for run in by_kind.values():
+                seen: set[tuple[Any, ...]] = set()
+                ordered: list[PriceLayer] = []
+                for _, layer in sorted(run, key=lambda pair: pair[0]):
+                    same = (layer.offer_id, layer.min_quantity, layer.max_quantity, layer.starts_at, layer.ends_at)
+                    if same not in seen:
+                        seen.add(same)
+                        ordered.append(layer)
+                kept.append(ordered)
+            book.groups[key] = kept
+        book.currencies = tuple(sorted({str(k[0]) for k in book.groups}))
         return book
 
     def layers(self) -> list[PriceLayer]:
-        return [layer for group in self.groups.values() for layer in group]
+        return [layer for group in self.groups.values() for run in group for layer in run]
+
+    def _keys(self, ctx: PricingContext) -> list[tuple[str | None, ...]]:
+        keys: list[tuple[str | None, ...]] = [(c,) for c in ((ctx.currency_code,) if ctx.currency_code
+                                                              else self.currencies)]
+        for dim in _DIMS:
+            value = getattr(ctx, dim)
+            keys = [(*k, None) for k in keys] + ([(*k, value) for k in keys] if value is not None else [])
+        return keys
 
     def select(self, ctx: PricingContext) -> PriceLayer | None:
         best: PriceLayer | None = None
-        for key, group in self.groups.items():
-            if not self._may_apply(key, ctx):
-                continue
-            for layer in group:
-                if applies(layer, ctx):
-                    if best is None or compare(layer, best) < 0:
-                        best = layer
-                    break
+        groups = self.groups
+        for key in self._keys(ctx):
+            for run in groups.get(key, ()):
+                for layer in run:
+                    if applies(layer, ctx):
+                        if best is None or compare(layer, best) < 0:
+                            best = layer
+                        break
         return best
-
-    @staticmethod
-    def _may_apply(key: tuple[str | None, ...], ctx: PricingContext) -> bool:
-        variant, offer, currency, *scopes = key
-        if variant is not None and variant != ctx.variant_id:
-            return False
-        if offer is not None and ctx.offer_id is not None and offer != ctx.offer_id:
-            return False
-        if ctx.currency_code and currency != ctx.currency_code:
-            return False
-        return all(v is None or v == getattr(ctx, s) for v, s in zip(scopes, _SCOPES, strict=True))
 
 
 # --- what it amounts to ------------------------------------------------------------------------------

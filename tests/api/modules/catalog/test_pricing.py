@@ -53,8 +53,10 @@ def test_quantity_ranges_and_tiers() -> None:
 
 def test_validity_windows_and_the_latest_start() -> None:
     layers = [layer("always"),
-              layer("summer", "7", kind="promotion", starts_at=NOW - timedelta(days=10), ends_at=NOW + timedelta(days=1)),
-              layer("flash", "6", kind="promotion", starts_at=NOW - timedelta(hours=1), ends_at=NOW + timedelta(hours=1)),
+              layer("summer", "7", kind="promotion", starts_at=NOW - timedelta(days=10),
+                    ends_at=NOW + timedelta(days=1)),
+              layer("flash", "6", kind="promotion", starts_at=NOW - timedelta(hours=1),
+                    ends_at=NOW + timedelta(hours=1)),
               layer("expired", "1", kind="custom", ends_at=NOW - timedelta(seconds=1))]
     assert select_price(layers, ctx()).id == "flash"
     assert select_price(layers, ctx(at=NOW + timedelta(hours=2))).id == "summer"
