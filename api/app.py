@@ -7,9 +7,9 @@ import pkgutil
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import errors, manifest
+from api import errors, manifest, storage_checks
+from api.body import BodyGuard
 from api.settings import get_settings
 from console import mount as mount_console
 from console.docs import mount_docs
@@ -27,52 +27,6 @@ def load_models() -> None:
             importlib.import_module(f"api.modules.{info.name}.models")
 
 
-class BodyLimit:
-    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent. `larger` gives
-    named routes (method, path) a limit of their own: file uploads carry more than JSON bodies do."""
-
-    def __init__(self, app: ASGIApp, limit: int, larger: dict[tuple[str, str], int] | None = None) -> None:
-        self.app = app
-        self.default = limit
-        self.larger = dict(larger or {})
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.larger.get((scope.get("method", ""), scope.get("path", "").rstrip("/")), self.default)
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(send)
-            return
-        seen = 0
-
-        async def limited() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited, send)
-        except _TooLarge:
-            await _too_large(send)
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _too_large(send: Send) -> None:
-    body = b'{"error":"Request body too large"}'
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
 def create_app() -> FastAPI:
     load_models()
     app = FastAPI(
@@ -84,6 +38,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     errors.install(app)
+    storage_checks.install()
     for router in manifest.routers():
         app.include_router(router, prefix="/api")
     # The people around the engine: the browser console and the API docs, both without a CDN (docs/console.md).
@@ -94,5 +49,5 @@ def create_app() -> FastAPI:
     # multipart body is a little larger than the file it carries.
     uploads = {("POST", "/api/attachments"): max(settings.max_body_bytes,
                                                  settings.attachments_max_upload_bytes + 64 * 1024)}
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, larger=uploads)
+    app.add_middleware(BodyGuard, limit=settings.max_body_bytes, larger=uploads)
     return app

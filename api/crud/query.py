@@ -27,6 +27,8 @@ TRUE = frozenset({"true", "1", "yes", "on"})
 FALSE = frozenset({"false", "0", "no", "off"})
 _INTEGER = re.compile(r"\s*[+-]?\d+(\.0*)?\s*")
 MAX_PAGE = 1_000_000
+# The largest `offset` a list takes (lists paged by offset): beyond it a 400, not an overflow in the database.
+MAX_OFFSET = 1_000_000_000
 MAX_BIGINT = 2**63 - 1
 
 

@@ -1,7 +1,6 @@
 """Builds the routes of a `Resource`. (No `from __future__ import annotations` here: the route
 signatures close over each resource's schemas and FastAPI must see the real classes.)"""
 
-import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
@@ -11,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from api import audit
 from api.auth import AuthContext, requires
+from api.body import read_json
 from api.crud import custom_fields, service
 from api.crud.export import export_response
 from api.crud.query import is_uuid, list_parameters, query_param
@@ -28,19 +28,6 @@ def written(body: dict[str, Any], entry: ActionLog | None, status_code: int = 20
     if entry is not None:
         audit.operation_header(out, entry)
     return out
-
-
-async def read_json(request: Request, *, empty: Any = ...) -> Any:
-    """The request's JSON; `Invalid JSON body` when it does not parse (or is empty, unless `empty`)."""
-    raw = await request.body()
-    if not raw.strip():
-        if empty is not ...:
-            return empty
-        raise BadRequest("Invalid JSON body")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise BadRequest("Invalid JSON body") from None
 
 
 async def delete_id(request: Request, *, param: str = "id", missing: str = "id is required") -> str:

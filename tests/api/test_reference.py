@@ -19,11 +19,10 @@ REFERENCE: list[dict[str, Any]] = json.loads(
 DONE = ["Authentication & Accounts", "Directory", "API Keys", "Audit & Action Logs", "Example", "Business Rules",
         "Workflows", "Attachments", "Dictionaries", "Feature Toggles", "Configuration", "Onboarding", "Perspectives",
         "Dashboards", "Entities", "Search", "Query Index"]
-# Anonymous by design (signing in, password reset, locale, the example's public blog, files of public
+# Anonymous by design (signing in, password reset, locale, files of public
 # attachment partitions, self sign-up); everything else needs a caller.
 PUBLIC = {("POST", "/auth/login"), ("POST", "/auth/reset"), ("POST", "/auth/reset/confirm"),
           ("GET", "/auth/session/refresh"), ("GET", "/auth/locale"), ("POST", "/auth/locale"),
-          ("GET", "/example/blog/{id}"), ("POST", "/example/blog/{id}"),
           ("GET", "/auth/logout"), ("POST", "/auth/logout"),
           ("GET", "/attachments/file/{id}"), ("GET", "/attachments/image/{id}/{slug}"),
           ("POST", "/onboarding/onboarding"), ("GET", "/onboarding/onboarding/verify")}

@@ -6,7 +6,6 @@ database does not let anyone sign in.
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import audit, outbox, ratelimit
 from api.auth import AuthContext, bearer_token, context_for_user
+from api.body import parse_json
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Forbidden, Unauthorized
 from api.mail import send_mail
@@ -71,8 +71,8 @@ async def read_form(request: Request) -> dict[str, str]:
         return out
     if ctype == "application/json":
         try:
-            data = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
+            data = parse_json(await request.body())
+        except BadRequest:
             raise _refuse(BadRequest, "Invalid JSON body") from None
         if not isinstance(data, dict):
             raise _refuse(BadRequest, "Invalid JSON body")

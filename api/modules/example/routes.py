@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from sqlalchemy import select
 
 from api.auth import AuthContext, requires
@@ -56,13 +56,17 @@ async def organizations(session: SessionDep, ctx: ViewTodos, ids: str | None = N
     return {"items": [{"value": o.id, "label": o.name} for o in orgs]}
 
 
+# The reference's placeholder "blog" endpoints: an authenticated echo of the identifier (its route declares
+# auth and example.todos.view, as here), kept as the smallest demo of a feature-checked non-CRUD route.
 @router.get("/example/blog/{id}", summary="Fetch demo blog payload",
-            description="Public demo endpoint: echoes the identifier.")
-async def blog_get(id: str) -> dict[str, Any]:
+            description="Demo endpoint: returns a placeholder blog record carrying the identifier. "
+                        "Requires features: example.todos.view")
+async def blog_get(id: Annotated[str, Path(max_length=255)], ctx: ViewTodos) -> dict[str, Any]:
     return {"id": id, "method": "GET"}
 
 
 @router.post("/example/blog/{id}", summary="Create demo blog payload",
-             description="Public demo endpoint: echoes the identifier as a placeholder write.")
-async def blog_post(id: str) -> dict[str, Any]:
+             description="Demo endpoint: echoes the identifier as a placeholder write; stores nothing. "
+                         "Requires features: example.todos.view")
+async def blog_post(id: Annotated[str, Path(max_length=255)], ctx: ViewTodos) -> dict[str, Any]:
     return {"id": id, "method": "POST"}

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import AuthContext, AuthDep, requires
 from api.crud import service as kit
 from api.crud import written
-from api.crud.query import is_uuid
+from api.crud.query import MAX_PAGE, is_uuid
 from api.crud.routes import read_json
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound, invalid
@@ -52,7 +52,7 @@ class OverrideQuery(BaseModel):
     identifier: str | None = None
     sortField: str | None = Field(default=None, pattern="^(identifier|name|category)$")  # noqa: N815
     sortDir: str | None = Field(default=None, pattern="^(asc|desc)$")  # noqa: N815
-    page: int = Field(default=1, ge=1)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
     pageSize: int = Field(default=25, ge=1, le=100)  # noqa: N815
 
 

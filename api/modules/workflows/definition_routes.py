@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.auth import AuthContext, requires
+from api.crud.query import MAX_OFFSET
 from api.crud.service import LOCK_HEADER
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
@@ -41,7 +42,7 @@ async def list_definitions(
     enabled: Annotated[str | None, Query(description="`true` or `false`")] = None,
     search: Annotated[str | None, Query(description="Part of the workflowId or name")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     query = svc.ListQuery(workflow_id=workflowId or None, enabled=is_true(enabled),
                           search=(search or "").strip() or None, limit=limit, offset=offset)

@@ -11,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
-from api.crud.query import parse_datetime
+from api.crud.query import MAX_PAGE, parse_datetime
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.modules.workflows.definitions_service import shipped, tenant_of
@@ -58,7 +58,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
                         "workflows.instances.view")
 async def list_events(
     session: SessionDep, ctx: ViewInstances,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
     pageSize: Annotated[int, Query(ge=1, le=100)] = 50,
     eventType: str | None = None,
     workflowInstanceId: str | None = None,

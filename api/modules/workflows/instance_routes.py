@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.query import MAX_OFFSET
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
@@ -94,7 +95,7 @@ async def list_instances(
     entityType: Annotated[str | None, Query(description="metadata.entityType")] = None,
     entityId: Annotated[str | None, Query(description="metadata.entityId")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     stmt = visible_instances(ctx)
     if workflowId:
@@ -128,7 +129,7 @@ async def instance_events(
     id: str, session: SessionDep, ctx: ViewInstances,
     eventType: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     instance = await find_instance(session, ctx, id)
     stmt = select(WorkflowEvent).where(WorkflowEvent.workflow_instance_id == instance.id,

@@ -32,7 +32,7 @@ class StartInstance(DefinitionModel):
 
     workflow_id: Annotated[str, Field(min_length=1)] = Field(description="workflowId of the definition.")
     version: PositiveInt | None = Field(default=None, description="Version; latest enabled when omitted.")
-    correlation_key: str | None = Field(default=None, description="Key for signals by correlation.")
+    correlation_key: str | None = Field(default=None, max_length=255, description="Key for signals by correlation.")
     initial_context: dict[str, Any] | None = Field(default=None, description="The instance's starting context.")
     metadata: StartMetadata | None = Field(default=None, description="Entity and labels.")
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.query import MAX_OFFSET
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
@@ -98,7 +99,7 @@ async def list_tasks(
     overdue: Annotated[str | None, Query(description="`true`: open tasks past their due date")] = None,
     myTasks: Annotated[str | None, Query(description="`true`: the caller's tasks and its roles' queues")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     stmt = visible_tasks(ctx)
     if is_true(overdue):

@@ -33,7 +33,8 @@ class SendSignal(DefinitionModel):
 class SendSignalByKey(DefinitionModel):
     """Body of `POST /workflows/signals`."""
 
-    correlation_key: Annotated[str, Field(min_length=1), Messages(min="Correlation key required")] = Field(
+    correlation_key: Annotated[str, Field(min_length=1, max_length=255),
+                               Messages(min="Correlation key required")] = Field(
         description="Every waiting instance started with this correlationKey gets the signal.")
     signal_name: SignalName = Field(description="Must match the signal the instances wait for.")
     payload: dict[str, Any] | None = Field(default=None, description="Merged into each instance's context.")

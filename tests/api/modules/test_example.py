@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
 from api.db import sessionmaker
@@ -156,7 +158,7 @@ async def test_writes_append_events_in_the_same_transaction(world: World) -> Non
         assert (await s.get(Todo, todo_id)) is not None
 
 
-async def test_lookups(world: World) -> None:
+async def test_lookups(world: World, app: FastAPI) -> None:
     me = await world.user(["example.todos.*"], email="lookup-person@example.com")
     await me.post(TODOS, json={"title": "t", "cf_tags": ["red", "blue"]})
     assert (await me.get("/api/example/tags")).json()["items"] == [
@@ -165,5 +167,13 @@ async def test_lookups(world: World) -> None:
     assert [p["value"] for p in people] == [me.user_id]
     orgs = (await me.get("/api/example/organizations", params={"ids": me.org_id})).json()["items"]
     assert orgs == [{"value": me.org_id, "label": "Root"}]
-    assert (await world.client.get("/api/example/blog/42")).json() == {"id": "42", "method": "GET"}
-    assert (await world.client.post("/api/example/blog/42")).json() == {"id": "42", "method": "POST"}
+    # The reference's placeholder blog: an authenticated, feature-checked echo, no longer open to anyone.
+    assert (await me.get("/api/example/blog/42")).json() == {"id": "42", "method": "GET"}
+    assert (await me.post("/api/example/blog/42")).json() == {"id": "42", "method": "POST"}
+    anonymous = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    async with anonymous:
+        assert (await anonymous.get("/api/example/blog/42")).status_code == 401
+        assert (await anonymous.post("/api/example/blog/42")).status_code == 401
+    nobody = await world.user([])
+    r = await nobody.get("/api/example/blog/42")
+    assert r.status_code == 403 and r.json()["requiredFeatures"] == ["example.todos.view"]
