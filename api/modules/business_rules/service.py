@@ -20,8 +20,10 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import outbox
+from api.casing import snake
 from api.db import utcnow
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSet, RuleSetMember
+from api.modules.business_rules.validation import RULE_FIELDS, validate
 from api.outbox import DomainEvent
 from rules import (
     ActionsOutcome,
@@ -56,6 +58,8 @@ FAILED_EVENT: Final = "business_rules.rule.execution_failed"
 CHAIN_KEY: Final = "_businessRule"
 MAX_CHAIN_DEPTH: Final = 8
 _MAX_EVENT_NAME: Final = 200  # outbox_events.name
+# `created_by` of the rules installed from code (`install_rules`): tenant-wide, whatever organization holds them.
+SHIPPED_BY: Final = "shipped"
 
 
 def clock() -> float:
@@ -325,9 +329,11 @@ async def execute_rule_by_rule_id(
     requested = rule_id if isinstance(rule_id, str) and rule_id else "unknown"
     if errors:
         return _validation_failure(requested, errors, data)
+    # A ruleId names one rule per tenant: this organization's, or a rule shipped with code (installed once
+    # per tenant, in its root organization), which applies to every organization of the tenant.
     row = (await session.execute(select(BusinessRule).where(
-        BusinessRule.rule_id == rule_id, BusinessRule.tenant_id == tenant_id,
-        BusinessRule.organization_id == organization_id, BusinessRule.deleted_at.is_(None),
+        BusinessRule.rule_id == rule_id, BusinessRule.tenant_id == tenant_id, BusinessRule.deleted_at.is_(None),
+        or_(BusinessRule.organization_id == organization_id, BusinessRule.created_by == SHIPPED_BY),
     ))).scalars().first()
     ctx = RuleContext(entity_type=entity_type or "", tenant_id=tenant_id, organization_id=organization_id,
                       data=data, entity_id=entity_id, event_type=event_type or None,
@@ -509,3 +515,34 @@ async def run_rules_for_event(session: AsyncSession, event: DomainEvent) -> list
             log_ids += await _persist(session, result.executed_rules, ctx, event_id=event.id,
                                       depth=chain_depth(event.payload))
     return log_ids
+
+
+async def install_rules(session: AsyncSession, *, tenant_id: str, organization_id: str,
+                        rules: Sequence[Mapping[str, Any]], reset: bool = False) -> list[str]:
+    """Installs rules shipped with code (in the API's rule shape) into a tenant, in `organization_id` (its
+    root): tenant-wide rules marked `created_by = SHIPPED_BY`. Idempotent: a ruleId the tenant already has
+    (edited, moved or deleted by its users) is left as it is, unless `reset`, which puts the code's version
+    back (undeleted, enabled as shipped). Returns the ruleIds written. The caller commits."""
+    wanted = {str(r["ruleId"]): r for r in rules}
+    if not wanted:
+        return []
+    existing = {row.rule_id: row for row in (await session.execute(select(BusinessRule).where(
+        BusinessRule.tenant_id == tenant_id, BusinessRule.rule_id.in_(list(wanted))))).scalars()}
+    written: list[str] = []
+    for rule_id, raw in wanted.items():
+        row = existing.get(rule_id)
+        if row is not None and not reset:
+            continue
+        values = {snake(k): v for k, v in validate(RULE_FIELDS, dict(raw)).items()}
+        if row is None:
+            row = BusinessRule(tenant_id=tenant_id, organization_id=organization_id, created_by=SHIPPED_BY)
+            session.add(row)
+        else:
+            RULE_CACHE.invalidate(row.id)
+            row.deleted_at = None
+            row.created_by = SHIPPED_BY
+        for key, value in values.items():
+            setattr(row, key, value)
+        written.append(rule_id)
+    await session.flush()
+    return written

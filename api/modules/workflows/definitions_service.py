@@ -372,4 +372,7 @@ async def reset_to_code(session: AsyncSession, ctx: AuthContext, definition_id: 
         "tenantId": row.tenant_id, "organizationId": row.organization_id, "userId": ctx.user_id})
     await session.delete(row)
     await session.flush()
+    # The code version comes with its guard rules as shipped (shipped_rules.py).
+    from api.modules.workflows import shipped_rules
+    await shipped_rules.install(session, row.tenant_id, workflow_id=row.code_workflow_id, reset=True)
     return workflow, entry

@@ -27,6 +27,7 @@ from api.casing import js_iso
 from api.db import new_id, utcnow
 from api.errors import ApiError, BadRequest
 from api.modules.business_rules.service import execute_rule_by_rule_id
+from api.modules.workflows import shipped_rules
 from api.modules.workflows.definitions_service import shipped
 from api.modules.workflows.models import WorkflowDefinition, WorkflowEvent, WorkflowInstance
 from api.settings import get_settings
@@ -150,6 +151,7 @@ async def check_preconditions(session: AsyncSession, definition: ResolvedDefinit
     """Run the START step's rules as dry runs (no execution logs) against the start context: the engine's
     rules (`engine.guards.validate_start`), with the rules service called directly. A rule
     whose BLOCK_TRANSITION action fires blocks the start like a false condition, as it blocks a transition."""
+    await shipped_rules.ensure(tenant_id)  # the shipped workflows' guards need their rules (shipped_rules.py)
 
     async def evaluate(guard: GuardInput) -> GuardResult:
         result = await execute_rule_by_rule_id(

@@ -4,6 +4,7 @@ and the event triggers that start instances."""
 from __future__ import annotations
 
 from api.manifest import Module, NavEntry, Searchable, Widget
+from api.modules.workflows import shipped_rules
 from api.modules.workflows.definitions_service import ENTITY, UNDOABLE
 from api.modules.workflows.models import WorkflowDefinition
 from api.modules.workflows.routes import router
@@ -57,7 +58,9 @@ module = Module(
                icon="bar-chart", supports_refresh=True),
     ),
     # Domain events start the instances whose triggers match.
-    subscribers=(("*", start_workflows_for_event),),
+    # A tenant's first organization brings the shipped workflows' guard rules (shipped_rules.py).
+    subscribers=(("*", start_workflows_for_event),
+                 ("directory.organization.created", shipped_rules.install_for_new_organization)),
     undoable={ENTITY: UNDOABLE},
     # `sales.order-approval` moves to the sales module's manifest when that module exists.
     workflows=("workflows.simple-approval", "workflows.checkout-demo", "sales.order-approval"),

@@ -201,9 +201,10 @@ async def test_validate_start_and_start_pre_conditions(world: World) -> None:
     optional = await define(me, guarded("qa_missing_rule", required=False))
     r = await me.post(f"{INSTANCES}/validate-start", json={"workflowId": optional["workflowId"]})
     assert r.json()["canStart"] is True and r.json()["validatedRules"][0]["passed"] is False
-    # The shipped checkout demo needs its guard rule, which this tenant does not have.
+    # The shipped checkout demo brings its guard rule, which refuses an empty cart (test_shipped.py).
     r = await me.post(INSTANCES, json={"workflowId": "workflows.checkout-demo"})
-    assert r.status_code == 422 and r.json()["details"]["errors"][0]["code"] == "RULE_NOT_FOUND"
+    assert r.status_code == 422
+    assert r.json()["details"]["errors"][0]["ruleId"] == "workflow_checkout_cart_not_empty"
 
 
 async def test_tc_wf_005_validate_start_edge_cases(world: World) -> None:
