@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -121,9 +120,3 @@ def sessionmaker() -> async_sessionmaker[AsyncSession]:
     get_engine()
     assert _sessionmaker is not None
     return _sessionmaker
-
-
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """One session per request; the request boundary commits (see `api.deps`)."""
-    async with sessionmaker()() as session:
-        yield session

@@ -85,10 +85,6 @@ class Dispatcher:
             return False
         return True
 
-    def subscribe(self, pattern: str, handler: Handler) -> None:
-        """`pattern` is an event name, `*`, or a prefix ending in `.*` (`sales.*`)."""
-        self._handlers.append((pattern, handler))
-
     def _matching(self, name: str) -> list[Handler]:
         out = []
         for pattern, handler in self._handlers:

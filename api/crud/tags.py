@@ -161,19 +161,7 @@ async def unassign(session: AsyncSession, ctx: AuthContext, *, tags: Resource, e
     return bool(getattr(result, "rowcount", 0))
 
 
-async def tags_of(session: AsyncSession, entity_type: str, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Live tags of each record, by label: for a `decorate` hook that shows tags on list items."""
-    out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    if not ids:
-        return out
-    rows = (await session.execute(
-        select(TagAssignment.entity_id, Tag).join(Tag, Tag.id == TagAssignment.tag_id)
-        .where(TagAssignment.entity_type == entity_type, TagAssignment.entity_id.in_(ids), Tag.deleted_at.is_(None))
-        .order_by(Tag.label)
-    )).all()
-    for entity_id, tag in rows:
-        out[entity_id].append({"id": tag.id, "slug": tag.slug, "label": tag.label, "color": tag.color})
-    return out
+
 
 
 def tag_assignment_router(*, path: str, tags: Resource, target: Resource, entity_type: str, feature: str,

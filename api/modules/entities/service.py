@@ -42,13 +42,6 @@ def invalid(path: str, message: str) -> BadRequest:
     return BadRequest("Invalid input", [{"path": [path], "message": message}])
 
 
-def require_text(body: dict[str, Any], name: str, message: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise BadRequest(message)
-    return value.strip()
-
-
 def code_entities() -> dict[str, CustomFields]:
     """Entity ids the modules declare custom fields for, with their shipped definitions."""
     from api.manifest import modules

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, false
+from sqlalchemy import Select
 
 from api.auth import AuthContext
 from api.crud import Features, Fields, Filter, Hooks, Resource, Sort, Write
@@ -86,12 +86,6 @@ toggles = Resource(
                   "created_at", "updated_at"),
     hooks=Hooks(authorize=require_super_admin, before_create=_check_value, before_update=_check_value),
 )
-
-
-def _own_tenant(stmt: Select[Any], ctx: AuthContext) -> Select[Any]:
-    if not ctx.tenant_id:
-        return stmt.where(false())
-    return stmt.where(FeatureToggleOverride.tenant_id == ctx.tenant_id)
 
 
 overrides = Resource(

@@ -61,9 +61,6 @@ class Document:
     checksum: str
     tokens: dict[str, set[str]]  # field -> token prefixes (hashed when stored)
 
-    def embedding_text(self) -> str:
-        return " \n".join(str(v) for v in [self.title, self.subtitle, *self.doc.values()] if v)
-
 
 def _text(value: Any) -> str:
     if value is None:

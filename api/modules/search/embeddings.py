@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,10 +65,6 @@ def _configured(provider_id: str, s: Settings) -> bool:
 def configured_providers() -> list[str]:
     s = get_settings()
     return [p for p in PROVIDERS if _configured(p, s)]
-
-
-class Provider(Protocol):
-    async def embed(self, texts: Sequence[str], *, query: bool = False) -> list[list[float]]: ...
 
 
 def _vectors(data: Any, count: int) -> list[list[float]]:
