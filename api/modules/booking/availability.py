@@ -16,15 +16,15 @@ change) takes the offset before the gap, as RFC 5545 says."""
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rruleset, rrulestr
+from dateutil.rrule import rrulestr
 from icalendar.parser import Contentline
 from icalendar.prop import vDDDTypes, vDuration
 
@@ -64,8 +64,10 @@ class Parsed:
     start: datetime  # aware, in `zone`
     days: int  # nominal days of the duration (wall-clock: a day across a DST change is 23 or 25 h)
     seconds: float  # exact seconds of the duration
-    recurrence: rruleset | None  # None: the single occurrence at `start`
+    recurrence: Any  # a dateutil rrule (alone) or rruleset; None: the single occurrence at `start`
     once: bool  # a date-specific rule (no recurrence, or COUNT=1)
+    # The occurrences of a finite rule that has only a few (a date-specific one), expanded once.
+    expanded: tuple[datetime, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -79,25 +81,28 @@ class Rule:
     exdates: Sequence[str] = ()
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
+    """A tuple, not a dataclass: a query makes thousands of them."""
+
     start: datetime  # UTC
     end: datetime  # UTC
     kind: str = "availability"
     rule_id: str | None = None
 
 
-@dataclass
 class Budget:
     """Occurrences left to expand in one query (shared by all its rules)."""
 
-    left: int
-    used: int = field(default=0)
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
 
     def spend(self) -> None:
-        self.used += 1
-        if self.used > self.left:
-            raise TooManyOccurrences(f"Expanding the rules exceeds {self.left} occurrences; query a shorter range")
+        self.left -= 1
+        if self.left < 0:
+            raise TooManyOccurrences(f"Expanding the rules exceeds {self.limit} occurrences; query a shorter range")
 
 
 def _dtstart(value: str, params: Any, tz: ZoneInfo) -> tuple[datetime, bool]:
@@ -152,8 +157,9 @@ def parse(text: str, timezone: str) -> Parsed:
         raise RuleError("rrule", "Rule needs a DTSTART")
     if duration is None:
         duration = timedelta(days=1) if all_day else timedelta(hours=1)
-    recurrence: rruleset | None = None
+    recurrence: Any = None
     once = True
+    expanded: tuple[datetime, ...] | None = (start,)
     if rest:
         body = "\n".join(rest).upper()
         if any(f"FREQ={f}" in body for f in TOO_FINE):
@@ -163,9 +169,17 @@ def parse(text: str, timezone: str) -> Parsed:
         except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
             raise RuleError("rrule", f"Invalid RRULE: {exc}") from None
         rules = getattr(recurrence, "_rrule", [])
+        extra = getattr(recurrence, "_rdate", []) or getattr(recurrence, "_exdate", []) or \
+            getattr(recurrence, "_exrule", [])
         once = len(rules) == 1 and getattr(rules[0], "_count", None) == 1 and not getattr(recurrence, "_rdate", [])
+        if len(rules) == 1 and not extra:
+            recurrence = rules[0]  # a lone RRULE iterates faster without the set's heap
+        expanded = None
+        count = getattr(rules[0], "_count", None) if len(rules) == 1 else None
+        if count is not None and count <= 64:
+            expanded = tuple(recurrence)
     return Parsed(zone=tz, start=start, days=duration.days, seconds=duration.seconds + duration.microseconds / 1e6,
-                  recurrence=recurrence, once=once)
+                  recurrence=recurrence, once=once, expanded=expanded)
 
 
 def validate(text: str, timezone: str, exdates: Iterable[str] = ()) -> None:
@@ -189,33 +203,30 @@ def _exdate(value: Any) -> date | datetime | None:
     return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
-def _ending(start: datetime, parsed: Parsed) -> datetime:
-    """The end of an occurrence starting at `start` (aware, local): nominal days on the wall clock,
-    then exact seconds."""
-    end = start + timedelta(days=parsed.days) if parsed.days else start
-    return end.astimezone(UTC) + timedelta(seconds=parsed.seconds)
+@lru_cache(maxsize=4096)
+def _exclusions(exdates: tuple[str, ...]) -> tuple[frozenset[date], frozenset[datetime]]:
+    days: set[date] = set()
+    instants: set[datetime] = set()
+    for value in exdates:
+        found = _exdate(value)
+        if isinstance(found, datetime):
+            instants.add(found.astimezone(UTC))
+        elif isinstance(found, date):
+            days.add(found)
+    return frozenset(days), frozenset(instants)
 
 
 def occurrences(rule: Rule, start: datetime, end: datetime, budget: Budget) -> list[Window]:
     """The rule's occurrences overlapping [start, end) (UTC), exdates removed."""
     parsed = parse(rule.rrule, rule.timezone)
-    excluded_days: set[date] = set()
-    excluded_at: set[datetime] = set()
-    for value in rule.exdates:
-        found = _exdate(value)
-        if isinstance(found, datetime):
-            excluded_at.add(found.astimezone(UTC))
-        elif isinstance(found, date):
-            excluded_days.add(found)
+    excluded_days, excluded_at = _exclusions(tuple(rule.exdates)) if rule.exdates else (frozenset(), frozenset())
     length = timedelta(days=parsed.days, seconds=parsed.seconds) + timedelta(hours=2)  # DST slack
     out: list[Window] = []
-    candidates: Iterable[datetime]
-    if parsed.recurrence is None:
-        candidates = (parsed.start,)
-    else:
-        # Stepping from DTSTART (not `between`) so every occurrence passed over counts against the budget.
-        candidates = parsed.recurrence
+    # Stepping from DTSTART (not `between`) so every occurrence passed over counts against the budget.
+    candidates: Iterable[datetime] = parsed.expanded if parsed.expanded is not None else parsed.recurrence
     earliest = start - length
+    days, seconds = timedelta(days=parsed.days), timedelta(seconds=parsed.seconds)
+    kind, rule_id = rule.kind, rule.id
     for occurrence in candidates:
         budget.spend()
         if occurrence < earliest:
@@ -223,24 +234,28 @@ def occurrences(rule: Rule, start: datetime, end: datetime, budget: Budget) -> l
         if occurrence >= end:
             break
         utc_start = occurrence.astimezone(UTC)
-        utc_end = _ending(occurrence, parsed)
+        # Nominal days on the wall clock (a day across a DST change is 23 or 25 h), then exact seconds.
+        utc_end = ((occurrence + days).astimezone(UTC) if parsed.days else utc_start) + seconds
         if utc_end <= start:
             continue
-        if (excluded_days and occurrence.date() in excluded_days) or utc_start in excluded_at:
+        if (excluded_days and occurrence.date() in excluded_days) or (excluded_at and utc_start in excluded_at):
             continue
-        out.append(Window(utc_start, utc_end, rule.kind, rule.id))
+        out.append(Window(utc_start, utc_end, kind, rule_id))
     return out
+
+
+_SPAN = itemgetter(0, 1)  # (start, end) of a Window
 
 
 def merge(windows: Iterable[Window]) -> list[Window]:
     """Overlapping or touching windows joined, in order."""
     out: list[Window] = []
-    for w in sorted(windows, key=lambda w: w.start):
+    for w in sorted(windows, key=_SPAN):
         if out and w.start <= out[-1].end:
             if w.end > out[-1].end:
-                out[-1] = Window(out[-1].start, w.end, out[-1].kind)
+                out[-1] = out[-1]._replace(end=w.end)
         else:
-            out.append(Window(w.start, w.end, w.kind))
+            out.append(w)
     return out
 
 
@@ -265,30 +280,33 @@ def subtract(available: list[Window], blocked: list[Window]) -> list[Window]:
 
 
 def windows(rules: Sequence[Rule], start: datetime, end: datetime, *, max_occurrences: int) -> list[Window]:
-    """A subject's free windows in [start, end): recurring availability, except on the local days that
-    have date-specific availability (those days use their own windows instead), minus every
+    """A subject's free windows in [start, end): recurring availability, except on the local dates that
+    have date-specific availability (those dates use their own windows instead), minus every
     unavailability and exdate, merged and clipped to the range."""
     budget = Budget(max_occurrences)
-    override_days: set[tuple[str, date]] = set()
-    recurring: list[Window] = []
-    once: list[Window] = []
+    parsed = [parse(rule.rrule, rule.timezone) for rule in rules]
+    # Dates with date-specific availability, each in its rule's zone; a recurring window is dropped when
+    # it starts on such a date in its own zone (subjects keep their rules in one zone).
+    overridden = {p.start.date() for rule, p in zip(rules, parsed, strict=True)
+                  if p.once and rule.kind != "unavailability"}
+    available: list[Window] = []
     blocked: list[Window] = []
-    for rule in rules:
-        parsed = parse(rule.rrule, rule.timezone)
+    for rule, p in zip(rules, parsed, strict=True):
         found = occurrences(rule, start, end, budget)
         if rule.kind == "unavailability":
             blocked.extend(found)
-        elif parsed.once:
-            override_days.add((rule.timezone, parsed.start.date()))
-            once.extend(found)
+        elif overridden and not p.once:
+            zone_of = p.zone
+            available.extend(w for w in found if w.start.astimezone(zone_of).date() not in overridden)
         else:
-            recurring.extend(found)
-    if override_days:
-        zones = {tz: ZoneInfo(tz) for tz, _ in override_days}
-        recurring = [w for w in recurring if not any(
-            (tz, w.start.astimezone(z).date()) in override_days for tz, z in zones.items())]
-    free = subtract(merge(heapq.merge(recurring, once, key=lambda w: w.start)), merge(blocked))
-    return [Window(max(w.start, start), min(w.end, end), w.kind) for w in free if w.end > start and w.start < end]
+            available.extend(found)
+    free = subtract(merge(available), merge(blocked))
+    # Only the first and the last window can stick out of the range.
+    if free and free[0].start < start:
+        free[0] = free[0]._replace(start=start)
+    if free and free[-1].end > end:
+        free[-1] = free[-1]._replace(end=end)
+    return free
 
 
 def clean_rule_text(text: str) -> str:

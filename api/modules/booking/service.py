@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import BadRequest, NotFound
@@ -73,15 +73,17 @@ async def rules_of(session: AsyncSession, *, tenant_id: str, subject_type: str, 
         if found is not None:
             zone = zone or found[0]
             subjects.append(("ruleset", set_id))
-    rows: list[AvailabilityRule] = []
-    for kind, sid in subjects:
-        rows.extend((await session.execute(select(AvailabilityRule).where(
-            AvailabilityRule.tenant_id == tenant_id, AvailabilityRule.subject_type == kind,
-            AvailabilityRule.subject_id == sid, AvailabilityRule.deleted_at.is_(None))
-            .order_by(AvailabilityRule.created_at, AvailabilityRule.id))).scalars())
+    # One query for the subject's and its set's rules, columns only (a calendar asks for many subjects).
+    clause = or_(*[and_(AvailabilityRule.subject_type == kind, AvailabilityRule.subject_id == sid)
+                   for kind, sid in subjects])
+    rows = (await session.execute(select(
+        AvailabilityRule.id, AvailabilityRule.rrule, AvailabilityRule.timezone, AvailabilityRule.kind,
+        AvailabilityRule.exdates).where(AvailabilityRule.tenant_id == tenant_id, clause,
+                                        AvailabilityRule.deleted_at.is_(None))
+        .order_by(AvailabilityRule.created_at, AvailabilityRule.id))).all()
     if zone is None:
         zone = rows[0].timezone if rows else "UTC"
-    return zone, [availability.Rule(r.id, r.rrule, r.timezone, r.kind, tuple(r.exdates or ())) for r in rows]
+    return zone, [availability.Rule(i, text, tz, kind, tuple(ex or ())) for i, text, tz, kind, ex in rows]
 
 
 def compute(zone: str, rules: Sequence[availability.Rule], start: datetime, end: datetime) -> Availability:
