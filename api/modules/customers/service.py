@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.example.service as example
 from api.auth import AuthContext
-from api.crud import Fields
+from api.casing import jsonable
+from api.crud import Fields, Resource
 from api.crud import service as crud
-from api.crud.custom_fields import state
+from api.crud.custom_fields import definitions, state
 from api.errors import NotFound
 from api.modules.auth.models import User
 from api.modules.customers.models import (
@@ -64,6 +65,20 @@ LINKED_PERSON = Fields("id", "display_name", "primary_email", "primary_phone", "
                        "created_at", "organization_id")
 
 
+class Columns:
+    """Some columns of a model read as plain rows (no ORM identities to build) and answered with
+    camelCase keys: the aggregates read a few hundred related rows per call."""
+
+    def __init__(self, model: Any, fields: Fields) -> None:
+        self.columns = [getattr(model, n) for n in fields.names]
+        self.keys = [fields.key(n) for n in fields.names]
+
+    def dicts(self, rows: Iterable[Any]) -> list[dict[str, Any]]:
+        keys = self.keys
+        return [{k: (v if v is None or isinstance(v, str | bool | int | float) else jsonable(v))
+                 for k, v in zip(keys, row, strict=True)} for row in rows]
+
+
 def includes(raw: Iterable[str]) -> set[str]:
     """`include=addresses,comments&include=deals` → the relations asked for (unknown ones ignored)."""
     tokens = {t.strip().lower() for value in raw for t in value.split(",") if t.strip()}
@@ -107,62 +122,75 @@ async def _todos(session: AsyncSession, ctx: AuthContext, entity_id: str) -> lis
     return out
 
 
-async def aggregate(session: AsyncSession, ctx: AuthContext, row: CustomerEntity, wanted: set[str]) -> dict[str, Any]:
+async def aggregate(session: AsyncSession, ctx: AuthContext, res: Resource, entity_id: str,
+                    wanted: set[str]) -> dict[str, Any]:
     """A person's or company's page: the record, its profile, custom fields and tags, and the related
     collections named in `wanted` (the others come back empty, as the reference answers)."""
+    profile_model: Any = PersonProfile if res.model is Person else CompanyProfile
+    viewer_id = None if ctx.is_api_key else ctx.user_id
+    # The record, its profile and the viewer's name in one statement.
+    found = (await session.execute(
+        crud.scoped(res, ctx).add_columns(profile_model, User.name, User.email)
+        .outerjoin(profile_model, profile_model.entity_id == res.model.id)
+        .outerjoin(User, User.id == literal(viewer_id or ""))
+        .where(res.model.id == entity_id, res.model.deleted_at.is_(None)))).first()
+    if found is None:
+        raise NotFound(f"{res.label} not found")
+    row, profile, viewer_name, viewer_email = found
     kind = row.kind
-    profile_model: Any = PersonProfile if kind == "person" else CompanyProfile
-    profile = (await session.execute(select(profile_model).where(profile_model.entity_id == row.id))).scalars().first()
+    # Custom values only when the entity has fields (the common case has none: one statement saved).
+    if res.custom is not None and await definitions(session, res.custom.entity, ctx.tenant_id, ctx.write_org_id,
+                                                     res.custom.shipped):
+        await crud.load_custom(res, ctx, session, [row])
     out: dict[str, Any] = {
         kind: ENTITY(row),
         "profile": (PERSON_PROFILE if kind == "person" else COMPANY_PROFILE)(profile) if profile else None,
         "customFields": custom_values(row),
         "tags": (await tag_rows(session, [row.id]))[row.id],
     }
-    live = (Address.deleted_at.is_(None),)
-    addresses = (await session.execute(select(Address).where(Address.entity_id == row.id, *live).order_by(
-        Address.is_primary.desc(), Address.created_at.desc(), Address.id))).scalars().all() \
-        if "addresses" in wanted else []
-    comments = (await session.execute(select(Comment).where(
+    address_cols, comment_cols, activity_cols, deal_cols = (
+        Columns(Address, ADDRESS), Columns(Comment, COMMENT), Columns(Activity, ACTIVITY), Columns(Deal, DEAL_ITEM))
+    addresses = (await session.execute(select(*address_cols.columns).where(
+        Address.entity_id == row.id, Address.deleted_at.is_(None)).order_by(
+        Address.is_primary.desc(), Address.created_at.desc(), Address.id))).all() if "addresses" in wanted else []
+    # Authors come with their rows (the author columns last), not from a lookup of their own.
+    comments = (await session.execute(select(*comment_cols.columns, User.name, User.email)
+                                      .outerjoin(User, User.id == Comment.author_user_id).where(
         Comment.entity_id == row.id, Comment.deleted_at.is_(None)).order_by(
-        Comment.created_at.desc(), Comment.id).limit(TIMELINE_LIMIT))).scalars().all() \
-        if "comments" in wanted else []
-    activities = (await session.execute(select(Activity).where(
+        Comment.created_at.desc(), Comment.id).limit(TIMELINE_LIMIT))).all() if "comments" in wanted else []
+    activities = (await session.execute(select(*activity_cols.columns, User.name, User.email)
+                                        .outerjoin(User, User.id == Activity.author_user_id).where(
         Activity.entity_id == row.id, Activity.deleted_at.is_(None)).order_by(
         func.coalesce(Activity.occurred_at, Activity.created_at).desc(), Activity.created_at.desc(), Activity.id)
-        .limit(TIMELINE_LIMIT))).scalars().all() if "activities" in wanted else []
-    deals: list[Deal] = []
+        .limit(TIMELINE_LIMIT))).all() if "activities" in wanted else []
+    deals: list[Any] = []
     if "deals" in wanted:
         link: Any = DealPerson if kind == "person" else DealCompany
         column = link.person_entity_id if kind == "person" else link.company_entity_id
-        deals = list((await session.execute(select(Deal).join(link, link.deal_id == Deal.id).where(
-            column == row.id, Deal.deleted_at.is_(None)).order_by(Deal.created_at.desc(), Deal.id))).scalars())
-    timeline: list[Comment | Activity] = [*comments, *activities]
-    authors = {r.author_user_id for r in timeline if r.author_user_id}
-    if ctx.user_id and not ctx.is_api_key:
-        authors.add(ctx.user_id)
-    users = await _users(session, authors)
+        deals = list((await session.execute(select(*deal_cols.columns).join(link, link.deal_id == Deal.id).where(
+            column == row.id, Deal.deleted_at.is_(None)).order_by(Deal.created_at.desc(), Deal.id))).all())
+    def authored(cols: Columns, rows: list[Any]) -> list[dict[str, Any]]:
+        out = cols.dicts(r[:-2] for r in rows)
+        for item, r in zip(out, rows, strict=True):
+            item["authorName"], item["authorEmail"] = r[-2], r[-1]
+        return out
 
-    def authored(fields: Fields, r: Any) -> dict[str, Any]:
-        who = users.get(r.author_user_id or "", {})
-        return {**fields(r), "authorName": who.get("name"), "authorEmail": who.get("email")}
-
-    out["addresses"] = [ADDRESS(a) for a in addresses]
-    out["comments"] = [authored(COMMENT, c) for c in comments]
-    out["activities"] = [authored(ACTIVITY, a) for a in activities]
-    out["deals"] = [DEAL_ITEM(d) for d in deals]
+    out["addresses"] = address_cols.dicts(addresses)
+    out["comments"] = authored(comment_cols, list(comments))
+    out["activities"] = authored(activity_cols, list(activities))
+    out["deals"] = deal_cols.dicts(deals)
     out["todos"] = await _todos(session, ctx, row.id) if "todos" in wanted else []
     if kind == "company":
         people: list[dict[str, Any]] = []
         if "people" in wanted:
-            found = (await session.execute(select(Person, PersonProfile.job_title, PersonProfile.department)
+            linked = (await session.execute(select(Person, PersonProfile.job_title, PersonProfile.department)
                                            .join(PersonProfile, PersonProfile.entity_id == Person.id)
                                            .where(PersonProfile.company_entity_id == row.id,
                                                   Person.deleted_at.is_(None))
                                            .order_by(Person.display_name, Person.id))).all()
-            people = [{**LINKED_PERSON(p), "jobTitle": job, "department": dept} for p, job, dept in found]
+            people = [{**LINKED_PERSON(p), "jobTitle": job, "department": dept} for p, job, dept in linked]
         out["people"] = people
-    out["viewer"] = _viewer(ctx, users)
+    out["viewer"] = {"userId": viewer_id, "name": viewer_name, "email": viewer_email}
     return out
 
 

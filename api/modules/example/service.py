@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
@@ -36,24 +36,27 @@ async def visible_todo(session: AsyncSession, ctx: AuthContext, todo_id: str) ->
 
 
 async def todo_details(session: AsyncSession, tenant_id: str | None, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Title, done flag, organization and the detail custom fields of each live todo, in two queries
+    """Title, done flag, organization and the detail custom fields of each live todo, in one query
     whatever the number of ids."""
     if not ids or not tenant_id:
         return {}
-    rows = (await session.execute(select(Todo).where(
-        Todo.tenant_id == tenant_id, Todo.id.in_(ids), Todo.deleted_at.is_(None)))).scalars().all()
-    out: dict[str, dict[str, Any]] = {
-        r.id: {"title": r.title, "isDone": r.is_done, "organizationId": r.organization_id, "custom": {}}
-        for r in rows}
-    if out:
-        values = (await session.execute(select(CustomFieldValue).where(
-            CustomFieldValue.tenant_id == tenant_id, CustomFieldValue.entity_id == TODO_FIELDS.entity,
-            CustomFieldValue.record_id.in_(list(out)), CustomFieldValue.field_key.in_(DETAIL_FIELDS))
-            .order_by(CustomFieldValue.position))).scalars().all()
-        for v in values:
-            scalar = v.value_text if v.value_text is not None else v.value_int if v.value_int is not None \
-                else v.value_float if v.value_float is not None else v.value_bool
-            out[v.record_id]["custom"][v.field_key] = scalar
+    # One statement: each todo with its detail values (one row per value, or one with nulls).
+    rows = (await session.execute(
+        select(Todo.id, Todo.title, Todo.is_done, Todo.organization_id, CustomFieldValue.field_key,
+               CustomFieldValue.value_text, CustomFieldValue.value_int, CustomFieldValue.value_float,
+               CustomFieldValue.value_bool)
+        .outerjoin(CustomFieldValue, and_(
+            CustomFieldValue.record_id == Todo.id, CustomFieldValue.tenant_id == tenant_id,
+            CustomFieldValue.entity_id == TODO_FIELDS.entity, CustomFieldValue.field_key.in_(DETAIL_FIELDS)))
+        .where(Todo.tenant_id == tenant_id, Todo.id.in_(ids), Todo.deleted_at.is_(None))
+        .order_by(Todo.id, CustomFieldValue.position))).all()
+    out: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        todo = out.setdefault(r.id, {"title": r.title, "isDone": r.is_done, "organizationId": r.organization_id,
+                                     "custom": {}})
+        if r.field_key is not None:
+            todo["custom"][r.field_key] = next(
+                (v for v in (r.value_text, r.value_int, r.value_float, r.value_bool) if v is not None), None)
     return out
 
 
