@@ -94,60 +94,70 @@ def unavailability(text: str, fallback_zone: str) -> list[Imported]:
         raise ImportProblem(f"Not an iCalendar file: {exc}") from None
     out: list[Imported] = []
     for component in cal.walk("VEVENT"):
-        start = component.decoded("dtstart", None)
-        if start is None:
-            raise ImportProblem("An event has no DTSTART")
-        if "dtend" in component:
-            length = component.decoded("dtend") - start
-        elif "duration" in component:
-            length = component.decoded("duration")
-        else:
-            length = timedelta(days=1) if not isinstance(start, datetime) else timedelta(hours=1)
-        if not isinstance(length, timedelta) or length <= timedelta(0):
-            raise ImportProblem("An event ends before it starts")
-        if isinstance(start, datetime):
-            if start.tzinfo is None:
-                zone = fallback_zone
-                head = f"DTSTART;TZID={zone}:{_stamp(start)}"
-            elif start.utcoffset() == timedelta(0) and _zone_name(start, "") in ("", "UTC"):
-                zone = fallback_zone
-                head = f"DTSTART:{_stamp(start.astimezone(UTC))}Z"
-            else:
-                zone = _zone_name(start, fallback_zone)
-                head = f"DTSTART;TZID={zone}:{_stamp(start.astimezone(availability.zone(zone)))}"
-        elif isinstance(start, date):
-            zone = fallback_zone
-            head = f"DTSTART;VALUE=DATE:{start:%Y%m%d}"
-        else:
-            raise ImportProblem("An event has an invalid DTSTART")
-        seconds = int(length.total_seconds())
-        days, rest = divmod(seconds, 86400)
-        hours, rest = divmod(rest, 3600)
-        duration = "P" + (f"{days}D" if days else "") + (
-            "T" + (f"{hours}H" if hours else "") + (f"{rest // 60}M" if rest // 60 else "") + (
-                f"{rest % 60}S" if rest % 60 else "") if rest or hours else "")
-        lines = [head, f"DURATION:{duration}"]
-        if "rrule" in component:
-            rules = component.get("rrule")
-            for rule in rules if isinstance(rules, list) else [rules]:
-                lines.append("RRULE:" + rule.to_ical().decode())
-        else:
-            lines.append("RRULE:FREQ=DAILY;COUNT=1")
-        exdates: list[str] = []
-        raw_ex = component.get("exdate")
-        for group in (raw_ex if isinstance(raw_ex, list) else [raw_ex] if raw_ex is not None else []):
-            for value in group.dts:
-                moment = value.dt
-                exdates.append(moment.isoformat() if isinstance(moment, datetime) else f"{moment:%Y-%m-%d}")
-        rule_text = "\n".join(lines)
         try:
-            availability.validate(rule_text, zone, exdates)
-        except availability.RuleError as exc:
-            raise ImportProblem(f"Event {component.get('summary', '')!s}: {exc.message}") from None
-        summary = str(component.get("summary")) if component.get("summary") else None
-        out.append(Imported(rule_text, zone, exdates, summary[:200] if summary else None))
+            out.append(_imported(component, fallback_zone))
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            if isinstance(exc, ImportProblem):
+                raise
+            raise ImportProblem(f"Event {component.get('summary', '')!s} cannot be read: {exc}") from None
         if len(out) > MAX_IMPORTED:
             raise ImportProblem(f"At most {MAX_IMPORTED} events per import")
     if not out:
         raise ImportProblem("The calendar has no events")
     return out
+
+
+def _imported(component: Any, fallback_zone: str) -> Imported:
+    """One VEVENT as a rule."""
+    start = component.decoded("dtstart", None)
+    if start is None:
+        raise ImportProblem("An event has no DTSTART")
+    if "dtend" in component:
+        length = component.decoded("dtend") - start
+    elif "duration" in component:
+        length = component.decoded("duration")
+    else:
+        length = timedelta(days=1) if not isinstance(start, datetime) else timedelta(hours=1)
+    if not isinstance(length, timedelta) or length <= timedelta(0):
+        raise ImportProblem("An event ends before it starts")
+    if isinstance(start, datetime):
+        if start.tzinfo is None:
+            zone = fallback_zone
+            head = f"DTSTART;TZID={zone}:{_stamp(start)}"
+        elif start.utcoffset() == timedelta(0) and _zone_name(start, "") in ("", "UTC"):
+            zone = fallback_zone
+            head = f"DTSTART:{_stamp(start.astimezone(UTC))}Z"
+        else:
+            zone = _zone_name(start, fallback_zone)
+            head = f"DTSTART;TZID={zone}:{_stamp(start.astimezone(availability.zone(zone)))}"
+    elif isinstance(start, date):
+        zone = fallback_zone
+        head = f"DTSTART;VALUE=DATE:{start:%Y%m%d}"
+    else:
+        raise ImportProblem("An event has an invalid DTSTART")
+    seconds = int(length.total_seconds())
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    duration = "P" + (f"{days}D" if days else "") + (
+        "T" + (f"{hours}H" if hours else "") + (f"{rest // 60}M" if rest // 60 else "") + (
+            f"{rest % 60}S" if rest % 60 else "") if rest or hours else "")
+    lines = [head, f"DURATION:{duration}"]
+    if "rrule" in component:
+        rules = component.get("rrule")
+        for rule in rules if isinstance(rules, list) else [rules]:
+            lines.append("RRULE:" + rule.to_ical().decode())
+    else:
+        lines.append("RRULE:FREQ=DAILY;COUNT=1")
+    exdates: list[str] = []
+    raw_ex = component.get("exdate")
+    for group in (raw_ex if isinstance(raw_ex, list) else [raw_ex] if raw_ex is not None else []):
+        for value in group.dts:
+            moment = value.dt
+            exdates.append(moment.isoformat() if isinstance(moment, datetime) else f"{moment:%Y-%m-%d}")
+    rule_text = "\n".join(lines)
+    try:
+        availability.validate(rule_text, zone, exdates)
+    except availability.RuleError as exc:
+        raise ImportProblem(f"Event {component.get('summary', '')!s}: {exc.message}") from None
+    summary = str(component.get("summary")) if component.get("summary") else None
+    return Imported(rule_text, zone, exdates, summary[:200] if summary else None)

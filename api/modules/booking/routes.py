@@ -35,6 +35,7 @@ from api.modules.booking.schemas import (
     MemberTag,
     ResourceTagAssignment,
     RuleCreate,
+    TeamMemberUpdate,
     WeeklyReplace,
 )
 from api.settings import get_settings
@@ -117,7 +118,7 @@ def _once(rule: AvailabilityRule) -> bool:
 
 
 async def _create_rule(session: Any, ctx: AuthContext, body: dict[str, Any]) -> ActionLog:
-    write = await crud.create(rules, ctx, session, RuleCreate.model_validate(body))
+    write = await crud.create(rules, ctx, session, validate_model(RuleCreate, body))
     return crud.entry_of(write)
 
 
@@ -306,7 +307,7 @@ async def _member_tags(request: Request, session: Any, ctx: AuthContext, adding:
     if not adding and body.tag not in current:
         raise NotFound("Tag assignment not found.")
     wanted = [*current, body.tag] if adding else [t for t in current if t != body.tag]
-    update = team_members.update_schema.model_validate({"id": member.id, "tags": wanted})  # type: ignore[union-attr]
+    update = validate_model(TeamMemberUpdate, {"id": member.id, "tags": wanted})
     write = await crud.update(team_members, ctx, session, member.id, update)
     return written({"id": member.id}, crud.entry_of(write), 201 if adding else 200)
 
@@ -410,10 +411,9 @@ async def import_ics(request: Request, session: SessionDep, ctx: ManageAvailabil
     ids: list[str] = []
     entry: ActionLog | None = None
     for item in found:
-        write = await crud.create(rules, ctx, session, RuleCreate.model_validate({
+        entry = await _create_rule(session, ctx, {
             "subjectType": body.subject_type, "subjectId": subject.id, "timezone": item.timezone,
             "rrule": item.rrule, "exdates": item.exdates, "kind": "unavailability",
-            "note": (body.note or item.summary or None)}))
-        ids.append(write.row.id)
-        entry = crud.entry_of(write)
+            "note": (body.note or item.summary or None)})
+        ids.append(str(entry.resource_id))
     return written({"ok": True, "ids": ids}, entry, 201)

@@ -103,7 +103,8 @@ async def test_ics_import_of_unavailability(world: World) -> None:
     ]  # 4 June: the holiday takes the whole day
 
     for bad in ("not a calendar", "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n",
-                HOLIDAYS.replace("FREQ=WEEKLY", "FREQ=FORTNIGHTLY")):
+                HOLIDAYS.replace("FREQ=WEEKLY", "FREQ=FORTNIGHTLY"),
+                HOLIDAYS.replace("DTEND;VALUE=DATE:20260605", "DTEND:20260605T100000Z")):  # date minus date-time
         r = await me.post(f"{B}/availability-import", json={"subjectType": "resource", "subjectId": room, "ics": bad})
         assert r.status_code == 400 and r.json()["details"][0]["path"] == ["ics"], r.text
     assert len((await me.get(f"{B}/availability", params={"kind": "unavailability"})).json()["items"]) == 2
