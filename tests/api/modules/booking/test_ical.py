@@ -108,3 +108,14 @@ async def test_ics_import_of_unavailability(world: World) -> None:
         r = await me.post(f"{B}/availability-import", json={"subjectType": "resource", "subjectId": room, "ics": bad})
         assert r.status_code == 400 and r.json()["details"][0]["path"] == ["ics"], r.text
     assert len((await me.get(f"{B}/availability", params={"kind": "unavailability"})).json()["items"]) == 2
+
+
+async def test_oversized_imports_are_refused_and_store_nothing(world: World) -> None:
+    me = await world.user(ALL)
+    room = await resource(me)
+    body = {"subjectType": "resource", "subjectId": room, "ics": HOLIDAYS + "X" * 1_100_000}
+    r = await me.post(f"{B}/availability-import", json=body)
+    assert r.status_code == 400 and r.json()["details"][0]["path"] == ["ics"], r.text
+    r = await me.post(f"{B}/availability-import", json={**body, "ics": "X" * 3_000_000})
+    assert r.status_code == 413, r.text
+    assert (await me.get(f"{B}/availability")).json()["items"] == []
