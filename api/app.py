@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from api import errors, manifest, storage_checks
+from api import errors, manifest, openapi, storage_checks
 from api.body import BodyGuard
 from api.settings import get_settings
 from console import mount as mount_console
@@ -50,4 +50,5 @@ def create_app() -> FastAPI:
     uploads = {("POST", "/api/attachments"): max(settings.max_body_bytes,
                                                  settings.attachments_max_upload_bytes + 64 * 1024)}
     app.add_middleware(BodyGuard, limit=settings.max_body_bytes, larger=uploads)
+    openapi.install(app)
     return app

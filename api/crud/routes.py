@@ -44,10 +44,30 @@ def _describe(res: Resource, op: str, default: str, feature: str) -> str:
     return f"{res.descriptions.get(op, default)} Requires features: {feature}"
 
 
+def schema_of(example: Any) -> dict[str, Any]:
+    """A JSON Schema read off an example body: each key typed as its example value (`null`: any type), so
+    the document names the fields a `Body` parser takes; the parser stays the judge of values."""
+    if isinstance(example, bool):
+        return {"type": "boolean"}
+    if isinstance(example, int):
+        return {"type": "integer"}
+    if isinstance(example, float):
+        return {"type": "number"}
+    if isinstance(example, str):
+        return {"type": "string"}
+    if isinstance(example, list):
+        return {"type": "array", "items": schema_of(example[0]) if example else {}}
+    if isinstance(example, dict):
+        return {"type": "object", "properties": {k: schema_of(v) for k, v in example.items()}}
+    return {}
+
+
 def _body_openapi(schema: Body, with_id: bool) -> dict[str, Any]:
     example = {"id": "00000000-0000-4000-8000-000000000000", **schema.example} if with_id else dict(schema.example)
-    return {"requestBody": {"required": True, "content": {"application/json": {
-        "schema": {"type": "object"}, "example": example}}}}
+    body = schema_of(example)
+    if with_id:
+        body["required"] = ["id"]
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": body, "example": example}}}}
 
 
 async def _custom_body(request: Request, schema: Body, *, partial: bool) -> tuple[Any, dict[str, Any]]:

@@ -108,6 +108,7 @@ def _back(status: str) -> RedirectResponse:
                         "administrator (with the default dictionaries), signs them in (`auth_token` cookie) and "
                         "redirects to `/backend`; otherwise redirects to `/onboarding?status=invalid` (unknown, "
                         "used or expired token) or `already_exists`.",
+            responses={302: {"description": "Redirect to `/backend` or back to `/onboarding?status=...`"}},
             openapi_extra={"parameters": [{"name": "token", "in": "query", "required": True,
                                            "schema": {"type": "string"}}]})
 async def verify(request: Request, session: SessionDep) -> RedirectResponse:

@@ -27,9 +27,21 @@ EditDefinitions = Annotated[AuthContext, Depends(requires("workflows.definitions
 ExpectedUpdatedAt = Annotated[str | None, Header(alias=LOCK_HEADER, include_in_schema=True,
                                                  description="Optimistic lock: the updatedAt the client saw.")]
 
-_ROW_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "A workflow definition; its JSON Schema is served at "
-                                     "`/api/workflows/definitions/schema.json`."}}}}}
+
+
+def _without_conditionals(node: Any) -> Any:
+    # The OpenAPI copy leaves out `if`/`then`/`else` (type-specific step rules), which OpenAPI tools and
+    # fuzzers do not generate from; the validator still applies them, and schema.json keeps them.
+    if isinstance(node, dict):
+        return {k: _without_conditionals(v) for k, v in node.items() if k not in ("if", "then", "else")}
+    if isinstance(node, list):
+        return [_without_conditionals(v) for v in node]
+    return node
+
+
+# The definition's own JSON Schema (served whole at `/api/workflows/definitions/schema.json`).
+_ROW_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": _without_conditionals(json_schema())}}}}
 
 
 @router.get("/workflows/definitions", summary="List workflow definitions",
