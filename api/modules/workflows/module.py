@@ -62,8 +62,7 @@ module = Module(
     subscribers=(("*", start_workflows_for_event),
                  ("directory.organization.created", shipped_rules.install_for_new_organization)),
     undoable={ENTITY: UNDOABLE},
-    # `sales.order-approval` moves to the sales module's manifest when that module exists.
-    workflows=("workflows.simple-approval", "workflows.checkout-demo", "sales.order-approval"),
+    workflows=("workflows.simple-approval", "workflows.checkout-demo"),
     search=(Searchable(ENTITY, WorkflowDefinition, fields=("workflow_id", "workflow_name", "description"),
                        title="workflow_name", subtitle="workflow_id", url="/backend/definitions/{id}",
                        label="Workflow definition"),),
