@@ -19,9 +19,11 @@ AUTO_INDEXING = "vector_auto_indexing"
 
 
 async def get(session: AsyncSession, tenant_id: str, key: str, default: Any = None) -> Any:
-    row = (await session.execute(select(SearchSetting).where(
+    # The value column only: global search reads this on every request, and loading the ORM row (identity
+    # map, change tracking) cost more than the query itself (bench/search.py, docs/benchmarks.md).
+    value = (await session.execute(select(SearchSetting.value).where(
         SearchSetting.tenant_id == tenant_id, SearchSetting.key == key))).scalars().first()
-    return default if row is None or row.value is None else row.value
+    return default if value is None else value
 
 
 async def put(session: AsyncSession, tenant_id: str, key: str, value: Any) -> None:
