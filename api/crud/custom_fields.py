@@ -549,7 +549,7 @@ def _by_rowid(id_column: Any, matching: Any) -> Any:
     text primary keys, so `id IN` fetches each matching row by a lookup in the primary-key index and
     then one in the table, in id order, i.e. scattered over the table; here the key lookups stay
     index-only (the primary-key index holds the rowid) and SQLite reads the rows in rowid order, as an
-    indexed column's filter does. bench/custom_fields.py measured 2.8x -> 1.8x the indexed-column
+    indexed column's filter does. bench/custom_fields.py measured 2.6-3.6x -> 1.8-2.4x the indexed-column
     filter (docs/benchmarks.md). The rowid is only compared within this one statement."""
     table = id_column.table
     rows = table.alias("cf_rows")
