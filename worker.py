@@ -29,10 +29,12 @@ log = logging.getLogger("stepwise.worker")
 # `activities.run`'s, wrapped to write the projection batch a step hands its activity first.
 WORKFLOWS: list[type[Any]] = [DefinitionWorkflow]
 ACTIVITIES: list[Any] = [run_activity_with_projection, project, evaluate_guard, resolve_sub_workflow]
-# Worker settings (shared with bench/workflows.py, which measures them): a bounded number of concurrent
-# workflow tasks keeps a replay storm after a restart in check; the cache keeps running instances'
-# state in memory so a step does not replay the history.
-WORKER_OPTIONS: dict[str, Any] = {"max_concurrent_workflow_tasks": 20, "max_cached_workflows": 1000}
+# Worker settings (shared with bench/workflows.py, which measures them; docs/benchmarks.md, "Worker options"):
+# - workflow task slots: a chain of local activities holds its workflow task while they run, so 20 slots
+#   (enough when every activity was a regular one) capped how many instances progress at once; still
+#   bounded, so a replay storm after a restart stays in check;
+# - the cache keeps running instances' state in memory, so a step does not replay the history.
+WORKER_OPTIONS: dict[str, Any] = {"max_concurrent_workflow_tasks": 100, "max_cached_workflows": 1000}
 
 
 async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: int = 60) -> Client | None:

@@ -29,6 +29,18 @@ class ThreeActivities:
         return {"status": "COMPLETED"}
 
 
+@workflow.defn(name="BenchThreeLocalActivities")
+class ThreeLocalActivities:
+    """The same three activities as local activities: one workflow task for the whole instance, the
+    practical limit of an engine that runs its steps' activities locally on this server."""
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        for index in range(3):
+            await workflow.execute_local_activity(bench_noop, index, start_to_close_timeout=ACTIVITY_TIMEOUT)
+        return {"status": "COMPLETED"}
+
+
 @workflow.defn(name="BenchBareUpdate")
 class BareUpdate:
     """Answers an Update at once; ends when told."""

@@ -17,14 +17,14 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from api.app import load_models
-from worker import ACTIVITIES, WORKFLOWS
+from worker import ACTIVITIES, WORKER_OPTIONS, WORKFLOWS
 
 
 async def main(address: str, task_queue: str) -> None:
     load_models()
     client = await Client.connect(address)
-    worker = Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=ACTIVITIES,
-                    max_concurrent_workflow_tasks=20, max_cached_workflows=1000)
+    # Exactly as worker.py runs it: its options (workflow task slots, cache, sandbox) are part of what survives.
+    worker = Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=ACTIVITIES, **WORKER_OPTIONS)
     async with worker:
         print("ready", flush=True)
         await asyncio.Event().wait()
