@@ -128,6 +128,8 @@ class Module:
     # worker registers beside the definition interpreter.
     temporal_workflows: tuple[type, ...] = ()
     activities: tuple[Callable[..., Any], ...] = ()
+    # Functions EXECUTE_FUNCTION activities may call by name (`activities/functions.py`).
+    functions: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     # Record types the search index covers.
     search: tuple[Searchable, ...] = ()
     # In-process caches the module keeps, shown and purged by /api/configs/cache.
@@ -179,6 +181,10 @@ def shipped_workflow_ids() -> frozenset[str]:
 
 def temporal_workflows() -> list[type]:
     return [w for m in modules() for w in m.temporal_workflows]
+
+
+def functions() -> dict[str, Callable[..., Any]]:
+    return {name: fn for m in modules() for name, fn in m.functions.items()}
 
 
 def activities() -> list[Callable[..., Any]]:

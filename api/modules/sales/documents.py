@@ -20,14 +20,14 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.modules.catalog.service as catalog
+import api.modules.currencies.service as currencies
+import api.modules.customers.service as customers
+import api.modules.dictionaries.service as dictionaries
 from api import outbox
 from api.auth import AuthContext
 from api.db import new_id, utcnow
 from api.errors import BadRequest, NotFound
-from api.modules.catalog import service as catalog
-from api.modules.currencies import service as currencies
-from api.modules.customers import service as customers
-from api.modules.dictionaries import service as dictionaries
 from api.modules.sales import totals as engine
 from api.modules.sales.models import (
     SalesDocumentSequence,

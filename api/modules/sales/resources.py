@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, delete, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.modules.dictionaries.service as dictionaries
 from api.auth import AuthContext
 from api.casing import camel, jsonable
 from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
@@ -21,7 +22,6 @@ from api.crud.tags import Tag, TagAssignment, tag_resource
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.catalog.service import PriceKind
-from api.modules.dictionaries import service as dictionaries
 from api.modules.dictionaries.service import Dictionary, DictionaryEntry
 from api.modules.sales import documents
 from api.modules.sales.models import (

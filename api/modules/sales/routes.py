@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.modules.dictionaries.service as dictionaries
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud.routes import delete_id, validate_model, written
@@ -17,7 +18,6 @@ from api.crud.tags import TagAssignment
 from api.db import new_id
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
-from api.modules.dictionaries import service as dictionaries
 from api.modules.sales import documents
 from api.modules.sales.models import SalesDocumentAddress
 from api.modules.sales.resources import (
