@@ -55,7 +55,12 @@ def register(name: str) -> Callable[[WorkflowFunction], WorkflowFunction]:
 
 
 def get(name: str) -> WorkflowFunction | None:
-    return REGISTRY.get(name)
+    """The built-in functions above, else the ones modules declare in their manifests."""
+    found = REGISTRY.get(name)
+    if found is None:
+        from api import manifest
+        found = manifest.functions().get(name)
+    return found
 
 
 @register("noop")

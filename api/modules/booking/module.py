@@ -3,7 +3,6 @@ attendees, iCalendar feeds and imports, and a workflow function that waits for t
 
 from __future__ import annotations
 
-from activities import functions
 from api.caches import CacheSegment
 from api.commands import crud_commands
 from api.manifest import Module, NavEntry, Searchable
@@ -12,11 +11,6 @@ from api.modules.booking.models import BookableResource, TeamMember
 from api.modules.booking.resources import ALL, attendees, events, resources, services, team_members, teams
 from api.modules.booking.routes import router
 from api.modules.booking.workflow import FUNCTION, next_available_window
-
-# EXECUTE_FUNCTION finds functions in `activities.functions`' registry, and the manifest has no field for
-# them: the booking function joins it when the manifests are loaded (the app and the worker load them at
-# start), not when any other booking file is imported. `register` accepts the same function twice.
-functions.register(FUNCTION)(next_available_window)
 
 
 def _nav(href: str, title: str, order: int) -> NavEntry:
@@ -36,6 +30,8 @@ module = Module(
     },
     resources=ALL,
     routers=(router,),
+    # Workflows wait for a resource's next free window with EXECUTE_FUNCTION `booking.next_available_window`.
+    functions={FUNCTION: next_available_window},
     navigation=(_nav("/backend/booking/teams", "Teams", 10), _nav("/backend/booking/team-members", "Team members", 20),
                 _nav("/backend/booking/resources", "Resources", 30),
                 _nav("/backend/booking/services", "Services", 40),
