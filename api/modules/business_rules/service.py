@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -517,10 +517,12 @@ async def run_rules_for_event(session: AsyncSession, event: DomainEvent) -> list
     return log_ids
 
 
-async def install_rules(session: AsyncSession, *, tenant_id: str, organization_id: str,
+async def install_rules(session: AsyncSession, *, tenant_id: str,
+                        organization_id: Callable[[], Awaitable[str | None]],
                         rules: Sequence[Mapping[str, Any]], reset: bool = False) -> list[str]:
-    """Installs rules shipped with code (in the API's rule shape) into a tenant, in `organization_id` (its
-    root): tenant-wide rules marked `created_by = SHIPPED_BY`. Idempotent: a ruleId the tenant already has
+    """Installs rules shipped with code (in the API's rule shape) into a tenant, in the organization
+    `organization_id()` names (its root; asked only when a rule is missing): tenant-wide rules marked
+    `created_by = SHIPPED_BY`. Idempotent: a ruleId the tenant already has
     (edited, moved or deleted by its users) is left as it is, unless `reset`, which puts the code's version
     back (undeleted, enabled as shipped). Returns the ruleIds written. The caller commits."""
     wanted = {str(r["ruleId"]): r for r in rules}
@@ -529,13 +531,15 @@ async def install_rules(session: AsyncSession, *, tenant_id: str, organization_i
     existing = {row.rule_id: row for row in (await session.execute(select(BusinessRule).where(
         BusinessRule.tenant_id == tenant_id, BusinessRule.rule_id.in_(list(wanted))))).scalars()}
     written: list[str] = []
+    missing = [rule_id for rule_id in wanted if rule_id not in existing]
+    org = await organization_id() if missing else None
     for rule_id, raw in wanted.items():
         row = existing.get(rule_id)
-        if row is not None and not reset:
+        if (row is not None and not reset) or (row is None and org is None):
             continue
         values = {snake(k): v for k, v in validate(RULE_FIELDS, dict(raw)).items()}
         if row is None:
-            row = BusinessRule(tenant_id=tenant_id, organization_id=organization_id, created_by=SHIPPED_BY)
+            row = BusinessRule(tenant_id=tenant_id, organization_id=org, created_by=SHIPPED_BY)
             session.add(row)
         else:
             RULE_CACHE.invalidate(row.id)
@@ -544,5 +548,6 @@ async def install_rules(session: AsyncSession, *, tenant_id: str, organization_i
         for key, value in values.items():
             setattr(row, key, value)
         written.append(rule_id)
-    await session.flush()
+    if written:
+        await session.flush()
     return written

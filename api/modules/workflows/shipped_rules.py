@@ -5,6 +5,7 @@ edits and deletions of them are kept, and reset-to-code puts a workflow's rules 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +18,10 @@ from api.modules.directory.models import Organization
 from api.modules.workflows.definitions_service import shipped
 from api.outbox import DomainEvent
 
-# Tenants this process has installed into: an installation is idempotent, this only spares the query.
+# Tenants this process has installed into (installation is idempotent: this only spares the queries), and
+# one lock per event loop (the API's and, in tests, the worker's).
 _installed: set[str] = set()
+_locks: dict[int, asyncio.Lock] = {}
 
 
 def rules_of(workflow_id: str | None = None) -> list[dict[str, Any]]:
@@ -35,29 +38,33 @@ async def _root_org(session: AsyncSession, tenant_id: str) -> str | None:
 async def install(session: AsyncSession, tenant_id: str, *, workflow_id: str | None = None,
                   reset: bool = False) -> list[str]:
     """Installs the shipped rules the tenant lacks (`reset`: puts them back as shipped) in `session`; the
-    caller commits. Returns the ruleIds written."""
-    org = await _root_org(session, tenant_id)
-    if org is None:  # a tenant without organizations yet: its first organization installs them
-        return []
-    return await install_rules(session, tenant_id=tenant_id, organization_id=org, rules=rules_of(workflow_id),
-                               reset=reset)
+    caller commits. Returns the ruleIds written. One query when nothing is missing."""
+    return await install_rules(session, tenant_id=tenant_id, organization_id=lambda: _root_org(session, tenant_id),
+                               rules=rules_of(workflow_id), reset=reset)
 
 
 async def ensure(tenant_id: str) -> None:
     """Installs the shipped rules the tenant lacks, in a transaction of its own (committed whatever becomes
-    of the request that needed them: a start refused by these very rules still leaves them installed)."""
+    of the request that needed them: a start refused by these very rules still leaves them installed). One
+    installation at a time per event loop, so many first starts at once take one extra connection, not one
+    each; afterwards the tenant is remembered and nothing is asked."""
     if not tenant_id or tenant_id in _installed:
         return
-    async with sessionmaker()() as session:
-        try:
-            await install(session, tenant_id)
-            await session.commit()
-        except IntegrityError:  # another process installed them at the same moment
-            await session.rollback()
-    _installed.add(tenant_id)
+    lock = _locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
+    async with lock:
+        if tenant_id in _installed:
+            return
+        async with sessionmaker()() as session:
+            try:
+                await install(session, tenant_id)
+                await session.commit()
+            except IntegrityError:  # another process installed them at the same moment
+                await session.rollback()
+        _installed.add(tenant_id)
 
 
 async def install_for_new_organization(event: DomainEvent) -> None:
     """Outbox subscriber: a tenant's first organization brings the shipped rules with it."""
-    if event.tenant_id:
-        await ensure(str(event.tenant_id))
+    if not event.tenant_id:
+        return
+    await ensure(str(event.tenant_id))
