@@ -13,8 +13,9 @@ from pathlib import Path
 import vulture
 
 DECORATORS = ["@*.get", "@*.post", "@*.put", "@*.patch", "@*.delete", "@*.api_route", "@*.exception_handler",
-              "@_when", "@*.listens_for", "@*validator", "@*_serializer", "@register", "@*.defn", "@*.run", "@*.signal", "@*.query",
-              "@*.update", "@*.command", "@*.callback", "@property", "@*.setter", "@*.cached_property"]
+              "@_when", "@*.listens_for", "@*validator", "@*_serializer", "@register", "@*.defn", "@*.run",
+              "@*.signal", "@*.query", "@*.update", "@*.command", "@*.callback", "@property", "@*.setter",
+              "@*.cached_property"]
 REPORTED = ("function", "method", "class", "property", "import")
 
 
