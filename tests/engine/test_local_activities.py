@@ -6,6 +6,7 @@ UPDATE_ENTITY run locally there)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from definitions import parse_definition
 from definitions.model import LOCAL_ACTIVITY_TYPES
 from engine._activities import runs_locally
+from engine.contract import UPDATE_CANCEL, Actor, UpdateResult
 from tests.engine import stand_ins
 from tests.engine.memory import act, chain, step
 from tests.engine.runner import Runner
@@ -101,3 +103,25 @@ async def test_a_local_activity_over_its_timeout_fails_the_attempt(own_runner: R
     assert (row.error_message or "").endswith("Slow: Activity failed after 1 attempts: Activity execution timeout "
                                               "after 300ms")
     await handle.terminate()
+
+
+async def test_a_cancel_sent_while_a_local_activity_runs_is_handled_once_it_finished(own_runner: Runner) -> None:
+    """The request waits for the running local activity (it is not interrupted, unlike a regular one), then
+    applies: the instance, resting at the task the chain reached, ends CANCELLED."""
+    gate = f"cancel-{uuid.uuid4()}"
+    definition = chain(step("a1", activities=[act("slow", config={"gate": gate})]),
+                       step("review", "USER_TASK", userTaskConfig={"assignedTo": ["admin"]}))
+    handle = await own_runner.start(definition)
+    for _ in range(500):  # until the activity runs (the projection is not written before it ends)
+        if stand_ins.calls(handle.id):
+            break
+        await asyncio.sleep(0.02)
+    cancel = asyncio.ensure_future(handle.execute_update(UPDATE_CANCEL, Actor("user-3"), result_type=UpdateResult))
+    await asyncio.sleep(0.5)
+    assert not cancel.done()
+    stand_ins.gate(gate).set()
+    result = await cancel
+    assert result.instance["status"] == "CANCELLED"
+    assert len(stand_ins.calls(handle.id)) == 1
+    steps = await own_runner.steps(handle.id)
+    assert [(s.step_id, s.status) for s in steps][0] == ("a1", "COMPLETED")
