@@ -1,5 +1,5 @@
-"""`python -m api.cli migrate|seed|create-tenant`: database set-up used by `make run` and docker-compose,
-and tenant provisioning for operators."""
+"""`python -m api.cli migrate|seed|create-tenant|webhook-secret`: database set-up used by `make run` and
+docker-compose, tenant provisioning, and the secret a tenant's webhook receivers verify signatures with."""
 
 from __future__ import annotations
 
@@ -72,8 +72,13 @@ def main(argv: list[str]) -> int:
     tenant.add_argument("name")
     tenant.add_argument("admin_email")
     tenant.add_argument("--password", help="the admin's password (default: generated and printed)")
+    webhook = commands.add_parser("webhook-secret",
+                                  help="print the secret CALL_WEBHOOK signs a tenant's deliveries with")
+    webhook.add_argument("tenant_id")
     args = parser.parse_args(argv)
-    if args.command == "migrate":
+    if args.command == "webhook-secret":
+        print(get_settings().webhook_secret(args.tenant_id))
+    elif args.command == "migrate":
         migrate()
     elif args.command == "seed":
         asyncio.run(_seed())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +46,9 @@ class Settings(BaseSettings):
 
     # CALL_WEBHOOK refuses private, loopback and link-local targets; development and tests may allow them.
     webhook_allow_private: bool = False
+    # Derives each tenant's CALL_WEBHOOK signing secret (so none is stored per tenant); generated into
+    # `data/webhook_signing_key` on first use when unset. Changing it changes every tenant's secret.
+    webhook_signing_key: str = ""
 
     admin_email: str = "admin@example.com"
     admin_password: str = ""
@@ -125,6 +130,20 @@ class Settings(BaseSettings):
         if len(key) not in (16, 24, 32):
             raise ValueError("STEPWISE_ENCRYPTION_MASTER_KEY must be the base64 of a 16, 24 or 32 byte key")
         return key
+
+    def webhook_secret(self, tenant_id: str) -> str:
+        """The tenant's CALL_WEBHOOK signing secret, `whsec_<base64 of 32 bytes>` (the Standard Webhooks
+        format): HMAC-SHA256 of the tenant id under `webhook_signing_key`, so it is stable across
+        processes and restarts without a table of secrets."""
+        if not self.webhook_signing_key:
+            path = self.data_dir / "webhook_signing_key"
+            if not path.exists():
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(secrets.token_urlsafe(48))
+                path.chmod(0o600)
+            self.webhook_signing_key = path.read_text().strip()
+        derived = hmac.new(self.webhook_signing_key.encode(), f"webhook:{tenant_id}".encode(), hashlib.sha256)
+        return "whsec_" + base64.b64encode(derived.digest()).decode()
 
 
 @lru_cache

@@ -2,14 +2,18 @@
 
 Config `{url, method?: GET|POST|PUT|PATCH|DELETE (POST), headers?: {name: string}, body?: any}`.
 Output `{status, statusText, result}` (result: parsed JSON, else text). The activity's idempotency key
-goes out as `Idempotency-Key`, so a receiver can recognize a retried delivery."""
+goes out as `Idempotency-Key` and as the delivery id `webhook-id`, so a receiver can recognize a retried
+delivery; `webhook-timestamp` and `webhook-signature` sign id, timestamp and body with the tenant's secret
+(the Standard Webhooks scheme, so receivers can verify with its libraries)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from standardwebhooks.webhooks import Webhook
 
 from activities.deps import ActivityDeps
 from activities.handlers.common import (
@@ -77,7 +81,16 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     # The connection goes to a checked address; the name still travels as Host and TLS server name.
     headers["Host"] = target.host_header
     body = config.get("body")
-    content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
+    text = json.dumps(body, ensure_ascii=False) if body is not None else None
+    content = text.encode() if text is not None else None
+    # Set after the designer's headers so a definition cannot forge or drop them. A Temporal retry of the
+    # same execution keeps its id and is signed afresh with the time it is sent.
+    delivery_id = inp.idempotency_key or f"{inp.instance_id}:{inp.activity_id}"
+    sent_at = datetime.now(UTC)
+    headers["webhook-id"] = delivery_id
+    headers["webhook-timestamp"] = str(int(sent_at.timestamp()))
+    headers["webhook-signature"] = Webhook(deps.settings.webhook_secret(inp.tenant_id)).sign(
+        delivery_id, sent_at, text or "")
 
     response, raw = await _send(target, method, headers, content, inp, deps)
     status = response.status_code

@@ -3,18 +3,25 @@ SSRF guard (decided on resolved addresses, connection pinned to a checked one), 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
+import hmac
 import socket
 import ssl
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from temporalio.exceptions import ApplicationError
 
 from activities.deps import ActivityDeps
 from activities.handlers import call_webhook
-from tests.activities.conftest import TLS_NAME, Recorder, activity_input, static_resolver
+from api.settings import get_settings
+from tests.activities.conftest import TLS_NAME, Received, Recorder, activity_input, static_resolver
 
 
 async def call(deps: ActivityDeps, config: dict[str, Any], **kw: Any) -> dict[str, Any]:
@@ -209,3 +216,68 @@ async def test_tls_to_a_pinned_address_verifies_the_name(
     err = await failure(pinned, {"url": f"https://other.test:{https_server.port}/json"})
     assert "could not connect to other.test" in err.message
     assert len(https_server.requests) == 1
+
+
+# --- signature and delivery id ------------------------------------------------------------------------
+
+
+def verify_by_hand(secret: str, req: Received) -> bool:
+    """The receiver's check as docs/workflows.md spells it, without a library."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{req.headers['webhook-id']}.{req.headers['webhook-timestamp']}.".encode() + req.body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    offered = [part.split(",", 1)[1] for part in req.headers["webhook-signature"].split(" ")
+               if part.startswith("v1,")]
+    return any(hmac.compare_digest(expected, sig) for sig in offered)
+
+
+async def test_deliveries_are_signed_for_the_receiver_to_verify(deps: ActivityDeps, webhook: Recorder) -> None:
+    tenant = str(uuid.uuid4())
+    await call(deps, {"url": webhook.url("/json"), "body": {"order": 7, "name": "Zażółć"}}, tenant_id=tenant,
+               key="delivery-1")
+    [req] = webhook.requests
+    secret = deps.settings.webhook_secret(tenant)
+    assert secret.startswith("whsec_") and req.headers["webhook-id"] == "delivery-1"
+    assert abs(int(req.headers["webhook-timestamp"]) - time.time()) < 60
+    # The Standard Webhooks library a receiver would use, and the documented steps by hand.
+    assert Webhook(secret).verify(req.body, req.headers) == {"order": 7, "name": "Zażółć"}
+    assert verify_by_hand(secret, req)
+    # Another tenant's secret, a changed body or a changed timestamp do not verify.
+    other = deps.settings.webhook_secret(str(uuid.uuid4()))
+    assert other != secret and not verify_by_hand(other, req)
+    assert not verify_by_hand(secret, dataclasses.replace(req, body=req.body.replace(b"7", b"8")))
+    moved = {**req.headers, "webhook-timestamp": str(int(req.headers["webhook-timestamp"]) + 1)}
+    assert not verify_by_hand(secret, dataclasses.replace(req, headers=moved))
+    with pytest.raises(WebhookVerificationError):
+        Webhook(other).verify(req.body, req.headers)
+
+
+async def test_a_retry_keeps_its_delivery_id_and_bodiless_calls_are_signed(deps: ActivityDeps,
+                                                                        webhook: Recorder) -> None:
+    tenant = str(uuid.uuid4())
+    for _ in range(2):
+        await call(deps, {"url": webhook.url("/json"), "method": "GET"}, tenant_id=tenant, key="same-execution")
+    first, second = webhook.requests
+    assert first.headers["webhook-id"] == second.headers["webhook-id"] == "same-execution"
+    assert first.body == b"" and verify_by_hand(deps.settings.webhook_secret(tenant), first)
+
+
+async def test_a_definition_cannot_forge_the_signature_headers(deps: ActivityDeps, webhook: Recorder) -> None:
+    tenant = str(uuid.uuid4())
+    await call(deps, {"url": webhook.url("/json"), "body": [1],
+                      "headers": {"webhook-signature": "v1,forged", "Webhook-Id": "mine"}},
+               tenant_id=tenant, key="k-9")
+    [req] = webhook.requests
+    assert req.headers["webhook-id"] == "k-9" and "forged" not in req.headers["webhook-signature"]
+    assert verify_by_hand(deps.settings.webhook_secret(tenant), req)
+
+
+def test_the_secret_is_stable_and_follows_the_signing_key(tmp_path: Path) -> None:
+    settings = get_settings().model_copy(update={"data_dir": tmp_path, "webhook_signing_key": ""})
+    first = settings.webhook_secret("t-1")
+    again = get_settings().model_copy(update={"data_dir": tmp_path, "webhook_signing_key": ""})
+    assert again.webhook_secret("t-1") == first  # the generated key is kept in the data directory
+    assert (tmp_path / "webhook_signing_key").exists()
+    rotated = get_settings().model_copy(update={"webhook_signing_key": "another key"})
+    assert rotated.webhook_secret("t-1") != first
+    assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
