@@ -5,6 +5,7 @@ from activities.deps import configure
 from api.crud.query import Filter
 from api.crud.tags import tag_assignment_router, tag_resource
 from api.db import UTCDateTime, set_engine
+from api.modules.catalog.pricing import PricingCall
 from api.modules.dictionaries.service import resolve_entry
 from api.modules.feature_toggles.service import is_enabled
 from api.modules.workflows.diagram import _EdgeView
@@ -18,6 +19,7 @@ Filter.has, Filter.untagged, tag_resource, tag_assignment_router  # the CRUD kit
 resolve_entry, is_enabled  # services other modules call (docs/platform-services.md)
 _EdgeView.setpath  # grandalf writes an edge's route through it
 clear_cache  # tests reset the trigger cache
+PricingCall.set_layers, PricingCall.set_context  # what pricing hooks of other modules call (docs/catalog.md)
 ConsoleField.encoded_default  # console/templates/task.html
 form_error  # engine/ (not scanned while it is being reworked)
 configure  # tests install their activity dependencies

@@ -105,7 +105,8 @@ def tag_resource(*, path: str, namespace: str, features: Features, tag: str, lab
 
     async def before_update(write: Any) -> None:
         if "slug" in write.values:
-            write.values["slug"] = slugify(write.values["slug"])
+            # `slug: null` derives it from the label again, as on create.
+            write.values["slug"] = slugify(write.values["slug"] or write.value("label"))
             await _slug_free(write.session, write.row, write.values["slug"])
 
     async def after_delete(write: Any) -> None:
