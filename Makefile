@@ -9,8 +9,8 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 PYTEST_ARGS ?=
 LINT_PATHS := api engine rules definitions activities stepwise_cli console worker.py server.py
-# The unused-code check (scripts/deadcode.py); engine/ joins it once its rework is merged.
-DEADCODE_PATHS := api rules definitions activities jscompat.py worker.py server.py stepwise_cli console
+# The unused-code check (scripts/deadcode.py).
+DEADCODE_PATHS := api engine rules definitions activities jscompat.py worker.py server.py stepwise_cli console
 
 .PHONY: run test lint bench db-upgrade db-revision venv
 
