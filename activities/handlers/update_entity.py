@@ -1,6 +1,7 @@
 """UPDATE_ENTITY: an allow-listed command run through the module's own service, as the workflow's user.
 
-Config `{commandId, input: object, statusDictionary?}`. The command must be one a module's manifest
+Config `{commandId, input: object, statusDictionary?}`; with `statusDictionary`, `input.statusValue` is
+resolved to that dictionary's entry and sent as `statusEntryId`. The command must be one a module's manifest
 declares (`api.commands`: the workflow-safe allow-list); the acting user (the engine's `user_id`: the
 caller, else the instance's initiator) must hold the command's features within the instance's tenant
 and organization. The write goes through the same service the HTTP route uses, so it is validated,
@@ -12,6 +13,7 @@ retry that finds it returns the earlier outcome instead of writing again."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -25,8 +27,11 @@ from api.commands import InvalidInput, WorkflowCommand
 from api.errors import ApiError
 from api.modules.audit_logs.models import ActionLog
 from api.modules.auth.models import User
+from api.modules.dictionaries import service as dictionaries
 from api.modules.directory.models import Organization
 from engine.contract import RunActivityInput
+
+log = logging.getLogger(__name__)
 
 
 async def _narrow_to_org(session: AsyncSession, ctx: AuthContext, org_id: str) -> bool:
@@ -76,6 +81,25 @@ async def _earlier_run(session: AsyncSession, inp: RunActivityInput, command_id:
     )).scalars().first()
 
 
+async def _resolve_status(session: AsyncSession, inp: RunActivityInput, dictionary_key: str,
+                          data: dict[str, Any]) -> None:
+    """`statusValue` becomes `statusEntryId`: the entry of `dictionary_key` with that value, as the instance's
+    organization sees the dictionary (its own, else an ancestor's). An organization that has never used
+    the default dictionaries gets them first. A value the dictionary lacks is dropped, not written raw (the
+    reference does the same): the rest of the input is still applied."""
+    value = str(data.pop("statusValue"))
+    tenant_id, org_id = inp.tenant_id, inp.organization_id
+    if await dictionaries.find_dictionary(session, tenant_id=tenant_id, organization_id=org_id,
+                                          key=dictionary_key) is None:
+        await dictionaries.ensure_defaults(session, tenant_id=tenant_id, organization_id=org_id)
+    entry = await dictionaries.resolve_entry(session, tenant_id=tenant_id, organization_id=org_id,
+                                             key=dictionary_key, value=value)
+    if entry is None:
+        log.warning("UPDATE_ENTITY: no entry %r in dictionary %s; status left unchanged", value, dictionary_key)
+        return
+    data["statusEntryId"] = entry.id
+
+
 async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     config = inp.config or {}
     command_id = text(config, "commandId")
@@ -90,10 +114,7 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise fail('UPDATE_ENTITY requires "input" object with entity data')
     data = dict(data)
-    if data.get("statusValue") and config.get("statusDictionary"):
-        # The reference resolves the value through a dictionaries module; without one the value cannot be
-        # mapped to an entry id, and, as there, an unresolved value is dropped rather than written raw.
-        data.pop("statusValue")
+    status_dictionary = text(config, "statusDictionary")
 
     async with deps.sessions() as session, session.begin():
         ctx = await _acting_context(session, inp, command)
@@ -104,6 +125,8 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
                 if command.load is not None and earlier.resource_id:
                     result = await command.load(session, ctx, earlier.resource_id)
                 return {"executed": True, "commandId": command_id, "result": result, "logEntryId": earlier.id}
+        if data.get("statusValue") and status_dictionary:
+            await _resolve_status(session, inp, status_dictionary, data)
         try:
             outcome = await command.execute(session, ctx, data)
         except InvalidInput as exc:

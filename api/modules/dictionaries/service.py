@@ -37,6 +37,11 @@ DEFAULTS: tuple[DefaultDictionary, ...] = (
     DefaultDictionary("sales.order_status", "Sales order statuses",
                       "Configurable set of statuses used by sales orders.", (
                           Seed("draft", "Draft", "#94a3b8", "lucide:file-pen-line"),
+                          # The statuses the shipped sales.order-approval workflow sets (UPDATE_ENTITY statusValue).
+                          Seed("pending_approval", "Pending Approval", "#f59e0b", "lucide:hourglass"),
+                          Seed("approved", "Approved", "#16a34a", "lucide:check-circle"),
+                          Seed("rejected", "Rejected", "#ef4444", "lucide:x-circle"),
+                          Seed("sent", "Sent", "#0ea5e9", "lucide:send"),
                           Seed("confirmed", "Confirmed", "#2563eb", "lucide:badge-check"),
                           Seed("in_fulfillment", "In fulfillment", "#f59e0b", "lucide:loader-2"),
                           Seed("fulfilled", "Fulfilled", "#16a34a", "lucide:check-circle-2"),

@@ -196,9 +196,11 @@ async def test_settings_collections_and_status_dictionaries(world: World) -> Non
                  "adjustment-kinds"):
         page = (await admin.get(f"{B}/{path}")).json()
         assert page["total"] >= 5 and {"value", "label", "color", "icon"} <= set(page["items"][0]), path
-    r = await admin.post(f"{B}/order-statuses", json={"value": "pending_approval", "label": "Pending approval"})
+    r = await admin.post(f"{B}/order-statuses", json={"value": "awaiting_stock", "label": "Awaiting stock"})
     assert r.status_code == 201, r.text
-    assert (await admin.post(f"{B}/order-statuses", json={"value": "Pending_Approval"})).status_code == 409
+    assert (await admin.post(f"{B}/order-statuses", json={"value": "Awaiting_Stock"})).status_code == 409
+    # the shipped approval workflow's statuses are defaults
+    assert (await admin.post(f"{B}/order-statuses", json={"value": "pending_approval"})).status_code == 409
     r = await admin.post(f"{B}/tax-rates", json={"name": "VAT", "code": "vat", "rate": 23, "countryCode": "pl"})
     assert r.status_code == 201
     page = (await admin.get(f"{B}/tax-rates", params={"country": "PL"})).json()
