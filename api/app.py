@@ -19,6 +19,7 @@ def load_models() -> None:
     """Import every module's models so the metadata (and Alembic) sees all tables, including
     modules whose routes are not mounted yet."""
     import api.crud.tags
+    import api.idempotency
     import api.modules
     import api.outbox_models  # noqa: F401
 

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     # resource kinds (e.g. "business_rules.rule") to lock only those.
     optimistic_lock: str = "all"
 
+    # Idempotency-Key: how long a key is remembered, how long a duplicate waits for the first request's
+    # answer before a 409, and after how long a claim whose request never answered is given up.
+    idempotency_ttl_seconds: int = 24 * 3600
+    idempotency_wait_seconds: float = 30.0
+    idempotency_lease_seconds: int = 600
     max_body_bytes: int = 2 * 1024 * 1024
     # Attachments: where the local storage driver keeps files and thumbnails (default `data/attachments`),
     # and the largest file one upload may carry (larger ones get 413; `max_body_bytes` applies first).

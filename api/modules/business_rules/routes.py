@@ -22,6 +22,7 @@ from api.crud.routes import read_json
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
+from api.idempotency import idempotent
 from api.modules.business_rules import service
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSet, RuleSetMember
 from api.modules.business_rules.resources import (
@@ -255,6 +256,7 @@ def _caller(ctx: AuthContext) -> dict[str, Any]:
                          "Requires features: business_rules.execute",
              openapi_extra=_body({"entityType": "string", "eventType": "string", "entityId": "string",
                                   "data": {}, "dryRun": False}))
+@idempotent
 async def execute(request: Request, session: SessionDep, ctx: ExecuteDep) -> dict[str, Any]:
     data = validate(EXECUTE_FIELDS, await read_json(request))
     rule_ctx = RuleContext(

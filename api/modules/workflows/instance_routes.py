@@ -15,6 +15,7 @@ from api.crud.query import MAX_OFFSET
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
+from api.idempotency import idempotent
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows import shipped_rules
 from api.modules.workflows.definitions_service import tenant_of, write_scope
@@ -162,6 +163,7 @@ async def validate_start(request: Request, session: SessionDep, ctx: ViewInstanc
                          "START step and executes in the background after the response. Requires features: "
                          "workflows.instances.view, workflows.instances.create",
              openapi_extra=openapi_body(StartInstance))
+@idempotent
 async def start_instance(request: Request, session: SessionDep, ctx: ViewInstances) -> dict[str, Any]:
     ensure(ctx, "workflows.instances.create")
     tenant_id, org_id = write_scope(ctx)
@@ -207,6 +209,7 @@ async def start_instance(request: Request, session: SessionDep, ctx: ViewInstanc
                          "valid one unless `toStepId` is given), then let the instance run to its next resting "
                          "point. Requires features: workflows.instances.create",
              openapi_extra=openapi_body(AdvanceInstance))
+@idempotent
 async def advance_instance(id: str, request: Request, session: SessionDep, ctx: CreateInstances) -> dict[str, Any]:
     write_scope(ctx)
     instance = await find_instance(session, ctx, id)

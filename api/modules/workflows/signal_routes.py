@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import AuthContext, requires
 from api.deps import SessionDep
 from api.errors import ApiError, BadRequest, Conflict
+from api.idempotency import idempotent
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import write_scope
 from api.modules.workflows.http import ensure, read_json, record_action
@@ -54,6 +55,7 @@ async def _record(session: AsyncSession, ctx: AuthContext, command: str, instanc
                          "parallel branch); the payload is merged into its context and the instance continues. "
                          "The answer comes once it rests again. Requires features: workflows.instances.signal",
              openapi_extra=openapi_body(SendSignal))
+@idempotent
 async def signal_instance(id: str, request: Request, session: SessionDep, ctx: SignalInstances) -> dict[str, Any]:
     write_scope(ctx)
     ensure(ctx, "workflows.instances.signal")
@@ -75,6 +77,7 @@ async def signal_instance(id: str, request: Request, session: SessionDep, ctx: S
                          "Instances not waiting for that signal are skipped; `count` says how many received it. "
                          "Requires features: workflows.signals.send",
              openapi_extra=openapi_body(SendSignalByKey))
+@idempotent
 async def signal_by_key(request: Request, session: SessionDep, ctx: SendSignals) -> dict[str, Any]:
     write_scope(ctx)
     ensure(ctx, "workflows.signals.send")

@@ -17,6 +17,7 @@ from api.crud.query import MAX_OFFSET
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict, NotFound
+from api.idempotency import idempotent
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import tenant_of, write_scope
 from api.modules.workflows.http import csv, is_true, offset_page, read_json, record_action
@@ -158,6 +159,7 @@ async def claim_task(id: str, session: SessionDep, ctx: ClaimTasks) -> dict[str,
                          "Needs to be the assignee, the claimer, a holder of one of the task's roles, or "
                          "workflows.manage. Requires features: workflows.tasks.complete",
              openapi_extra=openapi_body(CompleteTask))
+@idempotent
 async def complete_task(id: str, request: Request, session: SessionDep, ctx: CompleteTasks) -> dict[str, Any]:
     write_scope(ctx)
     raw = await read_json(request, lenient=True)
