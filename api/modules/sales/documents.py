@@ -74,10 +74,17 @@ ADJUSTMENT_KIND = "sales.adjustment_kind"
 # --- locking ---------------------------------------------------------------------------------------------
 
 async def lock(session: AsyncSession, kind: DocKind, doc_id: str, ctx: AuthContext) -> Any:
-    """The live document, locked for the rest of the transaction (`SELECT ... FOR UPDATE` on
-    PostgreSQL; SQLite serializes writers anyway), so two writers of one document's lines queue and
-    the second recalculates from the first's committed lines: no update is lost."""
+    """The live document, locked for the rest of the transaction, so two writers of one document's lines
+    queue and the second recalculates from the first's committed lines: no update is lost.
+
+    PostgreSQL: `SELECT ... FOR UPDATE`. SQLite ignores FOR UPDATE and its driver opens the transaction
+    only at the first write, so a read here would take no lock and could see the document as it was
+    before a concurrent writer committed (duplicate line numbers); a no-op UPDATE of the row first takes
+    the database's write lock (waiting for the other writer to commit), and the read after it is fresh."""
     model: Any = kind.model
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(update(model).where(model.id == doc_id, model.tenant_id == ctx.tenant_id)
+                              .values(version=model.version).execution_options(synchronize_session=False))
     stmt = (select(model).where(model.id == doc_id, model.tenant_id == ctx.tenant_id, model.deleted_at.is_(None))
             .with_for_update().execution_options(populate_existing=True))
     if ctx.org_scope is not None:

@@ -541,6 +541,10 @@ def _line_hooks(kind: documents.DocKind) -> Hooks:
         if kind.fk in write.values and write.values[kind.fk] != getattr(write.row, kind.fk):
             raise BadRequest("A line cannot move to another document")
         doc = await documents.lock(write.session, kind, getattr(write.row, kind.fk), write.ctx)
+        # The line was read before the lock: a concurrent writer may have changed it since (another field of
+        # it, its amounts); start from what that writer committed so its change is neither undone nor
+        # left out of the recalculation.
+        await write.session.refresh(write.row)
         write.extra["doc"] = doc
         await documents.prepare_line(write.session, write.ctx, kind, doc, write.values, write.body, creating=False)
         for key in ("quantity", "currency_code"):
@@ -568,6 +572,7 @@ def _adjustment_hooks(kind: documents.DocKind) -> Hooks:
         if kind.fk in write.values and write.values[kind.fk] != getattr(write.row, kind.fk):
             raise BadRequest("An adjustment cannot move to another document")
         doc = await documents.lock(write.session, kind, getattr(write.row, kind.fk), write.ctx)
+        await write.session.refresh(write.row)  # read before the lock, as a line's (above)
         write.extra["doc"] = doc
         await _prepare_adjustment(write.session, kind, doc, write.values, creating=False)
 
