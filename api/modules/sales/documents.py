@@ -168,6 +168,14 @@ def _method_amounts(snapshot: dict[str, Any] | None, net_key: str, gross_key: st
     return (net_d, gross_d) if net_d or gross_d else None
 
 
+def _assign(row: Any, **values: object) -> None:
+    """Set only what changed: a line whose amounts come out as stored stays clean, so adding one line to
+    an order of hundreds flushes (and checks) that line and the document, not every line."""
+    for key, value in values.items():
+        if getattr(row, key) != value:
+            setattr(row, key, value)
+
+
 async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: Hooks | None = None) -> \
         engine.DocumentTotals:
     """Works the document's totals out from its live lines, adjustments and payments, writes them
@@ -227,14 +235,13 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
         row = by_id.get(lt.id)
         if row is None:
             continue
-        row.unit_price_net, row.unit_price_gross, row.tax_rate = lt.unit_price_net, lt.unit_price_gross, lt.tax_rate
-        row.tax_amount, row.total_net_amount, row.total_gross_amount = lt.tax, lt.net, lt.gross
+        _assign(row, unit_price_net=lt.unit_price_net, unit_price_gross=lt.unit_price_gross, tax_rate=lt.tax_rate,
+                tax_amount=lt.tax, total_net_amount=lt.net, total_gross_amount=lt.gross)
     adj_by_id = {a.id: a for a in adjustments}
     for at in result.adjustments:
         if (adj := adj_by_id.get(at.id)) is not None:
-            adj.amount_net, adj.amount_gross = at.amount_net, at.amount_gross
-    for key, value in result.columns().items():
-        setattr(doc, key, value)
+            _assign(adj, amount_net=at.amount_net, amount_gross=at.amount_gross)
+    _assign(doc, **result.columns())
     doc.totals_snapshot = result.snapshot()
     doc.version = (doc.version or 0) + 1
     outbox.emit(session, TOTALS_CALCULATED, {"documentKind": kind.name, "documentId": doc.id,
