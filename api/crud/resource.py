@@ -80,6 +80,9 @@ class Hooks:
     snapshot_extra: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
     # The body of the 201 answer when it is more than `{"id"}` (e.g. a secret shown once).
     created_body: Callable[[Write], dict[str, Any]] | None = None
+    # The body of a successful update when it depends on the write (`{id, orderId}`); else the
+    # resource's fixed `updated_body`.
+    updated_body: Callable[[Write], dict[str, Any]] | None = None
     # Runs after undo or redo put a row back, for state derived across rows (the organization tree).
     after_undo: Callable[[AsyncSession, Any], Awaitable[None]] | None = None
 

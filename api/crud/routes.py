@@ -151,6 +151,10 @@ def crud_router(res: Resource) -> APIRouter:
         async def create_item(body: Create, request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
             return _created(await service.create(res, ctx, session, body, custom=await _raw_custom(request)))
 
+    def _updated(write: service.Write) -> JSONResponse:
+        body = res.hooks.updated_body(write) if res.hooks.updated_body else dict(res.updated_body)
+        return written(body, service.entry_of(write))
+
     def _created(write: service.Write) -> JSONResponse:
         body = res.hooks.created_body(write) if res.hooks.created_body else {"id": write.row.id}
         return written(body, service.entry_of(write), 201)
@@ -173,7 +177,7 @@ def crud_router(res: Resource) -> APIRouter:
             write = await service.update(res, ctx, session, data.pop("id", raw.get("id")), data,
                                          expected_updated_at=request.headers.get(service.LOCK_HEADER),
                                          custom=_submitted(raw))
-            return written(dict(res.updated_body), service.entry_of(write))
+            return _updated(write)
     elif update_schema is not None:
         Update: Any = update_schema  # noqa: N806 - a class
 
@@ -184,7 +188,7 @@ def crud_router(res: Resource) -> APIRouter:
             write = await service.update(res, ctx, session, body.id, body,
                                          expected_updated_at=request.headers.get(service.LOCK_HEADER),
                                          custom=await _raw_custom(request))
-            return written(dict(res.updated_body), service.entry_of(write))
+            return _updated(write)
 
     @_when("delete" in ops, router.delete(res.path, summary=f"Delete {label}",
                    description=_describe(res, "delete", f"Deletes a {label} by `?{res.delete_id_param}=` "

@@ -559,7 +559,9 @@ def _line_hooks(kind: documents.DocKind) -> Hooks:
 
     return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
                  after_create=after, after_update=after, after_delete=after,
-                 created_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)})
+                 created_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)},
+                 # The reference answers an update like a create: `{id, orderId}` / `{id, quoteId}`.
+                 updated_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)})
 
 
 def _adjustment_hooks(kind: documents.DocKind) -> Hooks:
@@ -584,7 +586,9 @@ def _adjustment_hooks(kind: documents.DocKind) -> Hooks:
 
     return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
                  after_create=after, after_update=after, after_delete=after,
-                 created_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)})
+                 created_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)},
+                 # The reference answers an update like a create: `{id, orderId}` / `{id, quoteId}`.
+                 updated_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)})
 
 
 LINE_ITEM = ("id", "line_number", "kind", "status_entry_id", "status", "product_id", "product_variant_id",
@@ -740,7 +744,7 @@ payments = Resource(
                   rename=META, computed={"customFieldSetId": lambda r: r.custom_field_set_id}),
     hooks=Hooks(before_create=_payment_before, before_update=_payment_before, before_delete=_payment_before_delete,
                 after_create=_payment_after, after_update=_payment_after, after_delete=_payment_after,
-                created_body=_payment_answer),
+                created_body=_payment_answer, updated_body=_payment_answer),
     custom_fields="sales:sales_payment")
 
 

@@ -174,3 +174,11 @@ async def test_snapshot_extra_is_in_the_audit_snapshots(kit: Kit) -> None:
     assert [((log.snapshot_before or {}).get("partCount"), (log.snapshot_after or {}).get("partCount"))
             for log in logs] == [(None, 3), (3, 5), (5, 5)]
     assert (logs[1].changes_json or {})["partCount"] == {"from": 3, "to": 5}
+
+
+async def test_updated_body_answers_from_the_write(kit: Kit) -> None:
+    kit.serve(gadgets.but(hooks=Hooks(updated_body=lambda w: {"id": w.row.id, "name": w.row.name})))
+    me = await kit.user()
+    gadget_id = (await me.post(GADGETS, json={"name": "before"})).json()["id"]
+    r = await me.put(GADGETS, json={"id": gadget_id, "name": "after"})
+    assert r.status_code == 200 and r.json() == {"id": gadget_id, "name": "after"}

@@ -66,7 +66,7 @@ async def test_an_order_with_lines_and_adjustments_has_its_totals(world: World) 
     line_id = r.json()["id"]
     assert money(await get_order(admin, o["id"]), "subtotalNetAmount") == Decimal("159.97")
     r = await admin.put(f"{B}/order-lines", json={"id": line_id, "quantity": 4})
-    assert r.status_code == 200, r.text
+    assert r.status_code == 200 and r.json() == {"id": line_id, "orderId": o["id"]}, r.text
     assert money(await get_order(admin, o["id"]), "subtotalNetAmount") == Decimal("169.97")
     r = await admin.post(f"{B}/order-adjustments", json={"orderId": o["id"], "kind": "discount", "rate": 10})
     assert r.status_code == 201, r.text
