@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("stepwise.api")
@@ -95,6 +96,15 @@ def install(app: FastAPI) -> None:
             status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(_: Request, exc: OperationalError) -> JSONResponse:
+        # SQLite refuses a transaction that read first and then wants to write while another one is
+        # writing ("database is locked"): that is contention between two requests, not a fault.
+        if "database is locked" in str(exc.orig):
+            return JSONResponse({"error": "Another request is writing the same data; retry"}, status_code=409)
+        log.exception("database error", exc_info=exc)
+        return JSONResponse({"error": "Internal server error"}, status_code=500)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

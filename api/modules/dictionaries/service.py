@@ -7,8 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.errors import Conflict
 from api.modules.dictionaries.models import Dictionary, DictionaryEntry
 from api.modules.directory.models import Organization
 
@@ -105,7 +107,19 @@ def is_protected(key: str) -> bool:
 async def ensure_defaults(session: AsyncSession, *, tenant_id: str, organization_id: str) -> int:
     """Creates the default dictionaries and entries the organization lacks; returns how many rows it
     added. Idempotent: existing dictionaries and entries (and any edits to them) are left alone, and a
-    dictionary someone deleted is not brought back."""
+    dictionary someone deleted is not brought back. Two requests seeding the same organization at
+    once: the loser's savepoint rolls back and it looks again (a 409 if the rows are still not there)."""
+    for attempt in (1, 2):
+        try:
+            async with session.begin_nested():
+                return await _ensure_defaults(session, tenant_id=tenant_id, organization_id=organization_id)
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict("Default dictionaries are being created by another request; retry") from None
+    raise AssertionError("unreachable")
+
+
+async def _ensure_defaults(session: AsyncSession, *, tenant_id: str, organization_id: str) -> int:
     existing = {d.key: d for d in (await session.execute(
         select(Dictionary).where(Dictionary.tenant_id == tenant_id, Dictionary.organization_id == organization_id,
                                  Dictionary.key.in_([d.key for d in DEFAULTS]))

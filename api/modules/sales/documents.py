@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.catalog.service as catalog
@@ -27,7 +28,7 @@ import api.modules.dictionaries.service as dictionaries
 from api import outbox
 from api.auth import AuthContext
 from api.db import new_id, utcnow
-from api.errors import BadRequest, NotFound
+from api.errors import BadRequest, Conflict, NotFound
 from api.modules.sales import totals as engine
 from api.modules.sales.models import (
     SalesDocumentSequence,
@@ -284,10 +285,19 @@ async def settings_row(session: AsyncSession, tenant_id: str, org_id: str, *, cr
     row = (await session.execute(select(SalesSettings).where(
         SalesSettings.tenant_id == tenant_id, SalesSettings.organization_id == org_id))).scalars().first()
     if row is None and create:
-        row = SalesSettings(tenant_id=tenant_id, organization_id=org_id, order_number_format=DEFAULT_FORMATS["order"],
-                            quote_number_format=DEFAULT_FORMATS["quote"])
-        session.add(row)
-        await session.flush()
+        try:
+            # Two first writes of the settings at once: the loser finds the winner's row.
+            async with session.begin_nested():
+                row = SalesSettings(tenant_id=tenant_id, organization_id=org_id,
+                                    order_number_format=DEFAULT_FORMATS["order"],
+                                    quote_number_format=DEFAULT_FORMATS["quote"])
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            row = (await session.execute(select(SalesSettings).where(
+                SalesSettings.tenant_id == tenant_id, SalesSettings.organization_id == org_id))).scalars().first()
+            if row is None:
+                raise Conflict("Sales settings are being created by another request; retry") from None
     return row
 
 

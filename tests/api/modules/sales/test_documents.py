@@ -244,3 +244,16 @@ async def test_refusals_anonymous_featureless_and_other_tenants(world: World, cl
     r = await admin.post(f"{B}/orders", json={"currencyCode": "EURO"})
     assert r.status_code == 400
     assert (await admin.get(f"{B}/orders")).json()["total"] == 1
+
+
+async def test_first_settings_writes_at_once_never_fail(world: World) -> None:
+    """Found by the fuzzer: two first writes of a new organization's settings (each seeding its
+    dictionaries and creating its settings row) raced into a unique constraint and answered 500."""
+    import asyncio
+
+    admin = await world.admin()
+    answers = await asyncio.gather(
+        *(admin.put(f"{B}/settings/order-editing", json={"orderAddressEditableStatuses": []}) for _ in range(4)),
+        *(admin.get(f"{B}/settings/order-editing") for _ in range(2)))
+    assert {r.status_code for r in answers} <= {200, 409}, [r.text for r in answers]
+    assert (await admin.get(f"{B}/settings/order-editing")).status_code == 200
