@@ -152,7 +152,8 @@ async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
         if by_field is not None:
             expr = custom_fields.sort_expression(lc, spec.id_column, by_field[0], wanted, res.dialect)
             descending = (params.get("sortDir") or "").strip().lower() == "desc"
-            query.order = [expr.desc() if descending else expr.asc(), spec.id_column.asc()]
+            # Rows without a value sort as SQLite sorts NULL (smallest) on PostgreSQL too.
+            query.order = [expr.desc().nulls_last() if descending else expr.asc().nulls_first(), spec.id_column.asc()]
         for name, raw in params.items():
             if name in RESERVED or name in spec.filters or name == cf.param or raw == "":
                 continue
