@@ -222,6 +222,7 @@ class Activities:
                 initiated_by=state.initiated_by, step_id=step_id, transition_id=transition_id,
             ),
             retry=retry_spec(activity), timeout_ms=timeout_ms(activity), local=runs_locally(activity),
+            local_by_default=activity.local is None,
         )
         outcome = await self.effects.run_activity(call)
         elapsed = ms(self.effects.now() - started)

@@ -54,6 +54,10 @@ LOCAL_RUN_TIMEOUT = timedelta(milliseconds=LOCAL_ACTIVITY_LIMIT_MS)
 # Definition activities of the local kinds run as local activities from this change on; instances whose
 # history began before it keep running them as regular activities (their replay must see the same commands).
 LOCAL_ACTIVITIES_PATCH = "local-activities"
+# Instances started from here on run an activity locally only when its definition says `local: true`: with
+# local-by-type, a worker killed mid-flight could, rarely, re-run a later remote call under another
+# idempotency key (tests/engine/test_durability.py). Instances that started earlier keep local-by-type.
+LOCAL_OPT_IN_PATCH = "local-activities-opt-in"
 # The projection must land eventually: retried until the database answers.
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
@@ -159,7 +163,8 @@ class TemporalEffects:
         """The activity's outcome, and whether it confirmed writing `carry`."""
         arg = call.input if carry is None else dataclasses.replace(call.input, projection=carry)
         if call.local and workflow.patched(LOCAL_ACTIVITIES_PATCH):
-            return await self._execute_local(call, arg, carry)
+            if not (call.local_by_default and workflow.patched(LOCAL_OPT_IN_PATCH)):
+                return await self._execute_local(call, arg, carry)
         timeout = timedelta(milliseconds=call.timeout_ms) if call.timeout_ms else DEFAULT_ACTIVITY_TIMEOUT
         for infrastructure_retry in range(INFRASTRUCTURE_RETRIES + 1):
             try:

@@ -51,6 +51,8 @@ class ActivityCall:
     # Run as a local activity (docs/workflows.md, "Local activities"); the shell may still run it remotely
     # (an instance that started before local activities existed keeps running them remotely).
     local: bool = False
+    # `local` comes from the activity's type, not from the definition's `local: true`.
+    local_by_default: bool = False
 
 
 @dataclass(frozen=True)

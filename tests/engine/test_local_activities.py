@@ -21,6 +21,12 @@ from tests.engine.memory import act, chain, step
 from tests.engine.runner import Runner
 
 
+def local_act(name: str, **extra: Any) -> Any:
+    """An activity that asks to run locally: since the opt-in patch, new instances run an activity locally
+    only when its definition says so (the type alone no longer decides)."""
+    return act(name, **{"local": True, **extra})
+
+
 def activity(activity_type: str = "EXECUTE_FUNCTION", **extra: Any) -> Any:
     definition = parse_definition(chain(step("only", activities=[act("x", activity_type, **extra)])))
     found = definition.steps[1].activities
@@ -56,7 +62,7 @@ async def history_types(handle: Any) -> list[str]:
 
 
 async def test_a_chain_of_local_activities_completes_in_one_workflow_task(runner: Runner) -> None:
-    definition = chain(*(step(f"a{i}", activities=[act(f"work_{i}")]) for i in (1, 2, 3)))
+    definition = chain(*(step(f"a{i}", activities=[local_act(f"work_{i}")]) for i in (1, 2, 3)))
     handle = await runner.start(definition)
     assert (await handle.result())["status"] == "COMPLETED"
     assert [c.activity_id for c in stand_ins.calls(handle.id)] == ["work_1", "work_2", "work_3"]
@@ -67,7 +73,7 @@ async def test_a_chain_of_local_activities_completes_in_one_workflow_task(runner
 
 
 async def test_local_false_keeps_an_activity_remote(runner: Runner) -> None:
-    definition = chain(step("a1", activities=[act("work", local=False)]), step("a2", activities=[act("more")]))
+    definition = chain(step("a1", activities=[act("work", local=False)]), step("a2", activities=[local_act("more")]))
     handle = await runner.start(definition)
     assert (await handle.result())["status"] == "COMPLETED"
     assert (await history_types(handle)).count("activity_task_scheduled_event_attributes") == 1
@@ -75,7 +81,7 @@ async def test_local_false_keeps_an_activity_remote(runner: Runner) -> None:
 
 async def test_a_local_activity_gets_its_retry_policy_and_its_idempotency_key_per_execution(runner: Runner) -> None:
     policy = {"maxAttempts": 4, "initialIntervalMs": 10, "backoffCoefficient": 2, "maxIntervalMs": 40}
-    definition = chain(step("a1", activities=[act("flaky", config={"failTimes": 2}, retryPolicy=policy)]))
+    definition = chain(step("a1", activities=[local_act("flaky", config={"failTimes": 2}, retryPolicy=policy)]))
     handle = await runner.start(definition)
     assert (await handle.result())["status"] == "COMPLETED"
     calls = stand_ins.calls(handle.id)
@@ -86,7 +92,7 @@ async def test_a_local_activity_gets_its_retry_policy_and_its_idempotency_key_pe
 
 async def test_a_local_activity_that_fails_for_good_fails_the_instance_with_its_attempts(runner: Runner) -> None:
     policy = {"maxAttempts": 2, "initialIntervalMs": 10, "backoffCoefficient": 1, "maxIntervalMs": 0}
-    definition = chain(step("a1", activities=[act("bad", config={"failTimes": 5, "error": "nope"},
+    definition = chain(step("a1", activities=[local_act("bad", config={"failTimes": 5, "error": "nope"},
                                                   retryPolicy=policy)]))
     handle = await runner.start(definition)
     row = await runner.wait_for(handle.id, lambda r: r.status == "FAILED")
@@ -97,7 +103,7 @@ async def test_a_local_activity_that_fails_for_good_fails_the_instance_with_its_
 
 async def test_a_local_activity_over_its_timeout_fails_the_attempt(own_runner: Runner) -> None:
     gate = f"never-{uuid.uuid4()}"
-    definition = chain(step("a1", activities=[act("slow", config={"gate": gate}, timeoutMs=300)]))
+    definition = chain(step("a1", activities=[local_act("slow", config={"gate": gate}, timeoutMs=300)]))
     handle = await own_runner.start(definition)
     row = await own_runner.wait_for(handle.id, lambda r: r.status == "FAILED")
     assert (row.error_message or "").endswith("Slow: Activity failed after 1 attempts: Activity execution timeout "
@@ -109,7 +115,7 @@ async def test_a_cancel_sent_while_a_local_activity_runs_is_handled_once_it_fini
     """The request waits for the running local activity (it is not interrupted, unlike a regular one), then
     applies: the instance, resting at the task the chain reached, ends CANCELLED."""
     gate = f"cancel-{uuid.uuid4()}"
-    definition = chain(step("a1", activities=[act("slow", config={"gate": gate})]),
+    definition = chain(step("a1", activities=[local_act("slow", config={"gate": gate})]),
                        step("review", "USER_TASK", userTaskConfig={"assignedTo": ["admin"]}))
     handle = await own_runner.start(definition)
     for _ in range(500):  # until the activity runs (the projection is not written before it ends)
