@@ -133,8 +133,8 @@ def crud_router(res: Resource) -> APIRouter:
 
     create_schema = res.create_schema
     if "create" not in ops:
-        pass
-    elif isinstance(create_schema, Body):
+        create_schema = None
+    if isinstance(create_schema, Body):
         custom_create = create_schema
 
         @router.post(res.path, status_code=201, summary=f"Create {label}",
@@ -165,8 +165,8 @@ def crud_router(res: Resource) -> APIRouter:
         update_text += (f" Send `{service.LOCK_HEADER}` with the `updatedAt` you read to refuse overwriting "
                         "a newer change (409).")
     if "update" not in ops:
-        pass
-    elif isinstance(update_schema, Body):
+        update_schema = None
+    if isinstance(update_schema, Body):
         custom_update = update_schema
 
         @router.put(res.path, summary=f"Update {label}",
