@@ -4,7 +4,9 @@ effects, the projection journal, and the operation in progress (who it runs as, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from engine import _state as st
 from engine._definition import CompiledDefinition
@@ -27,6 +29,9 @@ class Instance:
         self.user: str | None = None
         self.errors: list[str] = []
         self.started: datetime | None = None
+        # Told of every transition selection (source step, triggers, candidates); the simulator
+        # (engine/simulation.py) reports from it why each transition was or was not taken. None in the workflow.
+        self.on_select: Callable[[str | None, frozenset[str] | None, list[Any]], None] | None = None
 
     def begin(self, user_id: str | None) -> None:
         """A new operation, run as `user_id`; without one, as the user who started the instance (unless a

@@ -13,6 +13,7 @@ change of behaviour for running instances behind `workflow.patched(...)` in the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -36,13 +37,15 @@ from engine.contract import AdvanceInput, ClaimTaskInput, CompleteTaskInput, Sig
 
 class Machine:
     def __init__(self, compiled: CompiledDefinition, state: InstanceState, effects: Effects, *,
-                 env: dict[str, str] | None = None, invalid_definition: str | None = None) -> None:
+                 env: dict[str, str] | None = None, invalid_definition: str | None = None,
+                 on_select: Callable[[str | None, frozenset[str] | None, list[Any]], None] | None = None) -> None:
         self.compiled = compiled
         self.state = state
         self.effects = effects
         self.env = dict(env or {})
         self.invalid_definition = invalid_definition
         instance = self._instance = Instance(compiled, state, effects, self.env)
+        instance.on_select = on_select
         self._journal = instance.journal
         activities = Activities(instance)
         self._failure = Failure(instance, activities)

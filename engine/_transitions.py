@@ -108,6 +108,8 @@ class Transitions:
             out.append(candidate)
             if first_only and candidate.valid:
                 break
+        if self.instance.on_select is not None:
+            self.instance.on_select(step_id, triggers, out)
         return out
 
     async def execute(self, edge: Edge, trigger_data: Any, *, pre: GuardOutcome | None,

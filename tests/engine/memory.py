@@ -7,7 +7,6 @@ import asyncio
 import copy
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from engine.contract import (
     RunActivityInput,
     StartInput,
 )
+from engine.simulation import Store
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -57,36 +57,6 @@ def fails(message: str = "boom", *, until_attempt: int | None = None, retryable:
         return output
 
     return run
-
-
-@dataclass
-class Store:
-    """What the SQL projection would hold."""
-
-    instance: dict[str, Any] | None = None
-    steps: dict[str, dict[str, Any]] = field(default_factory=dict)
-    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    branches: dict[str, dict[str, Any]] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    seq: int = 0
-
-    def apply(self, batch: ProjectionBatch) -> None:
-        keys = {e["event_key"] for e in self.events}
-        self.events.extend(e for e in batch.events if e["event_key"] not in keys)
-        for row in batch.steps:
-            self.steps[row["id"]] = row
-        for row in batch.tasks:
-            self.tasks[row["id"]] = row
-        for row in batch.branches:
-            self.branches[row["id"]] = row
-        if batch.instance is not None and batch.seq >= self.seq:
-            self.instance, self.seq = batch.instance, batch.seq
-
-    def types(self) -> list[str]:
-        return [e["event_type"] for e in self.events]
-
-    def of(self, event_type: str) -> list[dict[str, Any]]:
-        return [e["event_data"] for e in self.events if e["event_type"] == event_type]
 
 
 class MemoryEffects:
