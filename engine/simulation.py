@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from engine import _state as st
-from engine._definition import TIMER, CompiledDefinition, compile_definition
+from engine._definition import TIMER, CompiledDefinition, DefinitionError, compile_definition
 from engine._guards import Evaluate, validate_start
 from engine._machine import Machine
 from engine._ports import ActivityCall, ActivityOutcome, EngineError
@@ -144,6 +144,55 @@ class SimulationLimit(Exception):
     """The simulation made more transition selections than its script allows."""
 
 
+def prepare(definition: Mapping[str, Any]) -> CompiledDefinition | None:
+    """The definition as the machine runs it (None when it does not even parse), for `script_problems`."""
+    try:
+        return compile_definition(definition)
+    except DefinitionError:
+        return None
+
+
+def script_problems(compiled: CompiledDefinition, script: Script) -> list[dict[str, Any]]:
+    """What in a script cannot match the definition, whatever happens when it runs: unknown steps, a task
+    completed at a step that is not a USER_TASK, a signal no step waits for, an unknown activity. Issues as
+    the API reports them (`{path, message, code}`); events the instance does not expect *when* they come are
+    reported by the run instead."""
+    problems: list[dict[str, Any]] = []
+
+    def problem(path: list[Any], message: str, code: str = "invalid_script") -> None:
+        problems.append({"path": path, "message": message, "code": code})
+
+    def step_type(index: int, key: str, step_id: str | None, *expected: str) -> None:
+        if step_id is None:
+            return
+        step = compiled.step(step_id)
+        if step is None:
+            problem(["events", index, key], f'Unknown step "{step_id}"', "unknown_step")
+        elif expected and step.step_type not in expected:
+            problem(["events", index, key], f'Step "{step_id}" is a {step.step_type} step, not '
+                                            + " or ".join(expected), "wrong_step_type")
+
+    signals = {(s.signal_config.signal_name if s.signal_config and s.signal_config.signal_name else s.step_id)
+               for s in compiled.steps.values() if s.step_type == "WAIT_FOR_SIGNAL"}
+    for index, event in enumerate(script.events):
+        if isinstance(event, CompleteTask):
+            step_type(index, "stepId", event.step_id, "USER_TASK")
+        elif isinstance(event, SendSignal):
+            if event.name not in signals:
+                problem(["events", index, "signalName"], f'No WAIT_FOR_SIGNAL step waits for signal "{event.name}"',
+                        "unknown_signal")
+        elif isinstance(event, FireTimer):
+            step_type(index, "stepId", event.step_id)
+        elif isinstance(event, Advance):
+            step_type(index, "toStepId", event.to_step_id)
+        else:
+            step_type(index, "stepId", event.step_id, "SUB_WORKFLOW")
+    for activity_id in script.activities:
+        if compiled.find_activity(activity_id) is None:
+            problem(["activities", activity_id], f'Unknown activity "{activity_id}"', "unknown_activity")
+    return problems
+
+
 # --- the projection, in memory ---------------------------------------------------------------------------
 
 
@@ -219,6 +268,10 @@ class SimulatedEffects:
         self._calls += 1
         self._ids += 1
         return f"sim-{self._ids:04d}"
+
+    def key_run(self) -> str | None:
+        # Idempotency keys by position, as new instances have; no activity runs, so they key nothing here.
+        return "simulation"
 
     def _scripted(self, activity_id: str) -> ActivityScript:
         outcomes = self._outcomes.get(activity_id) or [ActivityScript()]

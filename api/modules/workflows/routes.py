@@ -10,6 +10,7 @@ from api.modules.workflows import (
     event_routes,
     instance_routes,
     signal_routes,
+    simulation_routes,
     task_routes,
 )
 
@@ -18,6 +19,7 @@ TAG = "Workflows"
 router = APIRouter(tags=[TAG])
 # Before definition_routes: `/definitions/validate` and `.../diagram.svg` are not ids.
 router.include_router(diagram_routes.router)
+router.include_router(simulation_routes.router)
 router.include_router(definition_routes.router)
 router.include_router(instance_routes.router)
 router.include_router(event_routes.router)
