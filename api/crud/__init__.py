@@ -1,5 +1,6 @@
 """The CRUD kit: declare a `Resource`, get its routes from `crud_router`. See docs/modules.md."""
 
+from api.crud.answers import shape
 from api.crud.custom_fields import CustomFields, FieldDef
 from api.crud.fields import Fields
 from api.crud.query import Dialect, Envelope, Filter, Sort
@@ -9,4 +10,4 @@ from api.crud.schemas import Payload
 from api.crud.service import Write
 
 __all__ = ["Body", "CustomFields", "Dialect", "Envelope", "FieldDef", "Features", "Fields", "Filter", "Hooks",
-           "Parent", "Payload", "Resource", "Sort", "Write", "crud_router", "written"]
+           "Parent", "Payload", "Resource", "Sort", "Write", "crud_router", "shape", "written"]

@@ -21,7 +21,8 @@ from api.crud.query import Dialect, Envelope, Filter, Sort
 if TYPE_CHECKING:
     from api.crud.service import Write
 
-__all__ = ["Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Parent", "Resource", "Sort"]
+__all__ = ["Answer", "Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Parent", "Resource",
+           "Sort"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Body:
 
 
 Schema = type[BaseModel] | Body
+# The documented shape of an answer: a pydantic model (documented, never used to filter the answer), a JSON
+# Schema, or a function of the resource giving one (an answer holding the record: `api.crud.answers.record`).
+Answer = type[BaseModel] | Mapping[str, Any] | Callable[["Resource"], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,10 @@ class Resource:
     # The body of a successful update or delete.
     updated_body: Mapping[str, Any] = field(default_factory=lambda: {"ok": True})
     deleted_body: Mapping[str, Any] = field(default_factory=lambda: {"ok": True})
+    # What `hooks.created_body` / `hooks.updated_body` answer, for the OpenAPI document (the fixed bodies
+    # above document themselves; api/crud/answers.py).
+    created_schema: Answer | None = None
+    updated_schema: Answer | None = None
     exportable: bool = True
     # Query-string key a delete may take its id from besides `id` (and the body).
     delete_id_param: str = "id"

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from api import audit
 from api.auth import AuthContext, requires
 from api.body import read_json
-from api.crud import custom_fields, service
+from api.crud import answers, custom_fields, service
 from api.crud.export import export_response
 from api.crud.query import is_uuid, list_parameters, query_param
 from api.crud.resource import Body, Resource
@@ -114,7 +114,8 @@ def crud_router(res: Resource) -> APIRouter:
                 openapi_extra={"parameters": list_parameters(service.list_spec(res))
                                + ([query_param(res.parent.param, "string", f"Id of the parent "
                                                f"{res.parent.resource.label.lower()}",
-                                               required=res.parent.required_on_list)] if res.parent else [])}))
+                                               required=res.parent.required_on_list)] if res.parent else [])},
+                responses=answers.list_answer(res)))
     async def list_items(request: Request, session: SessionDep, ctx: Listing) -> Any:
         params = request.query_params
         stmt, query = await service.list_query(res, ctx, session, params)
@@ -125,7 +126,8 @@ def crud_router(res: Resource) -> APIRouter:
 
     if res.detail:
         @router.get(res.path + "/{id}", summary=f"Get {label}",
-                    description=_describe(res, "detail", f"Returns one {label} by id.", res.features.list))
+                    description=_describe(res, "detail", f"Returns one {label} by id.", res.features.list),
+                    responses=answers.detail_answer(res))
         async def get_item(id: str, session: SessionDep, ctx: Listing) -> dict[str, Any]:
             if not is_uuid(id):
                 raise BadRequest(f"Invalid {label} id")
@@ -139,7 +141,7 @@ def crud_router(res: Resource) -> APIRouter:
 
         @router.post(res.path, status_code=201, summary=f"Create {label}",
                      description=_describe(res, "create", f"Creates a {label}.", res.features.create),
-                     openapi_extra=_body_openapi(custom_create, False))
+                     openapi_extra=_body_openapi(custom_create, False), responses=answers.created_answer(res))
         async def create_custom(request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
             raw, data = await _custom_body(request, custom_create, partial=False)
             return _created(await service.create(res, ctx, session, data, custom=_submitted(raw)))
@@ -147,7 +149,8 @@ def crud_router(res: Resource) -> APIRouter:
         Create: Any = create_schema  # noqa: N806 - a class
 
         @router.post(res.path, status_code=201, summary=f"Create {label}",
-                     description=_describe(res, "create", f"Creates a {label}.", res.features.create))
+                     description=_describe(res, "create", f"Creates a {label}.", res.features.create),
+                     responses=answers.created_answer(res))
         async def create_item(body: Create, request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
             return _created(await service.create(res, ctx, session, body, custom=await _raw_custom(request)))
 
@@ -171,7 +174,7 @@ def crud_router(res: Resource) -> APIRouter:
 
         @router.put(res.path, summary=f"Update {label}",
                     description=_describe(res, "update", update_text, res.features.update),
-                    openapi_extra=_body_openapi(custom_update, True))
+                    openapi_extra=_body_openapi(custom_update, True), responses=answers.updated_answer(res))
         async def update_custom(request: Request, session: SessionDep, ctx: Updating) -> JSONResponse:
             raw, data = await _custom_body(request, custom_update, partial=True)
             write = await service.update(res, ctx, session, data.pop("id", raw.get("id")), data,
@@ -182,7 +185,8 @@ def crud_router(res: Resource) -> APIRouter:
         Update: Any = update_schema  # noqa: N806 - a class
 
         @router.put(res.path, summary=f"Update {label}",
-                    description=_describe(res, "update", update_text, res.features.update))
+                    description=_describe(res, "update", update_text, res.features.update),
+                    responses=answers.updated_answer(res))
         async def update_item(body: Update, request: Request, session: SessionDep,
                               ctx: Updating) -> JSONResponse:
             write = await service.update(res, ctx, session, body.id, body,
@@ -194,7 +198,8 @@ def crud_router(res: Resource) -> APIRouter:
                    description=_describe(res, "delete", f"Deletes a {label} by `?{res.delete_id_param}=` "
                                                         f"(or `{{\"id\"}}` in the body).", res.features.delete),
                    openapi_extra={"parameters": [query_param(res.delete_id_param, "string",
-                                                             f"Id of the {label}")]}))
+                                                             f"Id of the {label}")]},
+                   responses=answers.deleted_answer(res)))
     async def delete_item(request: Request, ctx: Deleting, session: SessionDep) -> Response:
         # Who may delete is decided before what is deleted: 401/403 come before a 400 about the id.
         row_id = await delete_id(request, param=res.delete_id_param, missing=missing_id)
