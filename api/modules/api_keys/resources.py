@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
-from api.crud import Features, Fields, Hooks, Resource, Sort, Write
+from api.crud import Features, Fields, Hooks, Resource, Sort, Write, shape
 from api.crud.query import Envelope
 from api.db import utcnow
 from api.errors import BadRequest
@@ -111,6 +111,8 @@ api_keys = Resource(
     hidden=frozenset({"key_hash"}),
     scope=keys_in_scope,
     hooks=Hooks(before_create=issue, created_body=issued, decorate=name_roles_and_orgs),
+    created_schema=shape(id="string", name="string", keyPrefix="string", secret="string", tenantId="string?",
+                         organizationId="string?", roles={"type": "array", "items": shape(id="string", name="string")}),
     # The reference answers this delete with its CRUD factory's default body.
     deleted_body={"success": True},
 )

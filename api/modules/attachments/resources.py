@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, String, cast, func, select
 
-from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Resource, Sort, Write
+from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Resource, Sort, Write, shape
 from api.crud.query import csv_values
 from api.errors import BadRequest, Conflict
 from api.modules.attachments import service
@@ -64,6 +64,9 @@ partitions = Resource(
     fields=Fields(),
     hooks=Hooks(before_create=_before_create_partition, before_delete=_before_delete_partition,
                 created_body=lambda write: {"item": service.partition_item(write.row)}),
+    created_schema=shape(item=shape(id="string", code="string", title="string", description="string?",
+                                    storageDriver="string", isPublic="boolean", requiresOcr="boolean",
+                                    ocrModel="string?", createdAt="string", updatedAt="string")),
 )
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
-from api.crud import Features, Fields, Filter, Hooks, Resource, Sort, Write
+from api.crud import Features, Fields, Filter, Hooks, Resource, Sort, Write, shape
 from api.crud import service as crud
+from api.crud.answers import record
 from api.errors import BadRequest
 from api.modules.currencies import schedules
 from api.modules.currencies.models import Currency, CurrencyFetchConfig, ExchangeRate
@@ -277,4 +278,5 @@ fetch_configs = Resource(
                 after_update=_after_update_config, after_delete=_after_delete_config,
                 after_undo=_after_undo_config,
                 created_body=lambda write: {"config": crud.describe(write.resource, write.row)}),
+    created_schema=lambda res: shape(config=record(res)),
 )

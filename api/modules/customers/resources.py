@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, func, select, update
 
 import api.modules.example.service as example
 from api.auth import AuthContext
-from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
 from api.crud import service as crud
 from api.crud.query import parse_bool
 from api.crud.tags import Tag, TagAssignment, tag_resource
@@ -232,6 +232,7 @@ people = Resource(
     hooks=Hooks(before_create=_person_before_create, after_create=_person_after_create,
                 before_update=_before_update, after_update=_after_update(PersonProfile, PERSON_PROFILE),
                 created_body=lambda w: {"id": w.row.id, "personId": w.extra["profile_id"]}),
+    created_schema=shape(id="string", personId="string"),
     hidden=frozenset({"phone_digits"}),
 )
 
@@ -246,6 +247,7 @@ companies = Resource(
     hooks=Hooks(before_create=_company_before_create, after_create=_company_after_create,
                 before_update=_before_update, after_update=_after_update(CompanyProfile, COMPANY_PROFILE),
                 created_body=lambda w: {"id": w.row.id, "companyId": w.extra["profile_id"]}),
+    created_schema=shape(id="string", companyId="string"),
     hidden=frozenset({"phone_digits"}),
 )
 
@@ -394,6 +396,7 @@ comments = Resource(
                   "organization_id", "tenant_id", "created_at", "updated_at", casing="snake"),
     hooks=Hooks(before_create=_timeline_before, before_update=_timeline_before,
                 created_body=lambda w: {"id": w.row.id, "authorUserId": w.row.author_user_id}),
+    created_schema=shape(id="string", authorUserId="string?"),
 )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from api.crud import Features, Fields, Hooks, Parent, Resource, Sort, Write
+from api.crud.answers import record
 from api.errors import BadRequest, Conflict
 from api.modules.dictionaries.models import Dictionary, DictionaryEntry
 from api.modules.dictionaries.schemas import DictionaryCreate, DictionaryUpdate
@@ -88,6 +89,7 @@ dictionaries = Resource(
                          "organization_id", "tenant_id", "created_at", "updated_at", "deleted_at"),
     hooks=Hooks(before_create=_before_create, before_update=_before_update, before_delete=_before_delete,
                 created_body=_created),
+    created_schema=record,
 )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import api.modules.dictionaries.service as dictionaries
 from api.auth import AuthContext
 from api.casing import camel, jsonable
-from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
 from api.crud.service import owner_from_body
 from api.crud.tags import Tag, TagAssignment, tag_resource
 from api.db import new_id, utcnow
@@ -610,7 +610,9 @@ def _line_resource(kind: documents.DocKind, path: str, parent: Resource, create:
         sort=Sort((model.line_number, model.created_at, model.updated_at, model.total_gross_amount),
                   default=model.line_number),
         fields=Fields(LINE_ITEM[0], kind.fk, *LINE_ITEM[1:], *extra_fields, casing="snake", rename=META),
-        hooks=_line_hooks(kind), custom_fields=f"sales:sales_{kind.name}_line")
+        hooks=_line_hooks(kind), custom_fields=f"sales:sales_{kind.name}_line",
+        created_schema=shape(id="string", **{camel(kind.fk): "string"}),
+        updated_schema=shape(id="string", **{camel(kind.fk): "string"}))
 
 
 def _adjustment_resource(kind: documents.DocKind, path: str, parent: Resource, create: Any, update: Any,
@@ -622,7 +624,9 @@ def _adjustment_resource(kind: documents.DocKind, path: str, parent: Resource, c
         parent=Parent(param=camel(kind.fk), column=getattr(model, kind.fk), resource=parent, required_on_list=False),
         sort=Sort((model.position, model.created_at, model.updated_at), default=model.position),
         fields=Fields(ADJ_ITEM[0], kind.fk, kind.line_fk, *ADJ_ITEM[1:], casing="snake", rename=META),
-        hooks=_adjustment_hooks(kind))
+        hooks=_adjustment_hooks(kind),
+        created_schema=shape(id="string", **{camel(kind.fk): "string"}),
+        updated_schema=shape(id="string", **{camel(kind.fk): "string"}))
 
 
 ORDER_FEATURES = Features.view_manage(ORDERS_VIEW, ORDERS_MANAGE)
@@ -745,6 +749,8 @@ payments = Resource(
     hooks=Hooks(before_create=_payment_before, before_update=_payment_before, before_delete=_payment_before_delete,
                 after_create=_payment_after, after_update=_payment_after, after_delete=_payment_after,
                 created_body=_payment_answer, updated_body=_payment_answer),
+    created_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
+    updated_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
     custom_fields="sales:sales_payment")
 
 
@@ -873,7 +879,8 @@ notes = Resource(
                   "appearance_icon", "appearance_color", "organization_id", "tenant_id", "created_at", "updated_at",
                   casing="snake"),
     hooks=Hooks(before_create=_note_before_create,
-                created_body=lambda w: {"id": w.row.id, "authorUserId": w.row.author_user_id}))
+                created_body=lambda w: {"id": w.row.id, "authorUserId": w.row.author_user_id}),
+    created_schema=shape(id="string", authorUserId="string?"))
 
 
 async def _address_before(write: Write) -> None:
