@@ -259,6 +259,9 @@ class SimulatedEffects:
         self._calls = 0
         self._timers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
+        # Calls to the caller's world (rules, sub-workflow definitions) under way: real I/O, not virtual time.
+        self._outside = 0
+        self._returned = asyncio.Event()
 
     def now(self) -> datetime:
         self._calls += 1
@@ -327,10 +330,9 @@ class SimulatedEffects:
         # Read and evaluated, never executed for effect: a dry run leaves no log and runs no action.
         asked = replace(guard, dry_run=True, idempotency_key=None)
         try:
-            result = await self._evaluate(asked)
+            result = await self._outside_call(self._evaluate(asked))
         except Exception as error:  # noqa: BLE001 - as in a real run: a rules service that cannot answer fails the guard
             result = GuardResult(guard.rule_id, None, False, f"Rule evaluation failed: {error}")
-        self._calls += 1
         self.guards.append((asked, result))
         return result
 
@@ -342,9 +344,16 @@ class SimulatedEffects:
         self._calls += 1
         if self._resolve is None:
             return ResolvedChild(error=f"Workflow definition not found: {request.workflow_id}")
-        resolved = await self._resolve(request)
-        self._calls += 1
-        return resolved
+        return await self._outside_call(self._resolve(request))
+
+    async def _outside_call(self, call: Awaitable[T]) -> T:
+        self._outside += 1
+        try:
+            return await call
+        finally:
+            self._outside -= 1
+            self._calls += 1
+            self._returned.set()
 
     async def start_child(self, start: StartInput) -> None:
         self._calls += 1
@@ -363,6 +372,14 @@ class SimulatedEffects:
         idle = 0
         try:
             while not task.done():
+                if self._outside:
+                    # Real I/O under way: wait for it (or the operation's end) instead of turning the loop.
+                    self._returned.clear()
+                    returned = asyncio.ensure_future(self._returned.wait())
+                    await asyncio.wait({task, returned}, return_when=asyncio.FIRST_COMPLETED)
+                    returned.cancel()
+                    idle = 0
+                    continue
                 seen = self._calls
                 await asyncio.sleep(0)
                 if task.done():
