@@ -176,12 +176,44 @@ def definitions_diagram(
 
 @definitions.command("simulate")
 def definitions_simulate(
-    ctx: typer.Context, id: Annotated[str, typer.Argument(help="Definition id, or code:<workflowId>")],
-    script: Annotated[Path | None, typer.Option(help="JSON file: {initialContext, events: [...]}")] = None,
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="A definition file (create body or bare definition), or the id of "
+                                               "a stored definition (code:<workflowId> for a shipped one)")],
+    script: Annotated[Path | None, typer.Option(help="JSON file: {initialContext, events, activities, startAt, "
+                                                     "maxIterations}")] = None,
+    context: Annotated[str | None, typer.Option(help="Initial context as JSON (or @file); overrides the "
+                                                     "script's")] = None,
+    expect_status: Annotated[str | None, typer.Option(help="Exit 1 unless the simulation ends in this status "
+                                                           "(e.g. COMPLETED)")] = None,
 ) -> None:
-    """Run a definition without side effects against a script of events (POST .../simulate)."""
-    body = _read_file(script) if script else {}
-    _out(_api(ctx, "POST", f"/workflows/definitions/{id}/simulate", json=body))
+    """Run a definition without side effects against a script of events, on the API (guards are the tenant's
+    rules, evaluated as dry runs). A FILE is sent inline and not stored; anything else is a definition id.
+    Prints the report as JSON; exit 1 when the script was not consumed, the run was truncated, or
+    --expect-status does not match."""
+    body: dict[str, Any] = dict(_read_file(script)) if script else {}
+    if context is not None:
+        body["initialContext"] = _json_arg(context, "--context")
+    file = Path(target)
+    if file.suffix == ".json" or file.is_file():
+        body["definition"] = _read_file(file)
+        report = _api(ctx, "POST", "/workflows/definitions/simulate", json=body)["data"]
+    else:
+        report = _api(ctx, "POST", f"/workflows/definitions/{target}/simulate", json=body)["data"]
+    _out(report)
+    problems = []
+    for event in report.get("events") or []:
+        if event.get("error"):
+            problems.append(f"event {event['index']} ({event['type']}) not expected: {event['error']['message']}")
+    if report.get("truncated"):
+        problems.append("truncated: the definition kept looping (raise maxIterations if it is meant to)")
+    elif not report.get("scriptConsumed") and not problems:
+        problems.append(f"script not consumed: events {report.get('unconsumedEvents')}")
+    if expect_status and report.get("status") != expect_status:
+        problems.append(f"ended {report.get('status')} at {report.get('currentStepId')}, expected {expect_status}")
+    for problem in problems:
+        typer.echo(f"{target}: {problem}", err=True)
+    if problems:
+        raise typer.Exit(1)
 
 
 # --- instances ----------------------------------------------------------------------------------------

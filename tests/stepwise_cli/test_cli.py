@@ -177,3 +177,37 @@ async def test_rules_test_runs_locally(tmp_path: Path) -> None:
     assert result["ruleId"] == "big" and result["passed"] is True and result["actions"]["success"] is True
     r = await stepwise("rules", "test", file, "--data", '{"total": 5}')
     assert r.json()[0]["passed"] is False
+
+
+async def test_simulate_a_file_and_a_stored_definition(world: World, live_url: str, tmp_path: Path) -> None:
+    me = await world.user(ADMIN + ["workflows.definitions.*"])
+    review = step("review", "USER_TASK", userTaskConfig={"formSchema": {
+        "type": "object", "properties": {"approved": {"type": "boolean"}}, "required": ["approved"]}})
+    payload = with_steps([step("start", "START"), review, step("end", "END")],
+                         [transition("t1", "start", "review"), transition("t2", "review", "end")])
+    file = write(tmp_path, "flow.json", payload)
+    script = write(tmp_path, "script.json", {"events": [{"type": "completeTask", "data": {"approved": True}}]})
+    r = await stepwise("definitions", "simulate", file, "--script", script, "--context", '{"orderId": "o-1"}',
+                       "--expect-status", "COMPLETED", url=live_url, token=me.token)
+    assert r.code == 0, r.err
+    report = r.json()
+    assert report["path"] == ["review", "end"] and report["context"] == {"orderId": "o-1", "approved": True}
+    # nothing was stored
+    listed = await stepwise("definitions", "list", "--search", payload["workflowId"], url=live_url, token=me.token)
+    assert listed.out == ""
+    # the script stops where the instance does not expect an event: exit 1, and why
+    wrong = write(tmp_path, "wrong.json", {"events": [{"type": "completeTask", "data": {}}]})
+    r = await stepwise("definitions", "simulate", file, "--script", wrong, url=live_url, token=me.token)
+    assert r.code == 1 and "event 0 (completeTask) not expected: Required field missing: approved" in r.err
+    assert r.json()["status"] == "PAUSED"
+    # a stored definition by id, and an unmet expectation
+    definition_id = (await stepwise("definitions", "push", file, url=live_url, token=me.token)).out.strip()
+    r = await stepwise("definitions", "simulate", definition_id, "--expect-status", "COMPLETED", url=live_url,
+                       token=me.token)
+    assert r.code == 1 and "ended PAUSED at review, expected COMPLETED" in r.err
+    r = await stepwise("definitions", "simulate", "code:workflows.simple-approval", url=live_url, token=me.token)
+    assert r.code == 0 and r.json()["waitingFor"][0]["kind"] == "USER_TASK"
+    # a script naming a step the definition lacks is the API's 400, with the details
+    bad = write(tmp_path, "bad.json", {"events": [{"type": "completeTask", "stepId": "nowhere"}]})
+    r = await stepwise("definitions", "simulate", file, "--script", bad, url=live_url, token=me.token)
+    assert r.code == 1 and "HTTP 400: Invalid simulation script" in r.err and 'Unknown step "nowhere"' in r.err
