@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
@@ -35,6 +36,12 @@ ACTIVITIES: list[Any] = [run_activity_with_projection, project, evaluate_guard, 
 #   bounded, so a replay storm after a restart stays in check;
 # - the cache keeps running instances' state in memory, so a step does not replay the history.
 WORKER_OPTIONS: dict[str, Any] = {"max_concurrent_workflow_tasks": 100, "max_cached_workflows": 1000}
+
+
+def worker_options() -> dict[str, Any]:
+    """WORKER_OPTIONS plus the sticky-queue timeout from the settings (what recovery after a crash waits for)."""
+    sticky = timedelta(seconds=get_settings().worker_sticky_queue_timeout_seconds)
+    return {**WORKER_OPTIONS, "sticky_queue_schedule_to_start_timeout": sticky}
 
 
 async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: int = 60) -> Client | None:
@@ -75,7 +82,7 @@ async def main() -> None:
     if client is not None and (WORKFLOWS or ACTIVITIES):
         worker = Worker(client, task_queue=settings.temporal_task_queue,
                         workflows=[*WORKFLOWS, *manifest.temporal_workflows()],
-                        activities=[*ACTIVITIES, *manifest.activities()], **WORKER_OPTIONS)
+                        activities=[*ACTIVITIES, *manifest.activities()], **worker_options())
         tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
     log.info("worker ready: temporal %s, task queue %s", settings.temporal_address, settings.temporal_task_queue)
     await stop.wait()

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = None
     attachments_max_upload_bytes: int = 10 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
+    # How long Temporal holds a workflow task for the worker that ran the instance last (its sticky queue,
+    # where the instance's state is cached) before any worker may take it with a full replay. After a
+    # worker dies nothing of its instances moves for this long (the SDK's default is 10 s); too short, and a
+    # merely busy worker loses tasks to replays. Chosen by bench/recovery.py (docs/benchmarks.md, "Recovery").
+    worker_sticky_queue_timeout_seconds: float = 2.0
     # Booking availability queries: the longest range one query may cover and the most occurrences it may
     # expand (counting those a rule steps over before the range), so a rule like FREQ=HOURLY since 1990
     # is a 400, never a hang.
