@@ -163,7 +163,7 @@ class Activities:
         """Start or run one activity of a list; False when the list must stop (a sync failure)."""
         config = interpolate(activity.config, self.scope(context, token))
         if activity.is_async:
-            queued = ActivityResult(activity, True, is_async=True, job_id=self.next_key(activity))
+            queued = ActivityResult(activity, True, is_async=True, job_id=self.next_key(activity, token))
             self.journal.log("ACTIVITY_QUEUED", {
                 "activityId": activity.activity_id, "activityName": activity.activity_name,
                 "activityType": activity.activity_type, "async": True, "jobId": queued.job_id},
@@ -175,7 +175,7 @@ class Activities:
             run.pending.append((queued, task))
             return True
         await self.journal.flush(before_activity=True)
-        result = await self.execute(activity, config, context, self.next_key(activity),
+        result = await self.execute(activity, config, context, self.next_key(activity, token),
                                     step_id=step_id, transition_id=transition_id, is_async=False)
         run.results.append(result)
         if not result.success:
@@ -187,11 +187,27 @@ class Activities:
                 context[result.key] = result.output
         return True
 
-    def next_key(self, activity: Activity) -> str:
-        """The idempotency key of the next execution: the same on every replay, new on every retry."""
+    def next_key(self, activity: Activity, token: Token | None = None) -> str:
+        """The idempotency key of the next execution of `activity` by `token` (None: the instance itself): the
+        same on every replay and every re-run, new for every execution.
+
+        A key names the execution's place: the run, the token (a parallel branch by its key), the activity,
+        and how many times that token has executed that activity in this run. Nothing else goes in, in
+        particular nothing that depends on the order in which concurrent work finished: a worker that dies
+        before its workflow task completes has already done the effects of the local activities it ran, and
+        the next worker, running them again, must arrive at the same keys even when parallel branches finish
+        their activities in another order this time. (A counter over all of the instance's executions, what
+        instances started before this change keep using, does not: two branches' activities swap numbers.)
+        """
         state = self.state
         state.activity_counter += 1
-        return f"{state.instance_id}:{state.retry_count}:{activity.activity_id}:{state.activity_counter}"
+        run = self.effects.key_run()
+        if run is None:
+            return f"{state.instance_id}:{state.retry_count}:{activity.activity_id}:{state.activity_counter}"
+        branch = token.branch if token is not None else None
+        position = activity.activity_id if branch is None else f"{branch.branch_key}/{activity.activity_id}"
+        count = state.executions[position] = state.executions.get(position, 0) + 1
+        return f"{state.instance_id}:{run}:{position}:{count}"
 
     async def execute(self, activity: Activity, config: Any, context: dict[str, Any], key: str, *,
                       step_id: str | None, transition_id: str | None, is_async: bool) -> ActivityResult:

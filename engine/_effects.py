@@ -54,10 +54,13 @@ LOCAL_RUN_TIMEOUT = timedelta(milliseconds=LOCAL_ACTIVITY_LIMIT_MS)
 # Definition activities of the local kinds run as local activities from this change on; instances whose
 # history began before it keep running them as regular activities (their replay must see the same commands).
 LOCAL_ACTIVITIES_PATCH = "local-activities"
-# Instances started from here on run an activity locally only when its definition says `local: true`: with
-# local-by-type, a worker killed mid-flight could, rarely, re-run a later remote call under another
-# idempotency key (tests/engine/test_durability.py). Instances that started earlier keep local-by-type.
+# Instances started while it was the newest change run an activity locally only when its definition says
+# `local: true` (a durability test failure was taken for a second webhook key; it was the test's receiver, see
+# tests/engine/test_durability.py). Instances that started before it keep local-by-type.
 LOCAL_OPT_IN_PATCH = "local-activities-opt-in"
+# Instances started from here on key their executions by position (`Activities.next_key`) and run the local
+# kinds locally by type again; those that started before keep their counter keys and their local rule.
+POSITION_KEYS_PATCH = "activity-keys-by-position"
 # The projection must land eventually: retried until the database answers.
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
@@ -146,6 +149,11 @@ class TemporalEffects:
     def new_id(self) -> str:
         return str(workflow.uuid4())
 
+    def key_run(self) -> str | None:
+        # The run id: keys of a new run (a retry after the workflow ended, a continue-as-new) never meet
+        # those of an earlier one, even when the counts start over.
+        return workflow.info().run_id if workflow.patched(POSITION_KEYS_PATCH) else None
+
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome:
         carry, self._carry = self._carry, None
         try:
@@ -162,9 +170,8 @@ class TemporalEffects:
     async def _execute(self, call: ActivityCall, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:
         """The activity's outcome, and whether it confirmed writing `carry`."""
         arg = call.input if carry is None else dataclasses.replace(call.input, projection=carry)
-        if call.local and workflow.patched(LOCAL_ACTIVITIES_PATCH):
-            if not (call.local_by_default and workflow.patched(LOCAL_OPT_IN_PATCH)):
-                return await self._execute_local(call, arg, carry)
+        if call.local and _local_allowed(call):
+            return await self._execute_local(call, arg, carry)
         timeout = timedelta(milliseconds=call.timeout_ms) if call.timeout_ms else DEFAULT_ACTIVITY_TIMEOUT
         for infrastructure_retry in range(INFRASTRUCTURE_RETRIES + 1):
             try:
@@ -299,6 +306,17 @@ class TemporalEffects:
         await workflow.execute_local_activity(
             ACTIVITY_PROJECT, batch, start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=PROJECTION_RETRY,
         )
+
+
+def _local_allowed(call: ActivityCall) -> bool:
+    """Whether this instance runs a local-kind activity locally, by when it started: before local activities
+    never; then by type; then (opt-in) only when its definition said `local: true`; since position keys by
+    type again. The patch asked first is the newest, so a new instance records one marker for it."""
+    if workflow.patched(POSITION_KEYS_PATCH):
+        return True
+    if not workflow.patched(LOCAL_ACTIVITIES_PATCH):
+        return False
+    return not (call.local_by_default and workflow.patched(LOCAL_OPT_IN_PATCH))
 
 
 def _succeeded(output: Any, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:

@@ -70,6 +70,10 @@ class Effects(Protocol):
 
     def new_id(self) -> str: ...
 
+    def key_run(self) -> str | None:
+        """The run the instance's activity executions are keyed by (`Activities.next_key`); None for an
+        instance started before keys by position, which keeps its counter keys."""
+
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome: ...
 
     async def sleep(self, seconds: float) -> None: ...

@@ -228,8 +228,11 @@ class InstanceState:
     # The user who started the instance; executions without a caller run as them.
     user_id: str | None = None
     completed_activities: list[CompletedActivity] = field(default_factory=list)
-    # Numbers activity executions for their idempotency keys; never reset within a run.
+    # Numbers activity executions for their idempotency keys; never reset within a run. The counter keys the
+    # executions of instances started before position keys (engine/_activities.py, `next_key`); `executions`
+    # counts, per token and activity, the executions of those started since.
     activity_counter: int = 0
+    executions: dict[str, int] = field(default_factory=dict)
     # Numbers guard evaluations (business rules run as pre- or post-conditions), for theirs.
     guard_counter: int = 0
     projection_seq: int = 0

@@ -61,8 +61,10 @@ def fails(message: str = "boom", *, until_attempt: int | None = None, retryable:
 
 class MemoryEffects:
     def __init__(self, *, activities: dict[str, Script] | None = None, rules: dict[str, Rule] | None = None,
-                 ticks: dict[str, int] | None = None) -> None:
+                 ticks: dict[str, int] | None = None, run: str | None = "run-1") -> None:
         self.clock = T0
+        # What `key_run` answers: None plays an instance started before keys by position.
+        self.run = run
         self._ids = 0
         self.activities = activities or {}
         self.rules = rules or {}
@@ -86,6 +88,10 @@ class MemoryEffects:
     def new_id(self) -> str:
         self._ids += 1
         return f"id-{self._ids:04d}"
+
+    def key_run(self) -> str | None:
+        return self.run
+
 
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome:
         self.calls.append(call)

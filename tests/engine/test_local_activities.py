@@ -1,8 +1,10 @@
 """Local activities (docs/workflows.md, "Local activities"): which definition activities run locally, that a
 chain of them completes in one workflow task, and that the definition's retry policy, timeouts and its
-`local` override still hold. Replays of instances started before the change are in test_replay.py (the
-histories without `_local`); a worker killed mid-flight is in test_durability.py (EMIT_EVENT and
-UPDATE_ENTITY run locally there)."""
+`local` override still hold; idempotency keys name an execution's place, whatever order concurrent work
+finished in. Replays of instances started under each earlier rule are in test_replay.py (histories without a
+suffix: before local activities; `_local`: local by type, counter keys; `_opt_in`: local only when asked;
+`_positions`: local by type, keys by position, today's rule); a worker killed in the middle of a chain of local
+activities is in test_durability.py."""
 
 from __future__ import annotations
 
@@ -17,14 +19,8 @@ from definitions.model import LOCAL_ACTIVITY_TYPES
 from engine._activities import runs_locally
 from engine.contract import UPDATE_CANCEL, Actor, UpdateResult
 from tests.engine import stand_ins
-from tests.engine.memory import act, chain, step
+from tests.engine.memory import Fail, MemoryEffects, act, build, chain, move, step
 from tests.engine.runner import Runner
-
-
-def local_act(name: str, **extra: Any) -> Any:
-    """An activity that asks to run locally: since the opt-in patch, new instances run an activity locally
-    only when its definition says so (the type alone no longer decides)."""
-    return act(name, **{"local": True, **extra})
 
 
 def activity(activity_type: str = "EXECUTE_FUNCTION", **extra: Any) -> Any:
@@ -62,7 +58,7 @@ async def history_types(handle: Any) -> list[str]:
 
 
 async def test_a_chain_of_local_activities_completes_in_one_workflow_task(runner: Runner) -> None:
-    definition = chain(*(step(f"a{i}", activities=[local_act(f"work_{i}")]) for i in (1, 2, 3)))
+    definition = chain(*(step(f"a{i}", activities=[act(f"work_{i}")]) for i in (1, 2, 3)))
     handle = await runner.start(definition)
     assert (await handle.result())["status"] == "COMPLETED"
     assert [c.activity_id for c in stand_ins.calls(handle.id)] == ["work_1", "work_2", "work_3"]
@@ -73,7 +69,7 @@ async def test_a_chain_of_local_activities_completes_in_one_workflow_task(runner
 
 
 async def test_local_false_keeps_an_activity_remote(runner: Runner) -> None:
-    definition = chain(step("a1", activities=[act("work", local=False)]), step("a2", activities=[local_act("more")]))
+    definition = chain(step("a1", activities=[act("work", local=False)]), step("a2", activities=[act("more")]))
     handle = await runner.start(definition)
     assert (await handle.result())["status"] == "COMPLETED"
     assert (await history_types(handle)).count("activity_task_scheduled_event_attributes") == 1
@@ -81,7 +77,7 @@ async def test_local_false_keeps_an_activity_remote(runner: Runner) -> None:
 
 async def test_a_local_activity_gets_its_retry_policy_and_its_idempotency_key_per_execution(runner: Runner) -> None:
     policy = {"maxAttempts": 4, "initialIntervalMs": 10, "backoffCoefficient": 2, "maxIntervalMs": 40}
-    definition = chain(step("a1", activities=[local_act("flaky", config={"failTimes": 2}, retryPolicy=policy)]))
+    definition = chain(step("a1", activities=[act("flaky", config={"failTimes": 2}, retryPolicy=policy)]))
     handle = await runner.start(definition)
     assert (await handle.result())["status"] == "COMPLETED"
     calls = stand_ins.calls(handle.id)
@@ -92,7 +88,7 @@ async def test_a_local_activity_gets_its_retry_policy_and_its_idempotency_key_pe
 
 async def test_a_local_activity_that_fails_for_good_fails_the_instance_with_its_attempts(runner: Runner) -> None:
     policy = {"maxAttempts": 2, "initialIntervalMs": 10, "backoffCoefficient": 1, "maxIntervalMs": 0}
-    definition = chain(step("a1", activities=[local_act("bad", config={"failTimes": 5, "error": "nope"},
+    definition = chain(step("a1", activities=[act("bad", config={"failTimes": 5, "error": "nope"},
                                                   retryPolicy=policy)]))
     handle = await runner.start(definition)
     row = await runner.wait_for(handle.id, lambda r: r.status == "FAILED")
@@ -103,7 +99,7 @@ async def test_a_local_activity_that_fails_for_good_fails_the_instance_with_its_
 
 async def test_a_local_activity_over_its_timeout_fails_the_attempt(own_runner: Runner) -> None:
     gate = f"never-{uuid.uuid4()}"
-    definition = chain(step("a1", activities=[local_act("slow", config={"gate": gate}, timeoutMs=300)]))
+    definition = chain(step("a1", activities=[act("slow", config={"gate": gate}, timeoutMs=300)]))
     handle = await own_runner.start(definition)
     row = await own_runner.wait_for(handle.id, lambda r: r.status == "FAILED")
     assert (row.error_message or "").endswith("Slow: Activity failed after 1 attempts: Activity execution timeout "
@@ -115,7 +111,7 @@ async def test_a_cancel_sent_while_a_local_activity_runs_is_handled_once_it_fini
     """The request waits for the running local activity (it is not interrupted, unlike a regular one), then
     applies: the instance, resting at the task the chain reached, ends CANCELLED."""
     gate = f"cancel-{uuid.uuid4()}"
-    definition = chain(step("a1", activities=[local_act("slow", config={"gate": gate})]),
+    definition = chain(step("a1", activities=[act("slow", config={"gate": gate})]),
                        step("review", "USER_TASK", userTaskConfig={"assignedTo": ["admin"]}))
     handle = await own_runner.start(definition)
     for _ in range(500):  # until the activity runs (the projection is not written before it ends)
@@ -131,3 +127,59 @@ async def test_a_cancel_sent_while_a_local_activity_runs_is_handled_once_it_fini
     assert len(stand_ins.calls(handle.id)) == 1
     steps = await own_runner.steps(handle.id)
     assert [(s.step_id, s.status) for s in steps][0] == ("a1", "COMPLETED")
+
+
+def fork_of_chains() -> dict[str, Any]:
+    """start → fork → branch a (a_1, a_2) and branch b (b_1, b_2), side by side → join → end."""
+    steps = [step("start", "START"), step("fork", "PARALLEL_FORK", config={"joinStepId": "join"}),
+             step("a", activities=[act("a_1"), act("a_2")]), step("b", activities=[act("b_1"), act("b_2")]),
+             step("join", "PARALLEL_JOIN", config={"forkStepId": "fork"}), step("end", "END")]
+    transitions = [move("start", "fork"), move("fork", "a"), move("fork", "b"), move("a", "join"),
+                   move("b", "join"), move("join", "end")]
+    return {"steps": steps, "transitions": transitions}
+
+
+async def keys_when(first_done: str, run: str | None) -> dict[str, str]:
+    """Each activity's idempotency key when the branches run with `first_done`'s first activity finishing first."""
+    slow = "a_1" if first_done == "b" else "b_1"
+    effects = MemoryEffects(ticks={slow: 5}, run=run)
+    machine = build(fork_of_chains(), effects)
+    await machine.start()
+    assert effects.store.instance is not None and effects.store.instance["status"] == "COMPLETED"
+    order = [c.input.activity_id for c in effects.calls]
+    assert order.index(f"{first_done}_2") < order.index(f"{'a' if first_done == 'b' else 'b'}_2"), order
+    return {c.input.activity_id: c.input.idempotency_key for c in effects.calls}
+
+
+async def test_keys_name_the_execution_whatever_order_parallel_branches_finish_in() -> None:
+    """A worker killed before its workflow task completes has already done its local activities' effects; the
+    next worker runs them again, and its branches may finish in another order: the keys must not change."""
+    b_first, a_first = await keys_when("b", "run-1"), await keys_when("a", "run-1")
+    assert b_first == a_first
+    assert a_first == {"a_1": "inst-1:run-1:fork-to-a/a_1:1", "a_2": "inst-1:run-1:fork-to-a/a_2:1",
+                       "b_1": "inst-1:run-1:fork-to-b/b_1:1", "b_2": "inst-1:run-1:fork-to-b/b_2:1"}
+    # The counter over all executions (instances started before keys by position keep it) is what swapped
+    # them: the second activities took numbers in the order the first ones finished.
+    old_b_first, old_a_first = await keys_when("b", None), await keys_when("a", None)
+    assert old_b_first["a_2"] == "inst-1:0:a_2:4" and old_a_first["a_2"] == "inst-1:0:a_2:2"
+
+
+async def test_every_execution_of_an_activity_gets_a_key_of_its_own() -> None:
+    """Run again (here by a retry of the failed instance) it is a new execution: the count goes up."""
+    runs: list[str] = []
+
+    def job(_input: Any, _attempt: int) -> Any:
+        runs.append("job")
+        if len(runs) == 1:
+            raise Fail("not yet")
+        return {"ok": True}
+
+    definition = {"steps": [step("start", "START"), step("work"), step("end", "END")],
+                  "transitions": [move("start", "work", activities=[act("job")]), move("work", "end")]}
+    effects = MemoryEffects(activities={"job": job})
+    machine = build(definition, effects)
+    await machine.start()
+    assert effects.store.instance is not None and effects.store.instance["status"] == "FAILED"
+    await machine.retry("user-1")
+    assert effects.store.instance["status"] == "COMPLETED"
+    assert [c.input.idempotency_key for c in effects.calls] == ["inst-1:run-1:job:1", "inst-1:run-1:job:2"]

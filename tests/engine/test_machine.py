@@ -66,7 +66,7 @@ async def test_three_automated_steps_run_their_activities_in_order() -> None:
     # Projected before each activity (the step entered is visible while it runs) and at the end.
     assert len(effects.batches) == 4
     keys = [c.input.idempotency_key for c in effects.calls]
-    assert keys == ["inst-1:0:work_1:1", "inst-1:0:work_2:2", "inst-1:0:work_3:3"]
+    assert keys == ["inst-1:run-1:work_1:1", "inst-1:run-1:work_2:1", "inst-1:run-1:work_3:1"]
 
 
 async def test_transition_activity_outputs_merge_into_context_by_name_and_feed_later_activities() -> None:
@@ -378,7 +378,7 @@ async def test_async_batch_waits_visibly_then_moves_on() -> None:
     assert waiting, "WAITING_FOR_ACTIVITIES was never projected"
     assert waiting[-1]["current_step_id"] == "start"
     assert waiting[-1]["context"]["_pendingAsyncActivities"] == [
-        {"activityId": "slow", "jobId": "inst-1:0:slow:1"}, {"activityId": "fast", "jobId": "inst-1:0:fast:3"}]
+        {"activityId": "slow", "jobId": "inst-1:run-1:slow:1"}, {"activityId": "fast", "jobId": "inst-1:run-1:fast:1"}]
     assert waiting[-1]["pending_transition"]["toStepId"] == "after"
     assert db.instance["status"] == "COMPLETED"
     assert db.instance["context"]["slow_result"] == {"n": 1} and db.instance["context"]["fast_result"] == {"n": 2}
@@ -410,7 +410,7 @@ async def test_async_failure_fails_the_instance_with_the_failed_activities() -> 
     effects = MemoryEffects(activities={"bad": fails("smtp down")})
     machine = await started(chain(activities=[act("bad", "SEND_EMAIL", background=True)]), effects)
     db = store(machine)
-    failure = {"activityId": "bad", "error": "Activity failed after 1 attempts: smtp down", "jobId": "inst-1:0:bad:1"}
+    failure = {"activityId": "bad", "error": "Activity failed after 1 attempts: smtp down", "jobId": "inst-1:run-1:bad:1"}
     assert db.instance["status"] == "FAILED" and db.instance["error_message"] == "1 async activities failed"
     assert db.instance["error_details"] == {"failedActivities": [failure]}
     assert db.of("WORKFLOW_FAILED") == [{"reason": "Async activities failed", "failedActivities": [failure]}]

@@ -60,6 +60,7 @@ async def test_three_automated_steps_complete_and_are_projected(runner: Runner) 
     assert [c.activity_id for c in stand_ins.calls(handle.id)] == ["work_1", "work_2", "work_3"]
     await record(handle, "automated_chain")
     await record(handle, "automated_chain_local")
+    await record(handle, "automated_chain_positions")
 
 
 async def test_conditions_priorities_and_ties_choose_the_path(runner: Runner) -> None:
@@ -154,6 +155,7 @@ async def test_failure_after_retries_then_the_retry_update_completes(runner: Run
     assert final is not None and (final.status, final.retry_count, final.error_message) == ("COMPLETED", 1, None)
     await record(handle, "failure_and_retry")
     await record(handle, "failure_and_retry_local")
+    await record(handle, "failure_and_retry_positions")
 
 
 async def test_a_4xx_is_not_retried_and_a_failed_instance_ends_after_its_retention(runner: Runner) -> None:
@@ -203,6 +205,7 @@ async def test_compensation_runs_newest_first(runner: Runner) -> None:
     assert types[-1] == "COMPENSATION_COMPLETED" and "WORKFLOW_FAILED" not in types
     await record(handle, "compensation")
     await record(handle, "compensation_local")
+    await record(handle, "compensation_positions")
 
 
 async def test_guards_go_through_the_business_rules_service(runner: Runner) -> None:

@@ -110,6 +110,7 @@ async def test_sla_breach_escalates_after_the_due_date(runner: Runner) -> None:
     assert [c.activity_type for c in stand_ins.calls(handle.id)] == ["EMIT_EVENT"]
     await record(handle, "sla_escalation")
     await record(handle, "sla_escalation_local")
+    await record(handle, "sla_escalation_positions")
 
 
 async def test_a_signal_resumes_and_an_unanswered_one_times_out(runner: Runner) -> None:
@@ -234,6 +235,7 @@ async def test_a_task_in_a_branch_is_completed_into_the_branch_namespace(runner:
     assert branches == {"fork-to-review": {"approved": True}, "fork-to-work": {}}
     await record(handle, "fork_user_task")
     await record(handle, "fork_user_task_local")
+    await record(handle, "fork_user_task_positions")
 
 
 async def test_a_failed_branch_cancels_its_sibling_and_retry_opens_the_fork_anew(runner: Runner) -> None:
@@ -252,3 +254,4 @@ async def test_a_failed_branch_cancels_its_sibling_and_retry_opens_the_fork_anew
     assert done.instance["status"] == "COMPLETED" and done.instance["retryCount"] == 1
     await record(handle, "fork_failure_retry")
     await record(handle, "fork_failure_retry_local")
+    await record(handle, "fork_failure_retry_positions")
