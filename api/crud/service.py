@@ -222,7 +222,10 @@ async def record(session: AsyncSession, ctx: AuthContext, *, kind: str, action: 
     entry = await audit.record(session, ctx, command_id=f"{kind}.{action}", resource_kind=kind,
                                resource_id=row.id, before=before, after=after, payload=safe_payload(payload),
                                label=f"{action.capitalize()} {label.lower()}", organization_id=org_id)
-    outbox.emit(session, f"{kind}.{PAST[action]}", {**event, "id": row.id}, tenant_id=tenant_id,
+    # Who wrote it, so that a workflow an event trigger starts acts as its initiator (with its features),
+    # as one started through the API does (an API key acts as its creator; a system write names nobody).
+    actor = {"actorUserId": ctx.user_id} if ctx.user_id else {}
+    outbox.emit(session, f"{kind}.{PAST[action]}", {**event, "id": row.id, **actor}, tenant_id=tenant_id,
                 organization_id=org_id)
     await session.flush()
     return entry

@@ -134,8 +134,11 @@ async def test_a_created_order_starts_the_approval_through_its_trigger(world: Wo
     assert context["id"] == o["id"] and context["__trigger"]["eventName"] == "sales.order.created"
     assert Decimal(context["grandTotalGrossAmount"]) == Decimal(o["grandTotalGrossAmount"]) == Decimal("1230")
     assert context["customerEntityId"] == o["customerEntityId"]
-    # The completer's decision moves the order (the event names no user, so the first status step, which
-    # runs before anyone acted, has nobody to act as: docs/sales.md "Workflows").
+    # The event names who created the order: the instance runs as them, so its first status step (before
+    # anyone decided) moves the order with their features.
+    assert instance["metadata"]["initiatedBy"] == admin.user_id
+    await find_task(admin, instance["id"], "PENDING")  # the transition into the task has run
+    assert (await get_order(admin, o["id"]))["status"] == "pending_approval"
     done = await decide(admin, instance["id"], "approve")
     assert done["currentStepId"] == "end"
     assert (await get_order(admin, o["id"]))["status"] == "approved"

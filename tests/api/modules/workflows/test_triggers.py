@@ -118,8 +118,10 @@ async def test_tc_wf_008_a_created_todo_starts_the_triggered_workflow(world: Wor
     meta = context["__trigger"]
     assert meta["triggerId"] == trigger_ref and meta["triggerName"] == "QA on-todo" and meta["source"] == "embedded"
     assert meta["eventName"] == CREATED and meta["eventPayload"]["id"] == todo_id and meta["triggeredAt"]
+    # The event names who created the todo (the kit's `actorUserId`): the instance runs as them.
+    assert context["actorUserId"] == me.user_id
     assert done["metadata"] == {
-        "initiatedBy": f"trigger:{trigger_ref}", "entityId": todo_id,
+        "initiatedBy": me.user_id, "entityId": todo_id,
         "labels": {"trigger_id": trigger_ref, "trigger_name": "QA on-todo", "event_name": CREATED,
                    "trigger_source": "embedded"}}
     assert done["definitionId"] == definition["id"] and done["version"] == 1
