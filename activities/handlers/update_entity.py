@@ -9,14 +9,15 @@ audited and evented like any other.
 Output `{executed: true, commandId, result, logEntryId}`.
 
 Exactly once: the action-log entry of the write records the idempotency key in the same transaction, and a
-retry that finds it returns the earlier outcome instead of writing again."""
+retry that finds it returns the earlier outcome instead of writing again. Attempts of one execution can
+overlap (one outlives its timeout while the next starts): they take turns from the check to the commit."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.deps import ActivityDeps
@@ -71,6 +72,22 @@ async def _acting_context(session: AsyncSession, inp: RunActivityInput, command:
     return ctx
 
 
+async def _one_attempt_at_a_time(session: AsyncSession, key: str) -> None:
+    """Hold, until the transaction ends, what another attempt with the same key must wait for before its check.
+
+    Attempts overlap when one outlives its timeout: the next starts (the local activity's retry, or the
+    server's retry of a regular activity) while the first still writes, and both checks found nothing: a
+    worker killed under load wrote a todo twice that way. PostgreSQL: an advisory lock on the key. SQLite:
+    its driver opens the transaction only at the first write, so the check ran outside any transaction; a
+    write that changes nothing takes the database's write lock first (the command writes anyway)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+    elif dialect == "sqlite":
+        await session.execute(update(ActionLog).where(false()).values(id=ActionLog.id)
+                              .execution_options(synchronize_session=False))
+
+
 async def _earlier_run(session: AsyncSession, inp: RunActivityInput, command_id: str) -> ActionLog | None:
     return (await session.execute(
         select(ActionLog).where(
@@ -117,6 +134,8 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     status_dictionary = text(config, "statusDictionary")
 
     async with deps.sessions() as session, session.begin():
+        if inp.idempotency_key:
+            await _one_attempt_at_a_time(session, inp.idempotency_key)
         ctx = await _acting_context(session, inp, command)
         if inp.idempotency_key:
             earlier = await _earlier_run(session, inp, command_id)

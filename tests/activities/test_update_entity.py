@@ -3,6 +3,7 @@ with that user's features and organization scope, audited, evented, and done onc
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -74,6 +75,15 @@ async def test_a_retry_with_the_same_key_writes_once(deps: ActivityDeps, world: 
     # A new execution (new key) is a new write.
     await update_entity.handle(entity_input(me, inp.config, key="other-key"), deps)
     assert await todo_count(me.tenant_id, "once") == 2
+
+
+async def test_overlapping_attempts_with_the_same_key_write_once(deps: ActivityDeps, world: World) -> None:
+    """An attempt that outlives its timeout still runs when the next one starts: both must not write."""
+    me = await world.user(MANAGE)
+    inp = entity_input(me, {"commandId": "example.todo.create", "input": {"title": "Overlap"}}, key="overlap-1")
+    outs = await asyncio.gather(*(update_entity.handle(inp, deps) for _ in range(4)))
+    assert await todo_count(me.tenant_id, "Overlap") == 1
+    assert len({out["logEntryId"] for out in outs}) == 1
 
 
 async def test_refusals(deps: ActivityDeps, world: World) -> None:
