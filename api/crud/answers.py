@@ -81,15 +81,33 @@ def fixed_schema(body: Mapping[str, Any]) -> dict[str, Any]:
                            for k, v in body.items()}}
 
 
-def shape(**properties: str | Mapping[str, Any]) -> dict[str, Any]:
+def shape(*optional: str, **properties: str | Mapping[str, Any]) -> dict[str, Any]:
     """A declared answer in one line: `shape(id="string", orderId="string?")` is an object with these keys,
-    all present; a string names the JSON type (`?`: or null), a mapping is the key's own schema."""
+    present unless named in `optional`; a string names the JSON type (`?`: or null, `any`: anything, `true`:
+    the constant), a mapping is the key's own schema."""
     def one(spec: str | Mapping[str, Any]) -> dict[str, Any]:
-        if isinstance(spec, str):
-            kind = spec.rstrip("?")
-            return {"type": [kind, "null"]} if spec.endswith("?") else {"type": kind}
-        return dict(spec)
-    return {"type": "object", "required": list(properties), "properties": {k: one(v) for k, v in properties.items()}}
+        if not isinstance(spec, str):
+            return dict(spec)
+        if spec in ("any", "true"):
+            return {} if spec == "any" else {"enum": [True]}
+        kind = spec.rstrip("?")
+        return {"type": [kind, "null"]} if spec.endswith("?") else {"type": kind}
+    return {"type": "object", "required": [k for k in properties if k not in optional],
+            "properties": {k: one(v) for k, v in properties.items()}}
+
+
+def many(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """An array of `schema`."""
+    return {"type": "array", "items": dict(schema)}
+
+
+# The answer of most actions: `{"ok": true}`.
+OK = shape(ok="true")
+
+
+def item(res: Resource) -> dict[str, Any]:
+    """One list item of a resource, for routes of a module that answer its items."""
+    return item_schema(res, res.fields)
 
 
 def record(res: Resource) -> dict[str, Any]:
@@ -114,6 +132,14 @@ def json_answer(schema: dict[str, Any], status: int = 200,
     itself) without a `response_model`, which would filter what the route returns."""
     content = {"application/json": {"schema": schema}, **{m: {"schema": s} for m, s in (others or {}).items()}}
     return {status: {"content": content}}
+
+
+def file_answer(media: str, description: str, schema: Mapping[str, Any] | None = None,
+                status: int = 200) -> dict[int | str, Any]:
+    """`responses=` of a route answering something other than JSON (a file, a feed, a picture); the route also
+    says `response_class=Response`, so FastAPI does not document a JSON answer besides."""
+    body = dict(schema) if schema is not None else {"type": "string", "format": "binary"}
+    return {status: {"description": description, "content": {media: {"schema": body}}}}
 
 
 def list_answer(res: Resource) -> dict[int | str, Any]:
