@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, shape
 from api.deps import SessionDep
 from api.modules.audit_logs import service
 from api.modules.audit_logs.schemas import RedoRequest, UndoRequest
@@ -69,7 +70,8 @@ async def action_logs(
              description="Redoes the latest undone command owned by the caller. Requires the action to still be "
                          "eligible for redo within tenant and organization scope. "
                          "Requires features: audit_logs.redo_self",
-             responses={400: {"description": "Log not eligible for redo"}})
+             responses={**json_answer(shape(ok="true", logId="string", undoToken="string?")),
+              400: {"description": "Log not eligible for redo"}})
 async def redo(body: RedoRequest, session: SessionDep, ctx: RedoSelf) -> JSONResponse:
     entry = await service.redo(session, ctx, body.log_id)
     out = JSONResponse({"ok": True, "logId": entry.id, "undoToken": entry.undo_token})

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from api.auth import AuthContext, AuthDep, changes_nothing, requires
 from api.crud import service as crud
+from api.crud.answers import json_answer, shape
 from api.crud.query import list_parameters, parse, query_param
 from api.deps import SessionDep
 from api.errors import BadRequest
@@ -50,7 +51,8 @@ def _form_body(fields: dict[str, dict[str, Any]], required: list[str]) -> dict[s
                  "email": {"type": "string", "format": "email"}, "password": {"type": "string"},
                  "remember": {"type": "string", "enum": ["on", "1", "true"]},
                  "requireRole": {"type": "string"},
-             }, ["email", "password"]))
+             }, ["email", "password"]),
+             responses=json_answer(shape(ok="true", token="string", redirect="string")))
 async def login(request: Request, session: SessionDep) -> JSONResponse:
     return await signin.login(request, session)
 
@@ -110,7 +112,8 @@ def _check_locale(locale: str) -> str:
 @router.get("/auth/locale", summary="GET /auth/locale",
             description="Returns the interface locale from the `locale` cookie (default `en`). With `?locale=` "
                         "it sets the cookie instead and redirects to `redirect` (a same-site path).",
-            response_model=None)
+            response_model=None,
+            responses=json_answer(shape(locale="string", supported={"type": "array", "items": {"type": "string"}})))
 async def locale_get(request: Request, locale: str | None = None,
                      redirect: str | None = None) -> dict[str, Any] | RedirectResponse:
     if locale is None:
@@ -122,7 +125,8 @@ async def locale_get(request: Request, locale: str | None = None,
 
 @router.post("/auth/locale", status_code=201, summary="POST /auth/locale",
              description="Sets the interface locale cookie (`locale`, one year) from `{locale}`; one of "
-                         "en, pl, de, es.")
+                         "en, pl, de, es.",
+             responses=json_answer(shape(ok="true", locale="string"), 201))
 async def locale_post(body: LocaleInput) -> JSONResponse:
     locale = _check_locale(body.locale)
     response = JSONResponse({"ok": True, "locale": locale}, status_code=201)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, shape
 from api.crud.routes import read_json
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound
@@ -40,7 +41,9 @@ async def cache_overview(ctx: CacheViewer) -> dict[str, Any]:
                          "segment}` one of them. Answers what was purged and the new stats. "
                          "Requires features: configs.cache.manage",
              openapi_extra={"requestBody": {"content": {"application/json": {
-                 "schema": {"type": "object"}, "example": {"action": "purgeSegment", "segment": "auth.callers"}}}}})
+                 "schema": {"type": "object"}, "example": {"action": "purgeSegment", "segment": "auth.callers"}}}}},
+             responses=json_answer(shape("segment", action="string", segment="string", deleted="integer",
+                                         stats="object"), 201))
 async def purge_cache(request: Request, ctx: CacheManager) -> JSONResponse:
     body = await read_json(request, empty={})
     action = body.get("action") if isinstance(body, dict) and isinstance(body.get("action"), str) else "purgeAll"

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import AuthContext, AuthDep, requires
 from api.crud import service as kit
 from api.crud import written
+from api.crud.answers import json_answer, shape
 from api.crud.query import MAX_PAGE, is_uuid
 from api.crud.routes import read_json
 from api.deps import SessionDep
@@ -98,7 +99,8 @@ async def list_overrides(request: Request, session: SessionDep, ctx: Managing) -
             description="`isOverride: true` gives the current tenant its own value (`overrideValue`, of the "
                         "toggle's type); `false` removes the override so the default applies again." + SUPER,
             openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}, "example": {
-                "toggleId": "00000000-0000-4000-8000-000000000000", "isOverride": True, "overrideValue": False}}}}})
+                "toggleId": "00000000-0000-4000-8000-000000000000", "isOverride": True, "overrideValue": False}}}}},
+            responses=json_answer(shape(ok="true", overrideToggleId="string?")))
 async def change_override(request: Request, session: SessionDep, ctx: Managing) -> JSONResponse:
     require_super_admin(ctx)
     raw = await read_json(request)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
+from api.crud.answers import json_answer, shape
 from api.crud.routes import read_json
 from api.deps import SessionDep
 from api.errors import ApiError, BadRequest
@@ -78,7 +79,8 @@ def _form_errors(exc: ValidationError) -> dict[str, str]:
              openapi_extra={"requestBody": {"content": {"application/json": {"schema": {"type": "object"}, "example": {
                  "email": "ada@example.com", "firstName": "Ada", "lastName": "Lovelace",
                  "organizationName": "Analytical Engines", "password": "secret-pass", "confirmPassword": "secret-pass",
-                 "termsAccepted": True}}}}})
+                 "termsAccepted": True}}}}},
+             responses=json_answer(shape(ok="true", email="string"), 201))
 async def sign_up(request: Request, session: SessionDep) -> JSONResponse:
     raw: Any = await read_json(request)
     email = str(raw["email"]) if isinstance(raw, dict) and isinstance(raw.get("email"), str) else ""
@@ -108,6 +110,7 @@ def _back(status: str) -> RedirectResponse:
                         "administrator (with the default dictionaries), signs them in (`auth_token` cookie) and "
                         "redirects to `/backend`; otherwise redirects to `/onboarding?status=invalid` (unknown, "
                         "used or expired token) or `already_exists`.",
+            status_code=302, response_class=RedirectResponse,
             responses={302: {"description": "Redirect to `/backend` or back to `/onboarding?status=...`"}},
             openapi_extra={"parameters": [{"name": "token", "in": "query", "required": True,
                                            "schema": {"type": "string"}}]})
