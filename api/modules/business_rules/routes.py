@@ -17,6 +17,7 @@ from api import audit
 from api.auth import AuthContext, requires
 from api.crud import Filter, Sort, written
 from api.crud import service as crud
+from api.crud.answers import OK, json_answer, shape
 from api.crud.query import ListSpec, fetch_page, list_parameters, parse, query_param
 from api.crud.routes import read_json
 from api.db import utcnow
@@ -108,7 +109,8 @@ def _set_path_id(id: str) -> str:
 @router.post("/business_rules/sets/{id}/members", status_code=201, summary="Add rule to set",
              description="Adds a business rule to a rule set with specified sequence and enabled state. "
                          "Requires features: business_rules.manage_sets",
-             openapi_extra=_body({"ruleId": "00000000-0000-4000-8000-000000000000", "sequence": 0, "enabled": True}))
+             openapi_extra=_body({"ruleId": "00000000-0000-4000-8000-000000000000", "sequence": 0, "enabled": True}),
+             responses=json_answer(shape(id="string"), 201))
 async def add_member(id: str, request: Request, session: SessionDep, ctx: ManageSetsDep) -> JSONResponse:
     rule_set = await _set(session, ctx, _set_path_id(id))
     body = await read_json(request)
@@ -146,7 +148,8 @@ async def _member(session: AsyncSession, ctx: AuthContext, set_uuid: str, member
             description="Updates sequence or enabled state of a rule set member. "
                         "Requires features: business_rules.manage_sets",
             openapi_extra=_body({"memberId": "00000000-0000-4000-8000-000000000000", "sequence": 0,
-                                 "enabled": True}))
+                                 "enabled": True}),
+            responses=json_answer(OK))
 async def update_member(id: str, request: Request, session: SessionDep, ctx: ManageSetsDep) -> JSONResponse:
     set_uuid = _set_path_id(id)
     data = validate(MEMBER_UPDATE_FIELDS, await read_json(request))
@@ -162,7 +165,8 @@ async def update_member(id: str, request: Request, session: SessionDep, ctx: Man
 @router.delete("/business_rules/sets/{id}/members", summary="Remove rule from set",
                description="Removes a business rule from a rule set (hard delete). "
                            "Requires features: business_rules.manage_sets",
-               openapi_extra={"parameters": [query_param("memberId", "string", "Member UUID", required=True)]})
+               openapi_extra={"parameters": [query_param("memberId", "string", "Member UUID", required=True)]},
+               responses=json_answer(OK))
 async def remove_member(id: str, request: Request, session: SessionDep, ctx: ManageSetsDep) -> JSONResponse:
     set_uuid = _set_path_id(id)
     member_id = request.query_params.get("memberId")
@@ -285,7 +289,11 @@ async def execute(request: Request, session: SessionDep, ctx: ExecuteDep) -> dic
                          "404 when the rule does not exist; other refusals (disabled, not yet effective, expired) "
                          "are 200 with `success: false` and `error`. Requires features: business_rules.execute",
              openapi_extra=_body({"data": {}, "dryRun": False, "entityType": "string", "entityId": "string",
-                                  "eventType": "string"}))
+                                  "eventType": "string"}),
+             responses=json_answer(shape(
+                 "error", "logId", "data", "allowed", success="boolean", ruleId="string", ruleName="string",
+                 conditionResult="boolean", actionsExecuted="any", executionTime="number", error="string",
+                 logId="string", data="any", allowed="boolean")))
 async def execute_one(ruleId: str, request: Request, session: SessionDep,  # noqa: N803 - the path name
                       ctx: ExecuteDep) -> JSONResponse:
     if not is_uuid(ruleId):

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
 from api.crud import service, written
+from api.crud.answers import OK, item, json_answer
 from api.crud.query import is_uuid, parse_bool
 from api.crud.routes import read_json, validate_model
 from api.deps import SessionDep
@@ -82,7 +83,8 @@ async def get_dictionary(dictionaryId: str, session: SessionDep, ctx: Viewer) ->
                           "currency dictionary keeps its key and stays active. Requires features: "
                           "dictionaries.manage",
               openapi_extra={"requestBody": {"content": {"application/json": {
-                  "schema": {"type": "object"}, "example": {"name": "Lead sources", "isActive": True}}}}})
+                  "schema": {"type": "object"}, "example": {"name": "Lead sources", "isActive": True}}}}},
+              responses=json_answer(item(dictionaries)))
 async def update_dictionary(dictionaryId: str, request: Request, session: SessionDep,  # noqa: N803
                             ctx: Manager) -> JSONResponse:
     _checked(dictionaryId, "dictionaryId")
@@ -93,7 +95,8 @@ async def update_dictionary(dictionaryId: str, request: Request, session: Sessio
 
 @router.delete("/dictionaries/{dictionaryId}", summary="Delete dictionary",
                description="Soft deletes the dictionary (its entries stay, for undo). The currency dictionary "
-                           "cannot be deleted. Requires features: dictionaries.manage")
+                           "cannot be deleted. Requires features: dictionaries.manage",
+               responses=json_answer(OK))
 async def delete_dictionary(dictionaryId: str, session: SessionDep, ctx: Manager) -> JSONResponse:  # noqa: N803
     _checked(dictionaryId, "dictionaryId")
     write = await service.delete(dictionaries, ctx, session, dictionaryId)
@@ -118,7 +121,8 @@ async def list_entries(dictionaryId: str, session: SessionDep, ctx: Viewer) -> d
                          "Requires features: dictionaries.manage",
              openapi_extra={"requestBody": {"content": {"application/json": {
                  "schema": {"type": "object"},
-                 "example": {"value": "vip", "label": "VIP", "color": "#3366ff", "icon": "lucide:star"}}}}})
+                 "example": {"value": "vip", "label": "VIP", "color": "#3366ff", "icon": "lucide:star"}}}}},
+             responses=json_answer(item(entries), 201))
 async def create_entry(dictionaryId: str, request: Request, session: SessionDep,  # noqa: N803
                        ctx: Manager) -> JSONResponse:
     await _load(ctx, session, dictionaryId)
@@ -132,7 +136,8 @@ async def create_entry(dictionaryId: str, request: Request, session: SessionDep,
               description="Updates the value, label, color or icon of the entry; answers the entry. "
                           "Requires features: dictionaries.manage",
               openapi_extra={"requestBody": {"content": {"application/json": {
-                  "schema": {"type": "object"}, "example": {"color": "#22c55e", "icon": None}}}}})
+                  "schema": {"type": "object"}, "example": {"color": "#22c55e", "icon": None}}}}},
+              responses=json_answer(item(entries)))
 async def update_entry(dictionaryId: str, entryId: str, request: Request, session: SessionDep,  # noqa: N803
                        ctx: Manager) -> JSONResponse:
     entry = await _load_entry(ctx, session, dictionaryId, entryId)
@@ -142,7 +147,8 @@ async def update_entry(dictionaryId: str, entryId: str, request: Request, sessio
 
 
 @router.delete("/dictionaries/{dictionaryId}/entries/{entryId}", summary="Delete dictionary entry",
-               description="Deletes the entry. Requires features: dictionaries.manage")
+               description="Deletes the entry. Requires features: dictionaries.manage",
+               responses=json_answer(OK))
 async def delete_entry(dictionaryId: str, entryId: str, session: SessionDep,  # noqa: N803
                        ctx: Manager) -> JSONResponse:
     entry = await _load_entry(ctx, session, dictionaryId, entryId)

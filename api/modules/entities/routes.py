@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from api.auth import AuthContext, AuthDep, requires
 from api.crud import custom_fields
 from api.crud import service as crud
+from api.crud.answers import json_answer, shape
 from api.crud.query import is_uuid, like_pattern
 from api.crud.routes import read_json, written
 from api.deps import SessionDep
@@ -238,7 +239,8 @@ def _new_id(record_id: str) -> str | None:
              description="Creates a record of the custom entity `entityId` with `values` (validated against its "
                          "field definitions); a `recordId` that is a UUID becomes its id, anything else is replaced "
                          "by a generated one. Answers `{ok, item: {entityId, recordId}}`. "
-                         "Requires features: entities.records.manage")
+                         "Requires features: entities.records.manage",
+             responses=json_answer(shape(ok="true", item=shape(entityId="string", recordId="string"))))
 async def create_record(request: Request, session: SessionDep, ctx: ManageRecords) -> JSONResponse:
     entity, record_id, values = await _record_body(request, ctx, session, record_required=False)
     write = await crud.create(records, ctx, session, {"entityId": entity, "recordId": _new_id(record_id)},
@@ -250,7 +252,8 @@ async def create_record(request: Request, session: SessionDep, ctx: ManageRecord
             description="Updates the given `values` of record `recordId` of `entityId` (others keep theirs). A "
                         "`recordId` that is not a UUID creates the record instead. Send "
                         f"`{crud.LOCK_HEADER}` to refuse overwriting a newer change (409). "
-                        "Requires features: entities.records.manage")
+                        "Requires features: entities.records.manage",
+            responses=json_answer(shape(ok="true", item=shape(entityId="string", recordId="string"))))
 async def update_record(request: Request, session: SessionDep, ctx: ManageRecords) -> JSONResponse:
     entity, record_id, values = await _record_body(request, ctx, session, record_required=True)
     if _new_id(record_id) is None:
@@ -266,7 +269,8 @@ async def update_record(request: Request, session: SessionDep, ctx: ManageRecord
 
 @router.delete("/entities/records", summary="Delete record",
                description="Soft deletes record `recordId` of `entityId` (query or body). "
-                           "Requires features: entities.records.manage")
+                           "Requires features: entities.records.manage",
+               responses=json_answer(shape(ok="true")))
 async def delete_record(request: Request, session: SessionDep, ctx: ManageRecords) -> JSONResponse:
     params = request.query_params
     raw = await read_json(request, empty={})
