@@ -42,6 +42,11 @@ async def _before_delete_partition(write: Write) -> None:
         raise Conflict("Partition is in use and cannot be removed.")
 
 
+# `{item}` of a partition's create and update (`service.partition_item`).
+PARTITION_ANSWER = shape(item=shape(id="string", code="string", title="string", description="string?",
+                                    storageDriver="string", isPublic="boolean", requiresOcr="boolean",
+                                    ocrModel="string?", createdAt="string", updatedAt="string"))
+
 partitions = Resource(
     path="/attachments/partitions",
     model=AttachmentPartition,
@@ -64,9 +69,7 @@ partitions = Resource(
     fields=Fields(),
     hooks=Hooks(before_create=_before_create_partition, before_delete=_before_delete_partition,
                 created_body=lambda write: {"item": service.partition_item(write.row)}),
-    created_schema=shape(item=shape(id="string", code="string", title="string", description="string?",
-                                    storageDriver="string", isPublic="boolean", requiresOcr="boolean",
-                                    ocrModel="string?", createdAt="string", updatedAt="string")),
+    created_schema=PARTITION_ANSWER,
 )
 
 

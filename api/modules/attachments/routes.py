@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 from api import audit
 from api.auth import AuthContext, OptionalAuthDep, requires
 from api.crud import service as kit
+from api.crud.answers import file_answer, json_answer, shape
 from api.crud.query import fetch_page, is_uuid, list_parameters
 from api.crud.routes import read_json, validate_model, written
 from api.db import new_id
@@ -25,7 +26,7 @@ from api.deps import SessionDep
 from api.errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from api.modules.attachments import media, service, storage
 from api.modules.attachments.models import Attachment, AttachmentPartition
-from api.modules.attachments.resources import MANAGE, VIEW, library, partitions
+from api.modules.attachments.resources import MANAGE, PARTITION_ANSWER, VIEW, library, partitions
 from api.modules.attachments.schemas import LibraryPatch, PartitionUpdate, Transfer
 from api.settings import get_settings
 
@@ -252,7 +253,9 @@ def _cache_control(public: bool, max_age: int) -> str:
             description="Streams the stored file. `?download=1` asks the browser to save it. Files of public "
                         "partitions are served to anyone and may be cached by shared caches for a day; "
                         "others need a signed-in caller of the same tenant and organizations (401 without "
-                        "one; another tenant's id is a 404).")
+                        "one; another tenant's id is a 404).",
+            responses=file_answer("application/octet-stream", "The file, in its own media type"),
+            response_class=Response)
 async def file(id: str, request: Request, session: SessionDep, ctx: OptionalAuthDep) -> Response:
     row, part = await _served(session, ctx, id)
     driver = storage.driver(row.storage_driver)
@@ -314,7 +317,8 @@ _IMAGE_DOC = ("Renders an image attachment resized to `width`×`height` (1–400
               "box and crops the overflow, `contain` fits the whole image and pads. Each size is rendered once "
               "and kept on disk. Access as for `file/{id}`; the slug is only a readable name and is ignored.")
 router.add_api_route("/attachments/image/{id}/{slug}", image, methods=["GET"], summary="Render a resized image",
-                     description=_IMAGE_DOC)
+                     description=_IMAGE_DOC, response_class=Response,
+                     responses=file_answer("image/*", "The image, resized (its own media type)"))
 router.add_api_route("/attachments/image/{id}", image, methods=["GET"], summary="Render a resized image",
                      description=_IMAGE_DOC, include_in_schema=False)
 
@@ -358,7 +362,8 @@ async def library_get(id: str, session: SessionDep, ctx: Viewing) -> dict[str, A
                           "Requires features: attachments.manage",
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"type": "object"},
-                  "example": {"tags": ["invoice"], "assignments": [{"type": "sales:order", "id": "SO-1"}]}}}}})
+                  "example": {"tags": ["invoice"], "assignments": [{"type": "sales:order", "id": "SO-1"}]}}}}},
+              responses=json_answer(shape(ok="true", item=shape(id="string", tags="any", assignments="any"))))
 async def library_patch(id: str, request: Request, session: SessionDep, ctx: Managing) -> JSONResponse:
     body = validate_model(LibraryPatch, await read_json(request))
     assert isinstance(body, LibraryPatch)
@@ -435,7 +440,8 @@ async def partitions_list(session: SessionDep, ctx: Managing) -> dict[str, Any]:
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"type": "object"},
                 "example": {"id": "00000000-0000-4000-8000-000000000000", "code": "contracts",
-                            "title": "Contracts", "isPublic": False}}}}})
+                            "title": "Contracts", "isPublic": False}}}}},
+            responses=json_answer(shape(item=PARTITION_ANSWER)))
 async def partitions_update(request: Request, session: SessionDep, ctx: Managing) -> JSONResponse:
     body = validate_model(PartitionUpdate, await read_json(request))
     assert isinstance(body, PartitionUpdate)

@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, select
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
+from api.crud.answers import OK, file_answer, json_answer, many, shape
 from api.crud.query import like_pattern, parse_instant, parse_int
 from api.crud.routes import read_json, validate_model
 from api.crud.tags import assign, unassign
@@ -39,6 +40,10 @@ from api.modules.booking.schemas import (
     WeeklyReplace,
 )
 from api.settings import get_settings
+
+# The answers' shapes (the OpenAPI document).
+EVENT = shape(id="string", title="string?", startsAt="string", endsAt="string", status="string?")
+WINDOW = shape(startsAt="string", endsAt="string", localStartsAt="string", localEndsAt="string", timezone="string")
 
 router = APIRouter(tags=["Booking"])
 View = Annotated[AuthContext, Depends(requires("booking.view"))]
@@ -129,7 +134,8 @@ async def _create_rule(session: Any, ctx: AuthContext, body: dict[str, Any]) -> 
                          "transaction. An empty `windows` clears them. Requires features: booking.manage_availability",
              openapi_extra=_body({"subjectType": "member", "subjectId": "00000000-0000-4000-8000-000000000000",
                                   "timezone": "Europe/Warsaw",
-                                  "windows": [{"weekday": 1, "start": "09:00", "end": "17:00"}]}))
+                                  "windows": [{"weekday": 1, "start": "09:00", "end": "17:00"}]}),
+             responses=json_answer(OK))
 async def replace_weekly(request: Request, session: SessionDep, ctx: ManageAvailability) -> Any:
     body: WeeklyReplace = validate_model(WeeklyReplace, await read_json(request))  # type: ignore[assignment]
     _zone(body.timezone)
@@ -160,7 +166,8 @@ async def replace_weekly(request: Request, session: SessionDep, ctx: ManageAvail
              openapi_extra=_body({"subjectType": "resource", "subjectId": "00000000-0000-4000-8000-000000000000",
                                   "timezone": "Europe/Warsaw", "dates": ["2026-12-24"],
                                   "windows": [{"start": "09:00", "end": "12:00"}], "kind": "availability",
-                                  "note": None}))
+                                  "note": None}),
+             responses=json_answer(OK))
 async def replace_date_specific(request: Request, session: SessionDep, ctx: ManageAvailability) -> Any:
     body: DateSpecificReplace = validate_model(DateSpecificReplace, await read_json(request))  # type: ignore[assignment]
     _zone(body.timezone)
@@ -204,7 +211,8 @@ def _instant(params: Any, name: str) -> datetime:
                         "expanded (RFC 5545), date-specific windows replacing weekly ones on their dates, "
                         "unavailability and exdates subtracted, overlaps merged. Each window in UTC with its local "
                         "times. At most `STEPWISE_BOOKING_MAX_RANGE_DAYS` days and `STEPWISE_BOOKING_MAX_OCCURRENCES` "
-                        "expanded occurrences, else 400. Requires features: booking.view")
+                        "expanded occurrences, else 400. Requires features: booking.view",
+            responses=json_answer(shape(items=many(WINDOW), timezone="string")))
 async def availability_windows(request: Request, session: SessionDep, ctx: View, subjectType: str = "",  # noqa: N803
                                subjectId: str = "", startsAt: str = "", endsAt: str = "") -> Any:  # noqa: N803
     if subjectType not in SUBJECTS:
@@ -226,7 +234,8 @@ def _event_item(event: Event) -> dict[str, Any]:
 @router.get("/booking/resource-events", summary="List resource events",
             description="Events that book the resource and overlap `startsAt`..`endsAt` (cancelled ones left out), "
                         "oldest first. `includeAvailability=true` adds the resource's free windows over the same "
-                        "range (`availability`). Requires features: booking.view")
+                        "range (`availability`). Requires features: booking.view",
+            responses=json_answer(shape("availability", items=many(EVENT), availability=many(WINDOW))))
 async def resource_events(request: Request, session: SessionDep, ctx: View) -> Any:
     params = request.query_params
     resource_id = params.get("resourceId") or ""
@@ -251,7 +260,8 @@ async def resource_events(request: Request, session: SessionDep, ctx: View) -> A
 
 @router.get("/booking/event-options", summary="List event options",
             description="Events as picker options (`id, title, startsAt, endsAt, status`), newest first, filtered by "
-                        "`search` in the title; `pageSize` 1-100 (50). Requires features: booking.view")
+                        "`search` in the title; `pageSize` 1-100 (50). Requires features: booking.view",
+            responses=json_answer(shape(items=many(EVENT))))
 async def event_options(request: Request, session: SessionDep, ctx: View) -> Any:
     params = request.query_params
     size = parse_int(params.get("pageSize"), "pageSize", 50, 1, 100)
@@ -270,7 +280,8 @@ async def event_options(request: Request, session: SessionDep, ctx: View) -> Any
              description="Links a booking tag to a resource (`tagId`, `resourceId`); 409 when already linked. "
                          "Requires features: booking.manage_resources",
              openapi_extra=_body({"tagId": "00000000-0000-4000-8000-000000000000",
-                                  "resourceId": "00000000-0000-4000-8000-000000000000"}))
+                                  "resourceId": "00000000-0000-4000-8000-000000000000"}),
+             responses=json_answer(shape(id="string"), 201))
 async def assign_resource_tag(request: Request, session: SessionDep, ctx: ManageResources) -> Any:
     body: ResourceTagAssignment = validate_model(ResourceTagAssignment, await read_json(request))  # type: ignore[assignment]
     from api.crud.tags import TagAssignment
@@ -288,7 +299,8 @@ async def assign_resource_tag(request: Request, session: SessionDep, ctx: Manage
              description="Removes a booking tag from a resource (`tagId`, `resourceId`); 404 when it was not linked. "
                          "Requires features: booking.manage_resources",
              openapi_extra=_body({"tagId": "00000000-0000-4000-8000-000000000000",
-                                  "resourceId": "00000000-0000-4000-8000-000000000000"}))
+                                  "resourceId": "00000000-0000-4000-8000-000000000000"}),
+             responses=json_answer(shape(id="string")))
 async def unassign_resource_tag(request: Request, session: SessionDep, ctx: ManageResources) -> Any:
     body: ResourceTagAssignment = validate_model(ResourceTagAssignment, await read_json(request))  # type: ignore[assignment]
     await crud.get_row(resources, ctx, session, body.resource_id)
@@ -315,7 +327,8 @@ async def _member_tags(request: Request, session: Any, ctx: AuthContext, adding:
 @router.post("/booking/team-members/tags/assign", status_code=201, summary="Assign team member tag",
              description="Adds a free-text tag to a team member (`memberId`, `tag`); 409 when it has it. "
                          "Requires features: booking.manage_team",
-             openapi_extra=_body({"memberId": "00000000-0000-4000-8000-000000000000", "tag": "senior"}))
+             openapi_extra=_body({"memberId": "00000000-0000-4000-8000-000000000000", "tag": "senior"}),
+             responses=json_answer(shape(id="string"), 201))
 async def assign_member_tag(request: Request, session: SessionDep, ctx: ManageTeam) -> Any:
     return await _member_tags(request, session, ctx, True)
 
@@ -323,7 +336,8 @@ async def assign_member_tag(request: Request, session: SessionDep, ctx: ManageTe
 @router.post("/booking/team-members/tags/unassign", summary="Unassign team member tag",
              description="Removes a tag from a team member (`memberId`, `tag`); 404 when it does not have it. "
                          "Requires features: booking.manage_team",
-             openapi_extra=_body({"memberId": "00000000-0000-4000-8000-000000000000", "tag": "senior"}))
+             openapi_extra=_body({"memberId": "00000000-0000-4000-8000-000000000000", "tag": "senior"}),
+             responses=json_answer(shape(id="string")))
 async def unassign_member_tag(request: Request, session: SessionDep, ctx: ManageTeam) -> Any:
     return await _member_tags(request, session, ctx, False)
 
@@ -337,11 +351,12 @@ def _token_hash(token: str) -> str:
 FEED_FEATURES = {"member": "booking.manage_team", "resource": "booking.manage_resources"}
 
 
-@router.post("/booking/feeds/rotate", summary="Create or rotate an iCalendar feed",
+@router.post("/booking/feeds/rotate", status_code=201, summary="Create or rotate an iCalendar feed",
              description="A new secret feed link for a team member or a resource (`subjectType`, `subjectId`): "
                          "`{token, url}`, shown once; the previous link stops working. Requires features: "
                          "booking.view, and booking.manage_team (members) or booking.manage_resources (resources)",
-             openapi_extra=_body({"subjectType": "resource", "subjectId": "00000000-0000-4000-8000-000000000000"}))
+             openapi_extra=_body({"subjectType": "resource", "subjectId": "00000000-0000-4000-8000-000000000000"}),
+             responses=json_answer(shape(token="string", url="string"), 201))
 async def rotate_feed(request: Request, session: SessionDep, ctx: View) -> Any:
     body: FeedRotate = validate_model(FeedRotate, await read_json(request))  # type: ignore[assignment]
     feature = FEED_FEATURES[body.subject_type]
@@ -362,7 +377,9 @@ async def rotate_feed(request: Request, session: SessionDep, ctx: View) -> Any:
 @router.get("/booking/feeds/{token}.ics", summary="iCalendar feed",
             description="The feed of a team member or a resource as `text/calendar`: its events (VEVENT) and its free "
                         "windows from 30 days back to 180 days ahead (VAVAILABILITY). Authenticated by the secret "
-                        "token in the link alone (calendar apps send no headers); an unknown or rotated token is 404.")
+                        "token in the link alone (calendar apps send no headers); an unknown or rotated token is 404.",
+            responses=file_answer("text/calendar", "The iCalendar feed", {"type": "string"}),
+            response_class=Response)
 async def feed(token: str, session: SessionDep) -> Response:
     found = (await session.execute(select(FeedToken).where(FeedToken.token_hash == _token_hash(token)))).scalars() \
         .first()
@@ -398,7 +415,8 @@ async def feed(token: str, session: SessionDep) -> Response:
                          "RRULE and EXDATEs. Answers `{ok, ids}`; a calendar that does not parse is 400 and nothing is "
                          "stored. Requires features: booking.manage_availability",
              openapi_extra=_body({"subjectType": "member", "subjectId": "00000000-0000-4000-8000-000000000000",
-                                  "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR", "timezone": "Europe/Warsaw"}))
+                                  "ics": "BEGIN:VCALENDAR\r\n...\r\nEND:VCALENDAR", "timezone": "Europe/Warsaw"}),
+             responses=json_answer(shape(ok="true", ids=many({"type": "string"})), 201))
 async def import_ics(request: Request, session: SessionDep, ctx: ManageAvailability) -> Any:
     body: IcsImport = validate_model(IcsImport, await read_json(request))  # type: ignore[assignment]
     subject = await _subject(session, ctx, body.subject_type, body.subject_id)

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.auth import AuthContext, requires
+from api.crud.answers import file_answer
 from api.crud.query import MAX_OFFSET
 from api.crud.service import LOCK_HEADER
 from api.deps import SessionDep
@@ -79,7 +80,10 @@ async def create_definition(request: Request, response: Response, session: Sessi
 # Registered before `/definitions/{id}`, which would otherwise take `schema.json` for an id.
 @router.get("/workflows/definitions/schema.json", summary="Workflow definition JSON Schema",
             description="JSON Schema (draft 2020-12) of a workflow definition (the create body), for validation "
-                        "and completion in editors. Public: it describes the format, not tenant data.")
+                        "and completion in editors. Public: it describes the format, not tenant data.",
+            responses=file_answer("application/schema+json", "The JSON Schema",
+                                  {"type": "object", "properties": {"$schema": {"type": "string"}}}),
+            response_class=Response)
 async def definition_schema() -> JSONResponse:
     return JSONResponse(json_schema(), media_type="application/schema+json")
 
