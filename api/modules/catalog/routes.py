@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.auth import AuthContext, requires
 from api.crud import service as crud
+from api.crud.answers import list_answer
 from api.crud.export import export_response
 from api.crud.query import Envelope, csv_values, is_uuid, list_parameters, parse_instant, parse_int, query_param
 from api.db import utcnow
@@ -98,7 +99,8 @@ _PRICING_DOCS = [
                         "(channel, offer, customer, user, groups, quantity, date, currency), or null. "
                         f"Requires features: {PRODUCTS_VIEW}",
             openapi_extra={"parameters": [p for p in list_parameters(crud.list_spec(products))
-                                          if p["name"] not in {"channelId", "offerId"}] + _PRICING_DOCS})
+                                          if p["name"] not in {"channelId", "offerId"}] + _PRICING_DOCS},
+            responses=list_answer(products))
 async def list_products(request: Request, session: SessionDep, ctx: ViewProducts) -> Any:
     params = request.query_params
     context = pricing_context(params)

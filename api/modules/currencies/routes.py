@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
+from api.crud.answers import json_answer, record, shape
 from api.crud.routes import read_json, validate_model
 from api.db import utcnow
 from api.deps import SessionDep
@@ -37,7 +38,8 @@ async def list_configs(session: SessionDep, ctx: ViewFetch) -> dict[str, Any]:
 @router.put("/currencies/fetch-configs", summary="Update fetch config",
             description="Updates `isEnabled`, `syncTime` (HH:MM or null) and `config` of the config whose `id` is "
                         "in the body (the provider stays); its Temporal Schedule is created, moved or deleted to "
-                        f"match. Answers `{{config}}`. Requires features: {FETCH_MANAGE}")
+                        f"match. Answers `{{config}}`. Requires features: {FETCH_MANAGE}",
+            responses=json_answer(shape(config=record(fetch_configs))))
 async def update_config(body: FetchConfigUpdate, request: Request, session: SessionDep,
                         ctx: ManageFetch) -> JSONResponse:
     write = await crud.update(fetch_configs, ctx, session, body.id, body,

@@ -16,6 +16,7 @@ import api.modules.example.service as example
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
+from api.crud.answers import json_answer, shape
 from api.crud.query import is_uuid, parse_bool, parse_int
 from api.crud.routes import delete_id, read_json, validate_model
 from api.db import utcnow
@@ -43,6 +44,13 @@ from api.modules.customers.schemas import (
 )
 from api.modules.dictionaries import service as dictionaries
 from api.modules.directory.models import Organization
+
+# The answers' shapes (the OpenAPI document).
+ENTRY = shape("isInherited", id="string", value="string", label="string?", color="string?", icon="string?",
+              organizationId="string?", isInherited="boolean")
+AGGREGATE = shape("person", "company", "people", person="object", company="object", profile="object?",
+                  customFields="object", tags="array", addresses="array", comments="array", activities="array",
+                  deals="array", todos="array", people="array", viewer="object")
 
 router = APIRouter(tags=["Customers"])
 ViewPeople = Annotated[AuthContext, Depends(requires("customers.people.view"))]
@@ -77,7 +85,8 @@ async def check_phone(request: Request, session: SessionDep, ctx: ViewPeople) ->
 @router.get("/customers/people/{id}", summary="Fetch person with related data",
             description="The person, its profile, custom fields and tags, and the relations named in `include` "
                         "(addresses, comments, activities, deals, todos). Requires features: customers.people.view",
-            openapi_extra=INCLUDE_DOC)
+            openapi_extra=INCLUDE_DOC,
+            responses=json_answer(AGGREGATE))
 async def person_detail(id: str, request: Request, session: SessionDep, ctx: ViewPeople) -> JSONResponse:
     if not is_uuid(id):
         raise BadRequest("Invalid person id")
@@ -91,7 +100,8 @@ async def person_detail(id: str, request: Request, session: SessionDep, ctx: Vie
             description="The company, its profile, custom fields and tags, and the relations named in `include` "
                         "(addresses, comments, activities, deals, todos, people). Requires features: "
                         "customers.companies.view",
-            openapi_extra=INCLUDE_DOC)
+            openapi_extra=INCLUDE_DOC,
+            responses=json_answer(AGGREGATE))
 async def company_detail(id: str, request: Request, session: SessionDep, ctx: ViewCompanies) -> JSONResponse:
     if not is_uuid(id):
         raise BadRequest("Invalid company id")
@@ -178,7 +188,8 @@ async def _taken(session: SessionDep, row_org: str | None, kind: str, normalized
                          "features: customers.settings.manage",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"type": "object"},
-                 "example": {"value": "active", "label": "Active", "color": "#22c55e"}}}}})
+                 "example": {"value": "active", "label": "Active", "color": "#22c55e"}}}}},
+             responses={**json_answer(ENTRY), **json_answer(ENTRY, 201)})
 async def create_entry(kind: str, request: Request, session: SessionDep, ctx: ManageSettings) -> JSONResponse:
     _kind(kind)
     body: Any = validate_model(DictionaryEntryCreate, await read_json(request))
@@ -213,7 +224,8 @@ async def _own_entry(session: SessionDep, ctx: AuthContext, kind: str, entry_id:
               description="Changes the value, label, color or icon of an entry (at least one). Requires features: "
                           "customers.settings.manage",
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                  "schema": {"type": "object"}, "example": {"label": "Active customer"}}}}})
+                  "schema": {"type": "object"}, "example": {"label": "Active customer"}}}}},
+              responses=json_answer(ENTRY))
 async def update_entry(kind: str, id: str, request: Request, session: SessionDep,
                        ctx: ManageSettings) -> JSONResponse:
     body: Any = validate_model(DictionaryEntryUpdate, await read_json(request))
@@ -235,7 +247,8 @@ async def update_entry(kind: str, id: str, request: Request, session: SessionDep
 
 
 @router.delete("/customers/dictionaries/{kind}/{id}", summary="Delete dictionary entry",
-               description="Removes an entry: `{success: true}`. Requires features: customers.settings.manage")
+               description="Removes an entry: `{success: true}`. Requires features: customers.settings.manage",
+               responses=json_answer(shape(success="true")))
 async def delete_entry(kind: str, id: str, session: SessionDep, ctx: ManageSettings) -> JSONResponse:
     row = await _own_entry(session, ctx, kind, id)
     write = await crud.delete(dictionary_entries, ctx, session, row.id)
@@ -257,7 +270,8 @@ async def get_address_format(session: SessionDep, ctx: ManageSettings) -> dict[s
             description="Sets `addressFormat` (`line_first` or `street_first`) for the caller's organization. "
                         "Requires features: customers.settings.manage",
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"type": "object"}, "example": {"addressFormat": "street_first"}}}}})
+                "schema": {"type": "object"}, "example": {"addressFormat": "street_first"}}}}},
+            responses=json_answer(shape(addressFormat="string")))
 async def put_address_format(request: Request, session: SessionDep, ctx: ManageSettings) -> JSONResponse:
     body: Any = validate_model(AddressFormat, await read_json(request))
     tenant_id, org_id = ctx.require_tenant(), ctx.require_org()
@@ -289,7 +303,8 @@ def _source(value: str) -> None:
                          "customers.activities.manage",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"type": "object"}, "example": {"entityId": "00000000-0000-4000-8000-000000000000",
-                                                           "title": "Call back", "todoSource": "example:todo"}}}}})
+                                                           "title": "Call back", "todoSource": "example:todo"}}}}},
+             responses=json_answer(shape(todoId="string", linkId="string"), 201))
 async def create_todo(request: Request, session: SessionDep, ctx: ManageActivities) -> JSONResponse:
     body: Any = validate_model(TodoCreateAndLink, await read_json(request))
     _source(body.todo_source)
@@ -320,7 +335,8 @@ async def _link(session: SessionDep, ctx: AuthContext, body: TodoLinkCreate) -> 
                         "twice answers the existing link. Requires features: customers.activities.manage",
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                 "schema": {"type": "object"}, "example": {"entityId": "00000000-0000-4000-8000-000000000000",
-                                                          "todoId": "00000000-0000-4000-8000-000000000000"}}}}})
+                                                          "todoId": "00000000-0000-4000-8000-000000000000"}}}}},
+            responses=json_answer(shape(linkId="string")))
 async def link_todo(request: Request, session: SessionDep, ctx: ManageActivities) -> JSONResponse:
     body: Any = validate_model(TodoLinkCreate, await read_json(request))
     _source(body.todo_source)
@@ -337,7 +353,8 @@ async def link_todo(request: Request, session: SessionDep, ctx: ManageActivities
                description="Removes a link by `id` (body or query); the todo itself stays: `{linkId}`. Requires "
                            "features: customers.activities.manage",
                openapi_extra={"parameters": [{"name": "id", "in": "query", "required": False,
-                                              "schema": {"type": "string"}}]})
+                                              "schema": {"type": "string"}}]},
+               responses=json_answer(shape(linkId="string")))
 async def unlink_todo(request: Request, session: SessionDep, ctx: ManageActivities) -> JSONResponse:
     link_id = await delete_id(request, missing="Todo link id is required")
     validate_model(TodoUnlink, {"id": link_id})

@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, many, shape
 from api.crud.routes import read_json
 from api.deps import SessionDep
 from api.errors import BadRequest, Forbidden
@@ -61,7 +62,13 @@ def _log_scope(model: Any, tenant_id: str, orgs: list[str] | None) -> list[Any]:
 
 @router.get("/query_index/status", summary="Inspect query index coverage",
             description="Returns entity counts comparing base tables with the query index along with the latest "
-                        "job status. Requires features: query_index.status.view")
+                        "job status. Requires features: query_index.status.view",
+            responses=json_answer(shape(
+                items=many(shape(entityId="string", label="string", baseCount="integer", indexCount="integer",
+                                 vectorCount="integer?", vectorEnabled="boolean", fulltextCount="integer",
+                                 fulltextEnabled="boolean", ok="boolean", job="any")),
+                errors=many(shape(id="string", message="string?", occurredAt="string?")),
+                logs=many(shape(id="string", message="string?", occurredAt="string?")))))
 async def status(session: SessionDep, ctx: Viewing) -> JSONResponse:
     tenant_id = ctx.require_tenant()
     orgs = ctx.org_scope

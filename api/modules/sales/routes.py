@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import api.modules.dictionaries.service as dictionaries
 from api.auth import AuthContext, requires
 from api.crud import service as crud
+from api.crud.answers import json_answer, shape
 from api.crud.routes import delete_id, validate_model, written
 from api.crud.tags import TagAssignment
 from api.db import new_id
@@ -38,6 +39,9 @@ from api.modules.sales.schemas import (
     OrderEditingSettings,
     PaymentUpdate,
 )
+
+# The answer of a payment's update and delete (as its create's, api/modules/sales/resources.py).
+PAYMENT_ANSWER = shape(id="string", orderTotals={"type": ["object", "null"]})
 
 router = APIRouter(tags=[TAG])
 Settings = Annotated[AuthContext, Depends(requires(SETTINGS_MANAGE))]
@@ -240,7 +244,8 @@ async def convert(request: Request, session: SessionDep, ctx: Converting) -> dic
 
 @router.put("/sales/payments", summary="Update payment",
             description="Updates a payment by the id in the body and recalculates its order's paid, refunded and "
-                        f"outstanding amounts (`orderTotals`). Requires features: {payments.features.update}")
+                        f"outstanding amounts (`orderTotals`). Requires features: {payments.features.update}",
+            responses=json_answer(PAYMENT_ANSWER))
 async def update_payment(request: Request, session: SessionDep, ctx: Paying) -> JSONResponse:
     raw = await _body(request)
     body = validate_model(PaymentUpdate, raw)
@@ -255,7 +260,8 @@ async def update_payment(request: Request, session: SessionDep, ctx: Paying) -> 
 
 @router.delete("/sales/payments", summary="Delete payment",
                description="Deletes a payment by `?id=` (or `{\"id\"}` in the body) and recalculates its order "
-                           f"(`orderTotals`). Requires features: {payments.features.delete}")
+                           f"(`orderTotals`). Requires features: {payments.features.delete}",
+               responses=json_answer(PAYMENT_ANSWER))
 async def delete_payment(request: Request, session: SessionDep, ctx: Paying) -> JSONResponse:
     row_id = await delete_id(request, missing="Payment id is required")
     write = await crud.delete(payments, ctx, session, row_id)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, many, shape
 from api.crud.routes import read_json, validate_model
 from api.db import utcnow
 from api.deps import SessionDep
@@ -86,7 +87,11 @@ def _scope_orgs(ctx: AuthContext) -> list[str] | None:
             description="Searches every searchable entity of the caller's tenant (within the caller's "
                         "organizations) with the strategies the global-search settings enable, merged by rank. "
                         "`q` (required), `limit` (default 50, at most 100), `entityTypes` (comma list). "
-                        "Requires features: search.view")
+                        "Requires features: search.view",
+            responses=json_answer(shape(
+                results=many(shape(entityId="string", recordId="string", score="number", source="string",
+                                   presenter="object", url="string?", metadata="object")),
+                strategiesUsed="array", strategiesEnabled="array", timing="integer", query="string", limit="integer")))
 async def global_search(session: SessionDep, ctx: Viewing, q: str | None = None, limit: str | None = None,
                         entityTypes: str | None = None) -> JSONResponse:  # noqa: N803 - the reference's name
     query = (q or "").strip()
@@ -360,7 +365,10 @@ async def index_purge(session: SessionDep, ctx: EmbedManaging, entityId: str | N
              description="`{action: reindex|clear|recreate, entityId?}`: `reindex` starts a job (a Temporal "
                          "workflow) indexing every live record again; `clear` drops the tenant's indexed documents "
                          "(of `entityId`); `recreate` drops them and starts a reindex. 409 while another reindex "
-                         "runs. Requires features: search.reindex")
+                         "runs. Requires features: search.reindex",
+             responses=json_answer(shape("cleared", "useQueue", "jobId", "result", "stats", ok="true", action="string",
+                                          entityId="string?", cleared="any", useQueue="boolean", jobId="string",
+                                          result="any", stats="object"), 201))
 async def reindex(request: Request, session: SessionDep, ctx: Reindexing) -> JSONResponse:
     body = validate_model(ReindexBody, await read_json(request, empty={}))
     assert isinstance(body, ReindexBody)
