@@ -18,6 +18,7 @@ from activities.projection import project, run_activity_with_projection
 from api import manifest, temporal
 from api.app import load_models
 from api.db import sessionmaker
+from api.metrics import serve_worker_metrics
 from api.modules.configs.service import heartbeat
 from api.outbox import Dispatcher
 from api.settings import get_settings
@@ -67,6 +68,8 @@ async def main() -> None:
     load_models()
     dispatcher = Dispatcher(sessionmaker(), poll_seconds=settings.outbox_poll_seconds,
                             handlers=manifest.subscribers())
+    # Activities, steps, instance lifecycle, guards and outbox dispatch are measured here (docs/operations.md).
+    stop_metrics = serve_worker_metrics(settings.worker_metrics_host, settings.worker_metrics_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -91,6 +94,8 @@ async def main() -> None:
         if task.get_name() == "temporal-worker":
             task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    if stop_metrics is not None:
+        stop_metrics()
     log.info("worker stopped")
 
 

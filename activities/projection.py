@@ -33,6 +33,14 @@ from temporalio import activity
 from activities.deps import get_deps
 from activities.run import execute
 from api.db import Base, get_engine, utcnow
+from api.metrics import (
+    INSTANCES_CANCELLED,
+    INSTANCES_COMPLETED,
+    INSTANCES_FAILED,
+    INSTANCES_STARTED,
+    STEP_DURATION,
+    definition_label,
+)
 from api.modules.workflows.models import (
     StepInstance,
     UserTask,
@@ -206,6 +214,25 @@ def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:
         future.set_exception(error)
 
 
+_LIFECYCLE = {"WORKFLOW_STARTED": INSTANCES_STARTED, "WORKFLOW_COMPLETED": INSTANCES_COMPLETED,
+              "WORKFLOW_FAILED": INSTANCES_FAILED, "WORKFLOW_CANCELLED": INSTANCES_CANCELLED}
+
+
+def observe(batch: ProjectionBatch) -> None:
+    """The metrics of what a written batch records (docs/operations.md): the workflow measures nothing itself
+    (it must stay deterministic), and every start, end and step it makes passes through here once written.
+    A write retried after it had succeeded (rare) counts its batch again."""
+    definition = definition_label((batch.instance or {}).get("workflow_id"))
+    for event in batch.events:
+        counter = _LIFECYCLE.get(event["event_type"])
+        if counter is not None:
+            counter.labels(definition).inc()
+    for step in batch.steps:
+        if step.get("entered_at") and step.get("exited_at"):
+            seconds = (datetime.fromisoformat(step["exited_at"]) - datetime.fromisoformat(step["entered_at"]))
+            STEP_DURATION.labels(definition, step["step_type"], step["status"]).observe(seconds.total_seconds())
+
+
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupWriter] = weakref.WeakKeyDictionary()
 
 
@@ -220,6 +247,7 @@ async def _submit(batch: ProjectionBatch) -> None:
 @activity.defn(name=ACTIVITY_PROJECT)
 async def project(batch: ProjectionBatch) -> None:
     await _submit(batch)
+    observe(batch)
 
 
 @activity.defn(name=ACTIVITY_RUN)
@@ -238,4 +266,7 @@ async def run_activity_with_projection(inp: RunActivityInput) -> dict[str, Any]:
         activity.logger.warning("projection write failed; the workflow will write it", exc_info=True)
         projected = False
     output = await execute(dataclasses.replace(inp, projection=None), get_deps())
+    if projected:
+        # Only now: when the activity fails, the workflow writes the batch again itself (`project`).
+        observe(batch)
     return {PROJECTED: projected, "output": output}

@@ -16,6 +16,7 @@ answer from CALL_API / CALL_WEBHOOK, never retried). Messages keep the reference
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ from temporalio.exceptions import ApplicationError
 from activities.deps import ActivityDeps, get_deps
 from activities.handlers import call_api, call_webhook, emit_event, execute_function, send_email, update_entity
 from activities.handlers.common import fail
+from api.metrics import ACTIVITY_DURATION
 from engine.contract import RunActivityInput
 
 Handler = Callable[[RunActivityInput, ActivityDeps], Awaitable[dict[str, Any]]]
@@ -40,7 +42,20 @@ HANDLERS: dict[str, Handler] = {
 
 
 async def execute(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
-    """Run one activity's handler, outside Temporal as well (tests, tools)."""
+    """Run one activity's handler, outside Temporal as well (tests, tools); each attempt is timed
+    (`stepwise_activity_duration_seconds`, docs/operations.md)."""
+    started = time.perf_counter()
+    outcome = "failure"
+    try:
+        output = await _execute(inp, deps)
+        outcome = "success"
+        return output
+    finally:
+        kind = inp.activity_type if inp.activity_type in HANDLERS else "unknown"
+        ACTIVITY_DURATION.labels(kind, outcome).observe(time.perf_counter() - started)
+
+
+async def _execute(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     if inp.activity_type == "WAIT":
         raise fail("WAIT is a durable timer run by the workflow itself; it never reaches run_activity")
     handler = HANDLERS.get(inp.activity_type)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from api import errors, manifest, openapi, storage_checks
+from api import errors, manifest, metrics, openapi, storage_checks
 from api.body import BodyGuard
 from api.settings import get_settings
 from console import mount as mount_console
@@ -45,11 +45,15 @@ def create_app() -> FastAPI:
     # The people around the engine: the browser console and the API docs, both without a CDN (docs/console.md).
     mount_docs(app)
     mount_console(app)
+    # Prometheus' /metrics, outside /api like the console (docs/operations.md).
+    app.include_router(metrics.router)
     settings = get_settings()
     # The upload route checks its own limit (`attachments_max_upload_bytes`, 413 with `maxBytes`); a
     # multipart body is a little larger than the file it carries.
     uploads = {("POST", "/api/attachments"): max(settings.max_body_bytes,
                                                  settings.attachments_max_upload_bytes + 64 * 1024)}
     app.add_middleware(BodyGuard, limit=settings.max_body_bytes, larger=uploads)
+    # Outside the body guard, so a refused (413) request is timed and counted too.
+    app.add_middleware(metrics.HttpMetrics, prefixes=("/api",), routes=app.router.routes)
     openapi.install(app)
     return app

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from api.caches import CacheSegment
     from api.commands import WorkflowCommand
     from api.crud import Resource
+    from api.metrics import MetricsSource
     from api.outbox import DomainEvent
 
 # Order is the order of the API docs and of the sidebar's ties.
@@ -134,6 +135,8 @@ class Module:
     search: tuple[Searchable, ...] = ()
     # In-process caches the module keeps, shown and purged by /api/configs/cache.
     caches: tuple[CacheSegment, ...] = ()
+    # Gauges read from the database when `/metrics` is scraped (docs/operations.md).
+    metrics: tuple[MetricsSource, ...] = ()
 
     @property
     def platform(self) -> bool:
@@ -201,3 +204,7 @@ def widgets() -> list[Widget]:
 
 def caches() -> list[CacheSegment]:
     return [c for m in modules() for c in m.caches]
+
+
+def metrics_sources() -> list[MetricsSource]:
+    return [source for m in modules() for source in m.metrics]

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.db import new_id, utcnow
+from api.metrics import OUTBOX_DISPATCH_LAG, OUTBOX_DISPATCHED, OUTBOX_FAILURES
 from api.outbox_models import OutboxEvent, OutboxLease
 
 log = logging.getLogger("stepwise.outbox")
@@ -36,6 +37,11 @@ class DomainEvent:
 
 
 Handler = Callable[[DomainEvent], Awaitable[None]]
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite gives timestamps back without their zone; they were written in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 def emit(session: AsyncSession, name: str, payload: dict[str, Any], *, tenant_id: str | None,
          organization_id: str | None) -> OutboxEvent:
@@ -108,17 +114,21 @@ class Dispatcher:
                     await handler(event)
             except Exception as exc:  # noqa: BLE001 - a handler's failure must not kill the loop
                 log.warning("outbox handler failed for %s (%s): %s", event.name, event.id, exc)
+                OUTBOX_FAILURES.inc()
                 async with self._sessions() as session, session.begin():
                     await session.execute(
                         update(OutboxEvent).where(OutboxEvent.seq == event.seq)
                         .values(attempts=OutboxEvent.attempts + 1, last_error=str(exc)[:2000])
                     )
                 break
+            now = utcnow()
             async with self._sessions() as session, session.begin():
                 await session.execute(
-                    update(OutboxEvent).where(OutboxEvent.seq == event.seq).values(dispatched_at=utcnow())
+                    update(OutboxEvent).where(OutboxEvent.seq == event.seq).values(dispatched_at=now)
                 )
             delivered += 1
+            OUTBOX_DISPATCHED.inc()
+            OUTBOX_DISPATCH_LAG.observe(max(0.0, (now - _aware(event.created_at)).total_seconds()))
         return delivered
 
     async def run(self) -> None:

@@ -8,6 +8,7 @@ import hmac
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -72,6 +73,15 @@ class Settings(BaseSettings):
     attachments_dir: Path | None = None
     attachments_max_upload_bytes: int = 10 * 1024 * 1024
     outbox_poll_seconds: float = 0.5
+    # GET /metrics (docs/operations.md): "open", "token" (a bearer token equal to `metrics_token`; none set
+    # refuses every scrape) or "disabled" (404). The worker serves its own metrics on
+    # `worker_metrics_host:worker_metrics_port`; port 0 turns that off.
+    metrics_access: Literal["open", "token", "disabled"] = "open"
+    metrics_token: str = ""
+    # How many distinct definitions (and task queues) get a label of their own; the rest are counted as `other`.
+    metrics_max_label_values: int = 100
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = 9464
     # How long Temporal holds a workflow task for the worker that ran the instance last (its sticky queue,
     # where the instance's state is cached) before any worker may take it with a full replay. After a
     # worker dies nothing of its instances moves for this long (the SDK's default is 10 s); too short, and a

@@ -5,6 +5,7 @@ from activities.deps import configure
 from api.crud.query import Filter
 from api.crud.tags import tag_assignment_router, tag_resource
 from api.db import UTCDateTime, set_engine
+from api.metrics import _Scraped
 from api.modules.catalog.pricing import PricingCall
 from api.modules.dictionaries.service import resolve_entry
 from api.modules.feature_toggles.service import is_enabled
@@ -23,3 +24,4 @@ PricingCall.set_layers, PricingCall.set_context  # what pricing hooks of other m
 ConsoleField.encoded_default  # console/templates/task.html
 form_error  # engine/ (not scanned while it is being reworked)
 configure  # tests install their activity dependencies
+_Scraped.collect  # prometheus_client calls a custom collector's collect() at each scrape

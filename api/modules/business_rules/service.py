@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import outbox
 from api.casing import snake
 from api.db import utcnow
+from api.metrics import observe_rule_evaluation
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSet, RuleSetMember
 from api.modules.business_rules.validation import RULE_FIELDS, validate
 from api.outbox import DomainEvent
@@ -64,6 +65,12 @@ SHIPPED_BY: Final = "shipped"
 
 def clock() -> float:
     return time.perf_counter()
+
+
+def _measured(mode: str, started: float, executions: Sequence[RuleExecution]) -> None:
+    """Rule metrics (docs/operations.md): how long the engine call since `started` took, what each rule gave."""
+    observe_rule_evaluation(mode, clock() - started,
+                            ((e.rule.rule_type, e.condition_result, e.error) for e in executions))
 
 
 def record_of(row: BusinessRule) -> RuleRecord:
@@ -265,8 +272,10 @@ async def _run_direct(session: AsyncSession, row: BusinessRule | None, ctx: Rule
                       requested: str, event_id: str | None = None) -> RuleRunResult:
     now = utcnow()
     record = record_of(row) if row is not None else None
+    started = clock()
     direct = execute_rule_directly(record, ctx, requested_rule_id=requested, now=now, cache=RULE_CACHE,
                                    clock=clock)
+    _measured("direct", started, [direct.execution] if direct.execution is not None else [])
     execution = direct.execution
     if execution is None or record is None:  # refused: not found, disabled, outside its window
         return RuleRunResult(direct.rule_id, direct.rule_name, False, direct.error, direct.execution_time, [],
@@ -423,7 +432,9 @@ async def execute_discovered(session: AsyncSession, ctx: RuleContext, *,
     if ctx.event_type:
         stmt = stmt.where(BusinessRule.event_type == ctx.event_type)
     rows = (await session.execute(stmt)).scalars().all()
+    started = clock()
     result = execute_rules([record_of(r) for r in rows], ctx, now=utcnow(), cache=RULE_CACHE, clock=clock)
+    _measured("discovery", started, result.executed_rules)
     return await _finish(session, result, ctx, emit_failures=emit_failures)
 
 
@@ -446,7 +457,9 @@ async def execute_rule_set(session: AsyncSession, rule_set: RuleSet, ctx: RuleCo
     )).scalars().all()
     now = utcnow()
     records = [r for r in (record_of(row) for row in rows) if is_effective(r, now)]
+    started = clock()
     result = execute_rule_list(records, ctx, now=now, cache=RULE_CACHE, clock=clock)
+    _measured("rule_set", started, result.executed_rules)
     return await _finish(session, result, ctx, emit_failures=emit_failures)
 
 
@@ -510,7 +523,9 @@ async def run_rules_for_event(session: AsyncSession, event: DomainEvent) -> list
                           organization_id=event.organization_id, data=event.payload,
                           entity_id=entity_id if isinstance(entity_id, str) and entity_id else None,
                           event_type=event_type)
+        started = clock()
         result = execute_rule_list(group, ctx, now=now, cache=RULE_CACHE, clock=clock)
+        _measured("event", started, result.executed_rules)
         if result.executed_rules:
             log_ids += await _persist(session, result.executed_rules, ctx, event_id=event.id,
                                       depth=chain_depth(event.payload))

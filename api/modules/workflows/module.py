@@ -4,7 +4,7 @@ and the event triggers that start instances."""
 from __future__ import annotations
 
 from api.manifest import Module, NavEntry, Searchable, Widget
-from api.modules.workflows import shipped_rules
+from api.modules.workflows import metrics, shipped_rules
 from api.modules.workflows.definitions_service import ENTITY, UNDOABLE
 from api.modules.workflows.models import WorkflowDefinition
 from api.modules.workflows.routes import router
@@ -62,6 +62,8 @@ module = Module(
     subscribers=(("*", start_workflows_for_event),
                  ("directory.organization.created", shipped_rules.install_for_new_organization)),
     undoable={ENTITY: UNDOABLE},
+    # Open and overdue tasks by queue, open instances by definition: read at each /metrics scrape.
+    metrics=(metrics.task_gauges, metrics.instance_gauges),
     workflows=("workflows.simple-approval", "workflows.checkout-demo"),
     search=(Searchable(ENTITY, WorkflowDefinition, fields=("workflow_id", "workflow_name", "description"),
                        title="workflow_name", subtitle="workflow_id", url="/backend/definitions/{id}",

@@ -14,6 +14,7 @@ from api.auth import AuthContext, requires
 from api.deps import SessionDep
 from api.errors import ApiError, BadRequest, Conflict
 from api.idempotency import idempotent
+from api.metrics import SIGNAL_DELIVERIES
 from api.modules.workflows import instances_service as svc
 from api.modules.workflows.definitions_service import write_scope
 from api.modules.workflows.http import ensure, read_json, record_action
@@ -67,7 +68,12 @@ async def signal_instance(id: str, request: Request, session: SessionDep, ctx: S
     try:
         await svc.run_update(instance.id, UPDATE_SIGNAL, arg, failure="Failed to send signal")
     except svc.NotRunning:
+        SIGNAL_DELIVERIES.labels("instance", "not_waiting").inc()
         raise Conflict(NOT_PAUSED) from None
+    except ApiError as exc:
+        SIGNAL_DELIVERIES.labels("instance", "failed" if exc.status >= 500 else "not_waiting").inc()
+        raise
+    SIGNAL_DELIVERIES.labels("instance", "delivered").inc()
     await _record(session, ctx, "workflows.instances.signal", instance, body.signal_name)
     return {"success": True, "message": "Signal sent successfully"}
 
@@ -104,6 +110,9 @@ async def signal_by_key(request: Request, session: SessionDep, ctx: SendSignals)
 
     delivered = [i for i, ok in zip(instances, await asyncio.gather(*(deliver(i) for i in instances)), strict=True)
                  if ok]
+    skipped = len(instances) - len(delivered) - len(engine_failures)
+    for outcome, n in (("delivered", len(delivered)), ("failed", len(engine_failures)), ("not_waiting", skipped)):
+        SIGNAL_DELIVERIES.labels("correlation_key", outcome).inc(n)
     if engine_failures and not delivered:
         # Nothing got through because the engine did not answer: say so instead of "sent to 0".
         raise engine_failures[0]
