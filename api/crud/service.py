@@ -339,6 +339,16 @@ async def _store_custom(write: Write) -> None:
     await load_custom(write.resource, write.ctx, write.session, [write.row])
 
 
+async def write_custom(res: Resource, ctx: AuthContext, session: AsyncSession, row: Any,
+                       submitted: Mapping[str, Any], *, creating: bool) -> None:
+    """Custom values of a row a module writes itself rather than through `create`/`update` (a line
+    nested in a document's body): checked against the caller's definitions (required ones too on
+    create) and stored, as the kit's own writes do."""
+    write = Write(session, ctx, res, "create" if creating else "update", row, None, {}, set())
+    await _check_custom(write, submitted, creating=creating)
+    await _store_custom(write)
+
+
 def _authorize(res: Resource, ctx: AuthContext, action: str) -> None:
     if res.hooks.authorize is not None:
         res.hooks.authorize(ctx, action)

@@ -17,7 +17,7 @@ import api.modules.dictionaries.service as dictionaries
 from api.auth import AuthContext
 from api.casing import camel, jsonable
 from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
-from api.crud.service import owner_from_body
+from api.crud.service import owner_from_body, write_custom
 from api.crud.tags import Tag, TagAssignment, tag_resource
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
@@ -400,6 +400,10 @@ async def _nested(write: Write, kind: documents.DocKind, *, creating: bool) -> N
         for key, value in values.items():
             setattr(row, key, value)
         await session.flush()
+        created = not (line.id and not creating)
+        if created or line.custom_values:
+            await write_custom(order_lines if kind is documents.ORDER else quote_lines, ctx, session, row,
+                               line.custom_values, creating=created)
         line_ids[index] = row.id
     for index, adj in enumerate(getattr(body, "adjustments", None) or []):
         values = {k: v for k, v in adj.model_dump(exclude_unset=True).items()

@@ -4,9 +4,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from api.crud import Payload
+from api.crud.custom_fields import submitted as custom_values_of
 
 Code = Annotated[str, Field(pattern=r"^[a-z0-9\-_]+$", max_length=150)]
 
@@ -54,6 +55,19 @@ def _upper(value: Any) -> Any:
 
 class LineIn(Payload):
     """A line nested in a document body (`lines[]`); with an `id` on PUT it edits that line."""
+
+    # The line's custom values (`cf_<key>` keys and `customFields`), taken from the raw line before the
+    # keys the model does not declare are dropped; written by the document's hooks as the line
+    # collection's own writes are.
+    custom_values: dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keep_custom_values(cls, raw: Any) -> Any:
+        if not isinstance(raw, dict):
+            return raw
+        kept = {k: v for k, v in raw.items() if k not in ("customValues", "custom_values")}
+        return {**kept, "custom_values": custom_values_of(raw)}
 
     id: Uuid | None = None
     line_number: int | None = Field(default=None, ge=1)
