@@ -177,70 +177,135 @@ _DIMS = ("variant_id", *_SCOPES)
 
 
 def _rank(layer: PriceLayer) -> tuple[int, float, int, str]:
-    """Precedence within one group (same dimensions): score and start decide; equal ones are settled
-    by `compare` at selection time (its quantity rule depends on the pair's kinds)."""
+    """`compare`'s order among layers of one kind: score, start, the higher quantity tier, the id."""
     return (-score(layer), -_start(layer), -layer.min_quantity, layer.id)
+
+# A layer as the book keeps it: its (score, start), what is left to check once its group matched the
+# sale (range, window, offer), the layer, and its twins: the layers of its run that apply to exactly
+# the same sales (same offer, range and window), itself included, each with its position among the
+# layers given. A resolution reads no attribute of the dataclass, scans one entry per set of twins,
+# and calls `compare` only between layers of the same score and start.
+_Entry = tuple[tuple[int, float], int, int | None, datetime | None, datetime | None, str | None, PriceLayer,
+               list[tuple[int, PriceLayer]]]
+# Currency, then the six dimensions in `_DIMS` order, one dict level each (None: the layer leaves the
+# dimension open); the leaves are a group's runs, one per kind.
+_Trie = dict[str | None, Any]
 
 
 @dataclass
 class PriceBook:
     """The layers of one product grouped by the dimensions they name (currency, variant, channel, user,
     user group, customer, customer group) and, inside, by kind, each run in precedence order. A
-    resolution looks up only the groups the context can match (each dimension either unnamed or the
-    context's value: at most 2^6 keys per currency), takes the first applicable layer of each run, and
-    keeps the best of those. Built once per product, it answers every line of an order without
-    rescanning thousands of layers."""
+    resolution walks only the groups the context can match (each dimension either unnamed or the
+    context's value; a branch no layer has is never visited) and, in each run, only the layers down to
+    the best score and start seen so far.
 
-    groups: dict[tuple[str | None, ...], list[list[PriceLayer]]] = field(default_factory=dict)
+    It answers exactly what `select_price` answers. `compare` is not transitive when layers of
+    different kinds tie on score and start (the tier rule flips with the kinds), so `select_price`'s
+    answer is then the first-come winner among those tied layers in the order they were given; the
+    book keeps every applicable layer of the best score and start, with its position, and settles them
+    the same way. Built once per product, it answers every line of an order without rescanning
+    thousands of layers."""
+
     currencies: tuple[str, ...] = ()
+    _trie: _Trie = field(default_factory=dict, repr=False)
+    _layers: tuple[PriceLayer, ...] = field(default=(), repr=False)
 
     @classmethod
     def of(cls, layers: Iterable[PriceLayer]) -> PriceBook:
         book = cls()
-        runs: dict[tuple[str | None, ...], dict[str, list[tuple[tuple[int, float, int, str], PriceLayer]]]] = {}
-        for layer in layers:
+        book._layers = tuple(layers)
+        runs: dict[tuple[str | None, ...], dict[str, list[tuple[tuple[int, float, int, str], int, PriceLayer]]]] = {}
+        for position, layer in enumerate(book._layers):
             key: tuple[str | None, ...] = (layer.currency_code, layer.variant_id, layer.channel_id, layer.user_id,
                                            layer.user_group_id, layer.customer_id, layer.customer_group_id)
-            runs.setdefault(key, {}).setdefault(layer.kind, []).append((_rank(layer), layer))
+            runs.setdefault(key, {}).setdefault(layer.kind, []).append((_rank(layer), position, layer))
         for key, by_kind in runs.items():
-            # Within one kind, score, start, then the higher quantity tier and the id: `compare`'s order.
-            # Of layers that apply to exactly the same sales (same offer, range and window), only the
-            # first can ever win: the others are left out of the run.
-            kept: list[list[PriceLayer]] = []
+            node = book._trie
+            for part in key[:-1]:
+                node = node.setdefault(part, {})
+            entries: list[list[_Entry]] = []
             for run in by_kind.values():
-                seen: set[tuple[Any, ...]] = set()
-                ordered: list[PriceLayer] = []
-                for _, layer in sorted(run, key=lambda pair: pair[0]):
-                    same = (layer.offer_id, layer.min_quantity, layer.max_quantity, layer.starts_at, layer.ends_at)
-                    if same not in seen:
-                        seen.add(same)
-                        ordered.append(layer)
-                kept.append(ordered)
-            book.groups[key] = kept
-        book.currencies = tuple(sorted({str(k[0]) for k in book.groups}))
+                firsts: dict[tuple[Any, ...], _Entry] = {}
+                for rank, position, x in sorted(run, key=lambda e: e[0]):
+                    same = (x.offer_id, x.min_quantity, x.max_quantity, x.starts_at, x.ends_at)
+                    if same in firsts:
+                        # Never ahead of the first twin in the run: only settles ties across kinds.
+                        firsts[same][7].append((position, x))
+                    else:
+                        firsts[same] = ((-rank[0], -rank[1]), x.min_quantity, x.max_quantity, x.starts_at,
+                                        x.ends_at, x.offer_id, x, [(position, x)])
+                entries.append(list(firsts.values()))
+            node[key[-1]] = entries
+        book.currencies = tuple(sorted(str(c) for c in book._trie))
         return book
 
-    def layers(self) -> list[PriceLayer]:
-        return [layer for group in self.groups.values() for run in group for layer in run]
-
-    def _keys(self, ctx: PricingContext) -> list[tuple[str | None, ...]]:
-        keys: list[tuple[str | None, ...]] = [(c,) for c in ((ctx.currency_code,) if ctx.currency_code
-                                                              else self.currencies)]
-        for dim in _DIMS:
-            value = getattr(ctx, dim)
-            keys = [(*k, None) for k in keys] + ([(*k, value) for k in keys] if value is not None else [])
-        return keys
+    def layers(self) -> Sequence[PriceLayer]:
+        return self._layers
 
     def select(self, ctx: PricingContext) -> PriceLayer | None:
-        best: PriceLayer | None = None
-        groups = self.groups
-        for key in self._keys(ctx):
-            for run in groups.get(key, ()):
-                for layer in run:
-                    if applies(layer, ctx):
-                        if best is None or compare(layer, best) < 0:
-                            best = layer
-                        break
+        trie = self._trie
+        if ctx.currency_code:
+            nodes = [trie[ctx.currency_code]] if ctx.currency_code in trie else []
+        else:
+            nodes = list(trie.values())
+        for value in (ctx.variant_id, ctx.channel_id, ctx.user_id, ctx.user_group_id, ctx.customer_id,
+                      ctx.customer_group_id):
+            below = []
+            for node in nodes:
+                if None in node:
+                    below.append(node[None])
+                if value is not None and value in node:
+                    below.append(node[value])
+            nodes = below
+        qty, at, offer = ctx.quantity, ctx.at, ctx.offer_id
+
+        def fits(entry: _Entry) -> bool:
+            _, low, high, starts, ends, layer_offer, _, _ = entry
+            return not (qty < low or (high is not None and qty > high) or (starts is not None and at < starts)
+                        or (ends is not None and at > ends)
+                        or (layer_offer is not None and offer is not None and layer_offer != offer))
+
+        # Each run's first fitting layer is its best; keep the runs whose best has the top score and start.
+        top: tuple[int, float] | None = None
+        firsts: list[tuple[list[_Entry], PriceLayer]] = []
+        for group in nodes:
+            for run in group:
+                for rank, low, high, starts, ends, layer_offer, layer, _ in run:
+                    if top is not None and rank < top:
+                        break  # the rest of the run scores lower or starts earlier
+                    # `fits`, inlined: this is the loop every line of an order runs.
+                    if qty < low or (high is not None and qty > high) or (starts is not None and at < starts) \
+                            or (ends is not None and at > ends) \
+                            or (layer_offer is not None and offer is not None and layer_offer != offer):
+                        continue
+                    if top is None or rank > top:
+                        top, firsts = rank, [(run, layer)]
+                    else:
+                        firsts.append((run, layer))
+                    break
+        if not firsts:
+            return None
+        best = firsts[0][1]
+        if all(layer.kind == best.kind for _, layer in firsts):
+            # One kind: `compare` is a total order there, so the best of the runs' bests is the answer.
+            for _, layer in firsts[1:]:
+                if compare(layer, best) < 0:
+                    best = layer
+            return best
+        # Kinds tied on score and start: settle as `select_price` does, in the order the layers came.
+        tied: list[tuple[int, PriceLayer]] = []
+        for run, _ in firsts:
+            for entry in run:
+                if entry[0] < top:  # type: ignore[operator]
+                    break
+                if entry[0] == top and fits(entry):
+                    tied.extend(entry[7])
+        tied.sort(key=lambda t: t[0])
+        best = tied[0][1]
+        for _, layer in tied[1:]:
+            if compare(layer, best) < 0:
+                best = layer
         return best
 
 

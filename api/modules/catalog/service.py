@@ -11,13 +11,15 @@ instead (tests, benchmarks, a caller with its own rules)."""
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import new_id, utcnow
@@ -101,13 +103,94 @@ async def price_layers(session: AsyncSession, *, tenant_id: str, product_ids: It
     return out
 
 
+# Built price books, reused while the rows they were built from are unchanged. The fingerprint of a
+# product's book is read from the database on every use (one aggregate query for all of an order's
+# products), so a price, offer or price-kind write by any process invalidates it: the count and the
+# latest `updated_at` of the product's prices (deleted ones included) and offers, and of the tenant's
+# price kinds. Writes stamp `updated_at` with their process's clock; the age limit bounds what clock
+# skew between API processes could leave unnoticed.
+_BOOKS: OrderedDict[tuple[str, str, tuple[str, ...] | None], tuple[tuple[Any, ...], float, PriceBook]] = OrderedDict()
+BOOK_CACHE_SIZE = 256
+BOOK_MAX_AGE_SECONDS = 300.0
+
+
+async def _fingerprints(session: AsyncSession, tenant_id: str, ids: list[str]) -> dict[str, tuple[Any, ...]]:
+    prices = (select(literal("p").label("what"), Price.product_id.label("product_id"), func.count().label("n"),
+                     func.max(Price.updated_at).label("latest"))
+              .where(Price.tenant_id == tenant_id, Price.product_id.in_(ids)).group_by(Price.product_id))
+    offers = (select(literal("o"), Offer.product_id, func.count(), func.max(Offer.updated_at))
+              .where(Offer.tenant_id == tenant_id, Offer.product_id.in_(ids)).group_by(Offer.product_id))
+    kinds = (select(literal("k"), literal(None), func.count(), func.max(PriceKind.updated_at))
+             .where(PriceKind.tenant_id == tenant_id))
+    parts: dict[str | None, list[Any]] = {}
+    rows: list[Any] = list((await session.execute(union_all(prices, offers, kinds))).all())
+    for what, product_id, n, latest in rows:
+        parts.setdefault(product_id, []).append((what, n, str(latest)))
+    shared = tuple(parts.get(None, ()))
+    return {i: (*sorted(parts.get(i, ())), *shared) for i in ids}
+
+
+async def price_books(session: AsyncSession, *, tenant_id: str, product_ids: Iterable[str],
+                      organization_ids: Iterable[str] | None = None) -> dict[str, PriceBook]:
+    """Each product's live price layers as a `PriceBook`: one aggregate query checks the books built
+    earlier (in any request of this process), and the products whose rows changed are loaded in one
+    query and indexed again."""
+    ids = list(dict.fromkeys(product_ids))
+    if not ids:
+        return {}
+    scope = None if organization_ids is None else tuple(sorted(set(organization_ids)))
+    prints = await _fingerprints(session, tenant_id, ids)
+    now = time.monotonic()
+    out: dict[str, PriceBook] = {}
+    for i in ids:
+        cached = _BOOKS.get((tenant_id, i, scope))
+        if cached is not None and cached[0] == prints[i] and now - cached[1] < BOOK_MAX_AGE_SECONDS:
+            _BOOKS.move_to_end((tenant_id, i, scope))
+            out[i] = cached[2]
+    missing = [i for i in ids if i not in out]
+    if missing:
+        loaded = await price_layers(session, tenant_id=tenant_id, product_ids=missing, organization_ids=scope)
+        for i in missing:
+            out[i] = PriceBook.of(loaded[i])
+            _BOOKS[(tenant_id, i, scope)] = (prints[i], now, out[i])
+            _BOOKS.move_to_end((tenant_id, i, scope))
+        while len(_BOOKS) > BOOK_CACHE_SIZE:
+            _BOOKS.popitem(last=False)
+    return out
+
+
+async def resolve_prices(session: AsyncSession, *, tenant_id: str, lines: Sequence[tuple[str, PricingContext]],
+                         organization_ids: Iterable[str] | None = None, decimals: int | None = None,
+                         hooks: PricingHooks | None = None,
+                         organization_id: str | None = None) -> list[ResolvedPrice | None]:
+    """The price of each `(product_id, context)` of an order, in order: the layers of all its products
+    come from `price_books` (one query when nothing changed), then each line is chosen as
+    `resolve_price` chooses it (same hooks, same selection) and priced for its quantity."""
+    for n, (_, ctx) in enumerate(lines):
+        if ctx.quantity <= 0:
+            from api.errors import BadRequest
+            raise BadRequest("Invalid input", [{"path": ["lines", n, "quantity"],
+                                                "message": "Quantity must be positive"}])
+    books = await price_books(session, tenant_id=tenant_id, product_ids=[p for p, _ in lines],
+                              organization_ids=organization_ids)
+    hooks = manifest_hooks() if hooks is None else hooks
+    out: list[ResolvedPrice | None] = []
+    for product_id, ctx in lines:
+        layer = await resolve(books[product_id], ctx, hooks=hooks, tenant_id=tenant_id,
+                              organization_id=organization_id)
+        out.append(amounts(layer, ctx.quantity, decimals=decimals) if layer is not None else None)
+    return out
+
+
 async def resolve(layers: Sequence[PriceLayer] | PriceBook, ctx: PricingContext, *,
                   hooks: PricingHooks | None = None, tenant_id: str | None = None,
                   organization_id: str | None = None) -> PriceLayer | None:
     """The applicable layer, with the before/after hooks (the manifests' unless `hooks` is given)."""
     hooks = manifest_hooks() if hooks is None else hooks
     if isinstance(layers, PriceBook):
-        call = PricingCall(layers.layers() if hooks.before or hooks.after else [], ctx, book=layers)
+        if not hooks.before and not hooks.after:
+            return layers.select(ctx)  # what `choose` would do, without a call object per line
+        call = PricingCall(layers.layers(), ctx, book=layers)
     else:
         call = PricingCall(layers, ctx)
     for hook in hooks.before:
@@ -131,13 +214,11 @@ async def resolve_price(session: AsyncSession, *, tenant_id: str, product_id: st
     if qty <= 0:
         from api.errors import BadRequest
         raise BadRequest("Invalid input", [{"path": ["quantity"], "message": "Quantity must be positive"}])
-    layers = (await price_layers(session, tenant_id=tenant_id, product_ids=[product_id],
-                                 organization_ids=organization_ids))[product_id]
     ctx = PricingContext(at=at or utcnow(), quantity=qty, currency_code=currency_code, variant_id=variant_id,
                          offer_id=offer_id, channel_id=channel_id, user_id=user_id, user_group_id=user_group_id,
                          customer_id=customer_id, customer_group_id=customer_group_id)
-    layer = await resolve(layers, ctx, hooks=hooks, tenant_id=tenant_id)
-    return amounts(layer, qty, decimals=decimals) if layer is not None else None
+    return (await resolve_prices(session, tenant_id=tenant_id, lines=[(product_id, ctx)],
+                                 organization_ids=organization_ids, decimals=decimals, hooks=hooks))[0]
 
 
 async def product_exists(session: AsyncSession, *, tenant_id: str, product_id: str) -> bool:

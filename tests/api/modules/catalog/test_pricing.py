@@ -126,3 +126,35 @@ def test_the_book_agrees_with_the_plain_selection() -> None:
                 at=NOW + timedelta(days=rnd.randint(-10, 10)))
         plain, indexed = select_price(layers, c), book.select(c)
         assert (plain.id if plain else None) == (indexed.id if indexed else None)
+
+
+def test_the_book_agrees_with_the_plain_selection_on_every_dimension_and_kind() -> None:
+    """Every dimension, all four kinds of score (custom, promotion kind, tier, others), promotions
+    flagged by their kind, tiers, windows, two currencies and sales with or without a currency: the
+    book's answer is the plain scan's, line by line."""
+    rnd = random.Random(11)
+    pick = lambda *v: rnd.choice((None, None) + v)  # noqa: E731
+    layers = []
+    for n in range(1500):
+        kind = rnd.choice(("regular", "wholesale", "tier", "promotion", "custom", "flash"))
+        lo = rnd.choice((1, 1, 2, 5, 10))
+        start = NOW - timedelta(days=rnd.randint(0, 30), hours=rnd.randint(0, 3)) if rnd.random() < 0.4 else None
+        layers.append(PriceLayer(
+            id=f"p{n:04d}", currency_code=rnd.choice(("EUR", "PLN")), kind=kind, is_promotion=kind == "flash",
+            variant_id=pick("v1", "v2"), offer_id=pick("o1", "o2"), channel_id=pick("c1", "c2"),
+            user_id=pick("us1"), user_group_id=pick("u1", "u2"), customer_id=pick("k1", "k2", "k3"),
+            customer_group_id=pick("g1", "g2"), min_quantity=lo, max_quantity=rnd.choice((None, lo, lo + 10)),
+            unit_price_net=D(rnd.randint(1, 99)), starts_at=start,
+            ends_at=start + timedelta(days=rnd.randint(0, 60)) if start and rnd.random() < 0.8 else None))
+    book = PriceBook.of(layers)
+    assert {x.id for x in book.layers()} <= {x.id for x in layers}
+    found = 0
+    for _ in range(3000):
+        c = ctx(quantity=D(rnd.choice((1, 2, 5, 10, 11, 15, 30))), currency_code=rnd.choice((None, "EUR", "PLN")),
+                variant_id=pick("v1", "v2", "v3"), offer_id=pick("o1", "o2"), channel_id=pick("c1", "c2"),
+                user_id=pick("us1", "us2"), user_group_id=pick("u1", "u2"), customer_id=pick("k1", "k2", "k3"),
+                customer_group_id=pick("g1", "g2"), at=NOW + timedelta(days=rnd.randint(-40, 40)))
+        plain, indexed = select_price(layers, c), book.select(c)
+        assert (plain.id if plain else None) == (indexed.id if indexed else None), c
+        found += plain is not None
+    assert found > 2000  # the sales mostly find a price: the comparison is not between two Nones
