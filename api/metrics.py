@@ -24,7 +24,15 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+    start_http_server,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
@@ -40,6 +48,10 @@ from api.settings import get_settings
 log = logging.getLogger("stepwise.metrics")
 
 OTHER = "other"
+
+# The client adds a `*_created` series (the time a series was first seen) beside every counter and histogram
+# series: twice the series, for a timestamp Prometheus' text format does not need.
+disable_created_metrics()
 
 # A module's contribution to a scrape: gauges read with the scrape's session (see `Module.metrics`).
 MetricsSource = Callable[[AsyncSession], Awaitable[Iterable[Metric]]]

@@ -337,7 +337,8 @@ def main() -> int:
         time.sleep(1.0)
         supervisor.check()
 
-        print_banner(api_base, temporal_ui, f"{temporal_host or '127.0.0.1'}:{temporal_port}", data_dir, seed_output)
+        print_banner(api_base, temporal_ui, f"{temporal_host or '127.0.0.1'}:{temporal_port}", data_dir, seed_output,
+                     worker_metrics(env))
         supervisor.watch()
     except Interrupted as signal_name:
         print(flush=True)
@@ -359,8 +360,16 @@ def main() -> int:
     return code
 
 
+def worker_metrics(env: dict[str, str]) -> str | None:
+    """Where the worker serves its metrics (STEPWISE_WORKER_METRICS_HOST/_PORT, docs/operations.md), None when off."""
+    port = int(env.get("STEPWISE_WORKER_METRICS_PORT") or 9464)
+    host = connect_host(env.get("STEPWISE_WORKER_METRICS_HOST") or "127.0.0.1")
+    return f"http://{host}:{port}/metrics" if port else None
+
+
 def print_banner(
-    api_base: str, temporal_ui: str | None, temporal_address: str, data_dir: Path, seed_output: str
+    api_base: str, temporal_ui: str | None, temporal_address: str, data_dir: Path, seed_output: str,
+    worker_metrics_url: str | None = None,
 ) -> None:
     rule = "-" * 72
     lines = [
@@ -370,6 +379,8 @@ def print_banner(
         f"  API           {api_base}",
         f"  API docs      {api_base}/docs",
         f"  Console       {api_base.removesuffix('/api')}/console",
+        f"  Metrics       {api_base.removesuffix('/api')}/metrics" + (f" (worker: {worker_metrics_url})"
+                                                                    if worker_metrics_url else ""),
         f"  Temporal      {temporal_address}",
     ]
     if temporal_ui:

@@ -4,10 +4,14 @@ The worker's side (instances, steps, activities) is in tests/api/modules/workflo
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
@@ -17,6 +21,7 @@ from api.settings import get_settings
 from tests.fixtures import World
 
 HTTP = "stepwise_http_request_duration_seconds"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sample(text: str, name: str, **labels: str) -> float:
@@ -123,3 +128,24 @@ async def test_outbox_backlog_is_read_at_scrape_time(client: httpx.AsyncClient) 
         await session.execute(update(OutboxEvent).where(OutboxEvent.name == "qa.metrics.waiting")
                               .values(dispatched_at=utcnow()))
         await session.commit()
+
+
+async def test_the_operations_docs_name_only_metrics_that_exist(client: httpx.AsyncClient) -> None:
+    """docs/operations.md lists every metric; its dashboard and alerts query only metrics that exist."""
+    families = {f.name for f in text_string_to_metric_families(await scrape(client)) if f.name.startswith("stepwise_")}
+    assert {"stepwise_instances_started", "stepwise_step_duration_seconds", "stepwise_tasks_open"} <= families
+    known = {name + suffix for name in families for suffix in ("", "_total", "_bucket", "_count", "_sum")}
+    page = (ROOT / "docs" / "operations.md").read_text()
+    assert [f for f in sorted(families) if f not in page and f + "_total" not in page] == []
+
+    dashboard = json.loads((ROOT / "docs" / "grafana" / "stepwise.json").read_text())
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", [])]
+    exprs += [v["definition"] for v in dashboard["templating"]["list"]]
+    rules = yaml.safe_load((ROOT / "docs" / "prometheus" / "stepwise-alerts.yml").read_text())
+    alerts = [r for group in rules["groups"] for r in group["rules"]]
+    assert all(r["alert"].startswith("Stepwise") and r["labels"]["severity"] for r in alerts)
+    exprs += [r["expr"] for r in alerts]
+    used = {name for expr in exprs for name in re.findall(r"\bstepwise_[a-z_]+", expr)}
+    assert len(exprs) > 20 and used and sorted(used - known) == []
+    # Every alert is explained on the page.
+    assert [r["alert"] for r in alerts if r["alert"] not in page] == []
