@@ -88,6 +88,6 @@ async def test_events_use_the_detail_fields(kit: Kit) -> None:
     assert (await me.get(f"{GADGETS}/{gadget_id}")).json() == {"id": gadget_id, "name": "Anvil", "quantity": 4}
     event = (await events(me.tenant_id))[0]
     assert event.name == "crudkit.gadget.created"
-    assert event.payload == {"id": gadget_id, "name": "Anvil", "quantity": 4,
+    assert event.payload == {"id": gadget_id, "name": "Anvil", "quantity": 4, "actorUserId": me.user_id,
                              "tenantId": me.tenant_id, "organizationId": me.org_id}, "the outbox adds the owner"
     assert (event.tenant_id, event.organization_id) == (me.tenant_id, me.org_id)
