@@ -18,6 +18,7 @@ from sqlalchemy import TypeDecorator, inspect
 from sqlalchemy.orm import ColumnProperty
 
 from api.crud.fields import Fields
+from api.crud.query import Envelope
 from api.crud.resource import Answer, Resource
 
 # Export formats other than JSON, as `api.crud.export` streams them.
@@ -65,11 +66,16 @@ def item_schema(res: Resource, fields: Fields) -> dict[str, Any]:
             "additionalProperties": True}
 
 
+def page(envelope: Envelope, item: Mapping[str, Any]) -> dict[str, Any]:
+    """A page in `envelope` (every key present, counts as integers) around items of the `item` schema."""
+    return {"type": "object", "required": list(envelope.keys),
+            "properties": {k: many(item) if k == "items" else {"type": "integer", "minimum": 0}
+                           for k in envelope.keys}}
+
+
 def list_schema(res: Resource) -> dict[str, Any]:
     item = item_schema(res, res.fields)
-    sizes = {"items": {"type": "array", "items": item}}
-    envelope = {"type": "object", "required": list(res.envelope.keys),
-                "properties": {k: sizes.get(k, {"type": "integer", "minimum": 0}) for k in res.envelope.keys}}
+    envelope = page(res.envelope, item)
     # `format=json` exports the items as a bare array under the same media type.
     return {"anyOf": [envelope, {"type": "array", "items": item}]} if res.exportable else envelope
 
@@ -94,6 +100,13 @@ def shape(*optional: str, **properties: str | Mapping[str, Any]) -> dict[str, An
         return {"type": [kind, "null"]} if spec.endswith("?") else {"type": kind}
     return {"type": "object", "required": [k for k in properties if k not in optional],
             "properties": {k: one(v) for k, v in properties.items()}}
+
+
+def with_keys(schema: Mapping[str, Any], **more: str | Mapping[str, Any]) -> dict[str, Any]:
+    """An object schema with more keys, all present (typed as in `shape`): a page with extra keys, say."""
+    extra = shape(**more)
+    return {**schema, "required": [*schema.get("required", []), *extra["required"]],
+            "properties": {**schema.get("properties", {}), **extra["properties"]}}
 
 
 def many(schema: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.auth import AuthContext, requires
+from api.crud.answers import OK, json_answer, shape
 from api.crud.fields import Fields
 from api.crud.query import Envelope, Sort
 from api.crud.resource import Features, Hooks, Resource
@@ -184,7 +185,8 @@ def tag_assignment_router(*, path: str, tags: Resource, target: Resource, entity
                  description=f"Links a tag to a {target.label.lower()} (`tagId`, `{id_field}`). "
                              f"Requires features: {feature}",
                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                     "schema": {"type": "object"}, "example": {"tagId": "string", id_field: "string"}}}}})
+                     "schema": {"type": "object"}, "example": {"tagId": "string", id_field: "string"}}}}},
+                 responses=json_answer(shape(id="string"), 201))
     async def assign_tag(request: Request, session: SessionDep, ctx: AuthContext = manage) -> dict[str, Any]:
         body = await _body(request)
         link = await assign(session, ctx, tags=tags, target=target, entity_type=entity_type,
@@ -195,7 +197,8 @@ def tag_assignment_router(*, path: str, tags: Resource, target: Resource, entity
                  description=f"Removes a tag from a {target.label.lower()} (`tagId`, `{id_field}`). "
                              f"Requires features: {feature}",
                  openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                     "schema": {"type": "object"}, "example": {"tagId": "string", id_field: "string"}}}}})
+                     "schema": {"type": "object"}, "example": {"tagId": "string", id_field: "string"}}}}},
+                 responses=json_answer(OK))
     async def unassign_tag(request: Request, session: SessionDep, ctx: AuthContext = manage) -> dict[str, Any]:
         body = await _body(request)
         await unassign(session, ctx, tags=tags, entity_type=entity_type, tag_id=body.tag_id,

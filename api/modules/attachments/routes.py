@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 from api import audit
 from api.auth import AuthContext, OptionalAuthDep, requires
 from api.crud import service as kit
-from api.crud.answers import file_answer, json_answer, shape
+from api.crud.answers import OK, file_answer, json_answer, many, page, shape, with_keys
 from api.crud.query import fetch_page, is_uuid, list_parameters
 from api.crud.routes import read_json, validate_model, written
 from api.db import new_id
@@ -29,6 +29,9 @@ from api.modules.attachments.models import Attachment, AttachmentPartition
 from api.modules.attachments.resources import MANAGE, PARTITION_ANSWER, VIEW, library, partitions
 from api.modules.attachments.schemas import LibraryPatch, PartitionUpdate, Transfer
 from api.settings import get_settings
+
+# The answers' shapes (the OpenAPI document).
+ATTACHMENT = shape(id="string", url="string", fileName="string", fileSize="integer", mimeType="string?")
 
 router = APIRouter(tags=["Attachments"])
 Viewing = Annotated[AuthContext, Depends(requires(VIEW))]
@@ -114,7 +117,8 @@ async def _drop_files(driver_name: str, key: str, tenant_id: str, attachment_id:
                         "Requires features: attachments.view",
             openapi_extra={"parameters": [
                 {"name": "entityId", "in": "query", "required": True, "schema": {"type": "string"}},
-                {"name": "recordId", "in": "query", "required": True, "schema": {"type": "string"}}]})
+                {"name": "recordId", "in": "query", "required": True, "schema": {"type": "string"}}]},
+            responses=json_answer(shape(items=many(ATTACHMENT))))
 async def list_for_record(request: Request, session: SessionDep, ctx: Viewing) -> dict[str, Any]:
     entity_id = request.query_params.get("entityId") or ""
     record_id = request.query_params.get("recordId") or ""
@@ -167,7 +171,8 @@ def _safe_name(name: str | None) -> str:
                  "properties": {"entityId": {"type": "string"}, "recordId": {"type": "string"},
                                 "file": {"type": "string", "format": "binary"},
                                 "partitionCode": {"type": "string"}, "tags": {"type": "string"},
-                                "assignments": {"type": "string"}}}}}}})
+                                "assignments": {"type": "string"}}}}}}},
+             responses=json_answer(shape(ok="true", item=ATTACHMENT)))
 async def upload(request: Request, session: SessionDep, ctx: Managing) -> dict[str, Any]:
     if "multipart/form-data" not in request.headers.get("content-type", "").lower():
         raise BadRequest("Expected multipart/form-data")
@@ -233,7 +238,8 @@ async def upload(request: Request, session: SessionDep, ctx: Managing) -> dict[s
                description="Removes an uploaded attachment (`?id=`) and deletes the stored file and its "
                            "thumbnails. Requires features: attachments.manage",
                openapi_extra={"parameters": [{"name": "id", "in": "query", "required": True,
-                                              "schema": {"type": "string"}}]})
+                                              "schema": {"type": "string"}}]},
+               responses=json_answer(OK))
 async def delete_attachment(request: Request, session: SessionDep, ctx: Managing,
                             tasks: BackgroundTasks) -> dict[str, Any]:
     attachment_id = request.query_params.get("id") or ""
@@ -331,7 +337,9 @@ router.add_api_route("/attachments/image/{id}", image, methods=["GET"], summary=
                         "of), `mimeType` (prefix), `sortField` (`fileName`, `fileSize`, `createdAt`) and "
                         "`sortDir`. Also answers the tags in use (`availableTags`) and the partitions. "
                         "Requires features: attachments.view",
-            openapi_extra={"parameters": list_parameters(kit.list_spec(library))})
+            openapi_extra={"parameters": list_parameters(kit.list_spec(library))},
+            responses=json_answer(with_keys(page(library.envelope, ATTACHMENT), availableTags="array",
+                                             partitions=many(shape(code="string", title="string")))))
 async def library_list(request: Request, session: SessionDep, ctx: Viewing) -> dict[str, Any]:
     stmt, query = await kit.list_query(library, ctx, session, request.query_params)
     rows, total = await fetch_page(session, stmt, query)
@@ -349,7 +357,8 @@ async def library_list(request: Request, session: SessionDep, ctx: Viewing) -> d
 
 @router.get("/attachments/library/{id}", summary="Get a library attachment",
             description="One attachment with its tags, assignments and partition title, as `{item}`. "
-                        "Requires features: attachments.view")
+                        "Requires features: attachments.view",
+            responses=json_answer(shape(item=ATTACHMENT)))
 async def library_get(id: str, session: SessionDep, ctx: Viewing) -> dict[str, Any]:
     row = await _own(session, ctx, id)
     part = await service.partition(session, row.tenant_id or "", row.partition_code)
@@ -380,7 +389,8 @@ async def library_patch(id: str, request: Request, session: SessionDep, ctx: Man
 
 @router.delete("/attachments/library/{id}", summary="Delete a library attachment",
                description="Deletes the attachment, its stored file and its thumbnails. "
-                           "Requires features: attachments.manage")
+                           "Requires features: attachments.manage",
+               responses=json_answer(OK))
 async def library_delete(id: str, session: SessionDep, ctx: Managing, tasks: BackgroundTasks) -> dict[str, Any]:
     await _remove(session, ctx, await _own(session, ctx, id), tasks)
     return {"ok": True}
@@ -393,7 +403,8 @@ async def library_delete(id: str, session: SessionDep, ctx: Managing, tasks: Bac
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                  "schema": {"type": "object"},
                  "example": {"entityId": "sales:order", "attachmentIds": ["00000000-0000-4000-8000-000000000000"],
-                             "fromRecordId": "draft-1", "toRecordId": "SO-1"}}}}})
+                             "fromRecordId": "draft-1", "toRecordId": "SO-1"}}}}},
+             responses=json_answer(shape(ok="true", updated="integer")))
 async def transfer(request: Request, session: SessionDep, ctx: Managing) -> dict[str, Any]:
     body = validate_model(Transfer, await read_json(request))
     assert isinstance(body, Transfer)
@@ -424,7 +435,8 @@ async def transfer(request: Request, session: SessionDep, ctx: Managing) -> dict
 @router.get("/attachments/partitions", summary="List storage partitions",
             description="The tenant's storage partitions, oldest first; the default ones (`productsMedia`, "
                         "public, and `privateAttachments`) are created on first use. "
-                        "Requires features: attachments.manage")
+                        "Requires features: attachments.manage",
+            responses=json_answer(shape(items=many(PARTITION_ANSWER["properties"]["item"]))))
 async def partitions_list(session: SessionDep, ctx: Managing) -> dict[str, Any]:
     tenant_id = ctx.require_tenant()
     await service.ensure_default_partitions(session, tenant_id)

@@ -7,7 +7,8 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.auth import AuthContext, requires
-from api.crud.answers import json_answer, shape
+from api.crud.answers import json_answer, many, page, shape, with_keys
+from api.crud.query import Envelope
 from api.deps import SessionDep
 from api.modules.audit_logs import service
 from api.modules.audit_logs.schemas import RedoRequest, UndoRequest
@@ -36,7 +37,10 @@ Limit = Annotated[str | None, _q("limit", "Maximum number of entries (default 50
             description="Fetches paginated access audit logs scoped to the authenticated user. Tenant "
                         "administrators can optionally expand the search to other actors or organizations. "
                         "Requires features: audit_logs.view_self",
-            responses={400: {"description": "Invalid filters supplied"}})
+            responses={**json_answer(with_keys(page(Envelope.PAGED, shape(
+                 id="string", resourceKind="string", resourceId="string?", accessType="string", createdAt="string")),
+                 canViewTenant="boolean")),
+             400: {"description": "Invalid filters supplied"}})
 async def access_logs(
     session: SessionDep, ctx: ViewSelf, organization_id: OrganizationId = None,
     actor_user_id: ActorUserId = None,
@@ -55,7 +59,9 @@ async def access_logs(
             description="Returns recent action audit log entries. Tenant administrators can widen the scope to "
                         "other actors or organizations, and callers can optionally restrict results to undoable "
                         "actions. Requires features: audit_logs.view_self",
-            responses={400: {"description": "Invalid filter values"}})
+            responses={**json_answer(shape(items=many(shape(id="string", commandId="string", resourceKind="string?")),
+                                    canViewTenant="boolean")),
+             400: {"description": "Invalid filter values"}})
 async def action_logs(
     session: SessionDep, ctx: ViewSelf, organization_id: OrganizationId = None,
     actor_user_id: ActorUserId = None,
@@ -83,7 +89,8 @@ async def redo(body: RedoRequest, session: SessionDep, ctx: RedoSelf) -> JSONRes
              description="Replays the undo handler registered for a command. The provided undo token must match "
                          "the latest undoable log entry accessible to the caller. "
                          "Requires features: audit_logs.undo_self",
-             responses={400: {"description": "Invalid or unavailable undo token"}})
+             responses={**json_answer(shape(ok="true", logId="string")),
+              400: {"description": "Invalid or unavailable undo token"}})
 async def undo(body: UndoRequest, session: SessionDep, ctx: UndoSelf) -> dict[str, Any]:
     entry = await service.undo(session, ctx, body.undo_token)
     return {"ok": True, "logId": entry.id}

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from api.auth import AuthContext, AuthDep, changes_nothing, requires
 from api.crud import service as crud
-from api.crud.answers import json_answer, shape
+from api.crud.answers import OK, json_answer, list_schema, many, shape, with_keys
 from api.crud.query import list_parameters, parse, query_param
 from api.deps import SessionDep
 from api.errors import BadRequest
@@ -27,6 +27,10 @@ from api.modules.auth.schemas import (
     UserAclUpdate,
     is_uuid,
 )
+
+# The answers' shapes (the OpenAPI document).
+ACL = shape(isSuperAdmin="boolean", features=many({"type": "string"}), organizations={"type": ["array", "null"]})
+PREFERENCES = shape(locale="string", settings="object", canApplyToRoles="boolean", roles="array")
 
 router = APIRouter(tags=[TAG])
 
@@ -84,7 +88,8 @@ async def logout_post(request: Request, session: SessionDep) -> RedirectResponse
 @router.post("/auth/reset", summary="Send reset email",
              description="Requests a password reset email for the given account. The endpoint always returns "
                          "`ok: true` to avoid leaking account existence.",
-             openapi_extra=_form_body({"email": {"type": "string", "format": "email"}}, ["email"]))
+             openapi_extra=_form_body({"email": {"type": "string", "format": "email"}}, ["email"]),
+             responses=json_answer(OK))
 async def reset(request: Request, session: SessionDep) -> dict[str, Any]:
     return await signin.request_reset(request, session)
 
@@ -92,7 +97,8 @@ async def reset(request: Request, session: SessionDep) -> dict[str, Any]:
 @router.post("/auth/reset/confirm", summary="Complete password reset",
              description="Validates the reset token and updates the user password.",
              openapi_extra=_form_body({"token": {"type": "string"}, "password": {"type": "string", "minLength": 6}},
-                                      ["token", "password"]))
+                                      ["token", "password"]),
+             responses=json_answer(shape(ok="true", redirect="string")))
 async def reset_confirm(request: Request, session: SessionDep) -> dict[str, Any]:
     return await signin.confirm_reset(request, session)
 
@@ -138,14 +144,16 @@ async def locale_post(body: LocaleInput) -> JSONResponse:
 
 @router.get("/auth/admin/nav", summary="Resolve sidebar entries",
             description="Returns the backend navigation tree available to the authenticated administrator after "
-                        "applying role and personal sidebar preferences.")
+                        "applying role and personal sidebar preferences.",
+            responses=json_answer(shape(groups=many(shape(id="string", name="string", items="array")))))
 async def admin_nav(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     return await sidebar.navigation(session, ctx, sidebar.request_locale(request))
 
 
 @router.post("/auth/feature-check", summary="Check feature grants for the current user",
              description="Evaluates which of the requested features are available to the signed-in user within "
-                         "the active tenant / organization context.")
+                         "the active tenant / organization context.",
+             responses=json_answer(shape(ok="boolean", granted=many({"type": "string"}))))
 @changes_nothing
 async def feature_check(body: FeatureCheck, ctx: AuthDep) -> dict[str, Any]:
     granted = [f for f in dict.fromkeys(body.features) if ctx.can(f)]
@@ -154,7 +162,8 @@ async def feature_check(body: FeatureCheck, ctx: AuthDep) -> dict[str, Any]:
 
 @router.get("/auth/features", summary="List declared feature flags",
             description="Returns all static features contributed by the enabled modules along with their module "
-                        "source. Requires features: auth.acl.manage")
+                        "source. Requires features: auth.acl.manage",
+            responses=json_answer(shape(items=many(shape(id="string", title="string", module="string")))))
 async def features(ctx: ManageAcl) -> dict[str, Any]:
     items = sorted(CATALOGUE.values(), key=lambda f: (f.module, f.id))
     return {"items": [{"id": f.id, "title": f.title, "module": f.module} for f in items],
@@ -162,7 +171,8 @@ async def features(ctx: ManageAcl) -> dict[str, Any]:
 
 
 @router.get("/auth/sidebar/preferences", summary="Get sidebar preferences",
-            description="Returns personal sidebar customization and any role-level preferences the user can manage.")
+            description="Returns personal sidebar customization and any role-level preferences the user can manage.",
+            responses=json_answer(PREFERENCES))
 async def sidebar_get(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     return await sidebar.get_preferences(session, ctx, sidebar.request_locale(request))
 
@@ -170,7 +180,8 @@ async def sidebar_get(request: Request, session: SessionDep, ctx: AuthDep) -> di
 @router.put("/auth/sidebar/preferences", summary="Update sidebar preferences",
             description="Updates personal sidebar configuration and, optionally, applies the same settings to "
                         "selected roles (`applyToRoles`, or `clearRoleIds` to remove theirs; both need "
-                        "auth.sidebar.manage).")
+                        "auth.sidebar.manage).",
+            responses=json_answer(PREFERENCES))
 async def sidebar_put(body: SidebarPreferencesInput, request: Request, session: SessionDep,
                       ctx: AuthDep) -> dict[str, Any]:
     return await sidebar.put_preferences(session, ctx, sidebar.request_locale(request), body)
@@ -194,7 +205,8 @@ def _role_filter(request: Request) -> list[str]:
                         "comma-separated), `search` (email, name). Requires features: auth.users.list",
             openapi_extra={"parameters": [
                 *list_parameters(crud.list_spec(users)),
-                query_param("roleIds", "string", "Only holders of these roles (repeat or comma-separate)")]})
+                query_param("roleIds", "string", "Only holders of these roles (repeat or comma-separate)")]},
+            responses=json_answer(list_schema(users)))
 async def list_users(request: Request, session: SessionDep, ctx: ListUsers) -> dict[str, Any]:
     params = dict(request.query_params)
     role_ids = _role_filter(request)
@@ -215,7 +227,8 @@ async def list_users(request: Request, session: SessionDep, ctx: ListUsers) -> d
 
 @router.get("/auth/users/acl", summary="Fetch user ACL",
             description="Returns custom ACL overrides for a user within the current tenant, if any. "
-                        "Requires features: auth.acl.manage")
+                        "Requires features: auth.acl.manage",
+            responses=json_answer(with_keys(ACL, hasCustomAcl="boolean")))
 async def get_user_acl(session: SessionDep, ctx: ManageAcl, userId: str | None = None) -> dict[str, Any]:  # noqa: N803
     return await acl.get_user_acl(session, ctx, userId)
 
@@ -224,7 +237,8 @@ async def get_user_acl(session: SessionDep, ctx: ManageAcl, userId: str | None =
             description="Configures per-user ACL overrides, including super admin access, feature list, and "
                         "organization scope. Unknown features are dropped (`sanitized: true`); with no features "
                         "and no super admin access the user falls back to role grants. "
-                        "Requires features: auth.acl.manage")
+                        "Requires features: auth.acl.manage",
+            responses=json_answer(shape(ok="true", sanitized="any")))
 async def put_user_acl(body: UserAclUpdate, session: SessionDep, ctx: ManageAcl) -> dict[str, Any]:
     sanitized = await acl.put_user_acl(session, ctx, body)
     return {"ok": True, "sanitized": sanitized}
@@ -234,7 +248,8 @@ async def put_user_acl(body: UserAclUpdate, session: SessionDep, ctx: ManageAcl)
 
 @router.get("/auth/roles/acl", summary="Fetch role ACL",
             description="Returns the feature and organization assignments associated with a role within the "
-                        "current tenant. Requires features: auth.acl.manage")
+                        "current tenant. Requires features: auth.acl.manage",
+            responses=json_answer(ACL))
 async def get_role_acl(session: SessionDep, ctx: ManageAcl, roleId: str | None = None,  # noqa: N803
                        tenantId: str | None = None) -> dict[str, Any]:  # noqa: N803
     return await acl.get_role_acl(session, ctx, roleId, tenantId)
@@ -243,7 +258,8 @@ async def get_role_acl(session: SessionDep, ctx: ManageAcl, roleId: str | None =
 @router.put("/auth/roles/acl", summary="Update role ACL",
             description="Replaces the feature list, super admin flag, and optional organization assignments for "
                         "a role (keys left out keep their value). Unknown features are dropped "
-                        "(`sanitized: true`). Requires features: auth.acl.manage")
+                        "(`sanitized: true`). Requires features: auth.acl.manage",
+            responses=json_answer(shape(ok="true", sanitized="any")))
 async def put_role_acl(body: RoleAclUpdate, session: SessionDep, ctx: ManageAcl) -> dict[str, Any]:
     sanitized = await acl.put_role_acl(session, ctx, body)
     return {"ok": True, "sanitized": sanitized}

@@ -17,7 +17,7 @@ from api import audit
 from api.auth import AuthContext, requires
 from api.crud import Filter, Sort, written
 from api.crud import service as crud
-from api.crud.answers import OK, json_answer, shape
+from api.crud.answers import OK, item, json_answer, many, page, shape, with_keys
 from api.crud.query import ListSpec, fetch_page, list_parameters, parse, query_param
 from api.crud.routes import read_json
 from api.db import utcnow
@@ -83,7 +83,8 @@ async def _record_member(session: AsyncSession, ctx: AuthContext, action: str, m
 
 @router.get("/business_rules/sets/{id}", summary="Get rule set detail",
             description="Returns detailed information about a specific rule set, including all member rules. "
-                        "Requires features: business_rules.view")
+                        "Requires features: business_rules.view",
+            responses=json_answer(with_keys(item(rule_sets), members=many(shape(id="string")))))
 async def get_set(id: str, session: SessionDep, ctx: ViewDep) -> dict[str, Any]:
     if not is_uuid(id):
         raise BadRequest("Invalid rule set id")
@@ -222,7 +223,9 @@ LOGS: Final = ListSpec(
             description="Returns rule execution history for the current tenant and organization with filtering "
                         "and pagination. Useful for audit trails and debugging. "
                         "Requires features: business_rules.view_logs",
-            openapi_extra={"parameters": list_parameters(LOGS)})
+            openapi_extra={"parameters": list_parameters(LOGS)},
+            responses=json_answer(page(ENVELOPE, shape(id="string", ruleId="string", ruleName="string",
+                                                          ruleType="string"))))
 async def list_logs(request: Request, session: SessionDep, ctx: ViewLogsDep) -> dict[str, Any]:
     query = parse(request.query_params, LOGS)
     rows, total = await fetch_page(session, query.apply(_logs_in_scope(ctx)), query)
@@ -231,7 +234,9 @@ async def list_logs(request: Request, session: SessionDep, ctx: ViewLogsDep) -> 
 
 @router.get("/business_rules/logs/{id}", summary="Get execution log detail",
             description="Returns detailed information about a specific rule execution, including full context "
-                        "and results. Requires features: business_rules.view_logs")
+                        "and results. Requires features: business_rules.view_logs",
+            responses=json_answer(shape(id="string", rule=shape(id="string", ruleId="string", ruleName="string",
+                                                                  ruleType="string", entityType="string"))))
 async def get_log(id: str, session: SessionDep, ctx: ViewLogsDep) -> dict[str, Any]:
     if not re.fullmatch(r"\d+", id):
         raise BadRequest("Invalid log id")
@@ -259,7 +264,13 @@ def _caller(ctx: AuthContext) -> dict[str, Any]:
                          "sequence. SET_FIELD results come back in `data`. "
                          "Requires features: business_rules.execute",
              openapi_extra=_body({"entityType": "string", "eventType": "string", "entityId": "string",
-                                  "data": {}, "dryRun": False}))
+                                  "data": {}, "dryRun": False}),
+             responses=json_answer(shape(
+                 "errors", "logIds", "data", allowed="boolean", totalExecutionTime="number", errors="array",
+                 logIds=many({"type": "string"}), data="any",
+                 executedRules=many(shape("error", "logId", ruleId="string", ruleName="string", ruleType="string",
+                                          conditionResult="boolean", actionsExecuted="any", executionTime="number",
+                                          error="string", logId="string")))))
 @idempotent
 async def execute(request: Request, session: SessionDep, ctx: ExecuteDep) -> dict[str, Any]:
     data = validate(EXECUTE_FIELDS, await read_json(request))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from api.auth import AuthContext, requires
 from api.crud import service as crud
-from api.crud.answers import list_answer
+from api.crud.answers import json_answer, list_answer, many, shape
 from api.crud.export import export_response
 from api.crud.query import Envelope, csv_values, is_uuid, list_parameters, parse_instant, parse_int, query_param
 from api.db import utcnow
@@ -132,7 +132,8 @@ async def list_products(request: Request, session: SessionDep, ctx: ViewProducts
                 query_param("page", "integer", "1-based page"), query_param("pageSize", "integer", "1 to 100"),
                 query_param("search", "string", "Name or path contains"),
                 query_param("status", "string", "all, active or inactive"),
-                query_param("ids", "string", "Comma-separated ids")]})
+                query_param("ids", "string", "Comma-separated ids")]},
+            responses=json_answer(shape(items=many(shape(id="string")))))
 async def list_categories(request: Request, session: SessionDep, ctx: ViewCategories) -> dict[str, Any]:
     params = request.query_params
     view = (params.get("view") or "manage").strip()
@@ -174,7 +175,8 @@ async def list_categories(request: Request, session: SessionDep, ctx: ViewCatego
 @router.get("/catalog/product-media", summary="List product media",
             description="Returns the media attachments of a product (`productId`): id, file name, URL and a "
                         f"360×360 thumbnail URL. Requires features: {PRODUCTS_VIEW}",
-            openapi_extra={"parameters": [query_param("productId", "string", "The product", required=True)]})
+            openapi_extra={"parameters": [query_param("productId", "string", "The product", required=True)]},
+            responses=json_answer(shape(items=many(shape(id="string", fileName="string", url="string")))))
 async def product_media(request: Request, session: SessionDep, ctx: ViewProducts) -> dict[str, Any]:
     product_id = (request.query_params.get("productId") or "").strip()
     if not is_uuid(product_id):
@@ -197,7 +199,8 @@ DICTIONARY_ALIASES = {"currency": ("currency", "currencies"), "unit": ("unit", "
 
 @router.get("/catalog/dictionaries/{key}", summary="Get dictionary entries by key",
             description="Returns dictionary entries for a specific key (e.g., currency, unit): "
-                        f"`{{id, entries[{{id, value, label, color, icon}}]}}`. Requires features: {PRODUCTS_MANAGE}")
+                        f"`{{id, entries[{{id, value, label, color, icon}}]}}`. Requires features: {PRODUCTS_MANAGE}",
+            responses=json_answer(shape(id="string", entries=many(shape(id="string", value="string")))))
 async def dictionary(key: str, session: SessionDep, ctx: ManageProducts) -> dict[str, Any]:
     wanted = key.strip().lower()
     if not wanted:

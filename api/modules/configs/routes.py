@@ -20,6 +20,9 @@ STATUS_VIEW = "configs.system_status.view"
 MANAGE = "configs.manage"
 SCOPE_REQUIRED = "Select an organization and tenant to apply this upgrade."
 
+# The answers' shapes (the OpenAPI document).
+CACHE_STATS = shape(generatedAt="string", totalKeys="integer", segments="array")
+
 router = APIRouter(tags=["Configuration"])
 
 
@@ -31,7 +34,8 @@ Manager = Annotated[AuthContext, Depends(requires(MANAGE))]
 
 @router.get("/configs/cache", summary="Cache overview",
             description="The API's in-process caches (one segment per cache a module declares) with their "
-                        "entry counts: `{generatedAt, totalKeys, segments[]}`. Requires features: configs.cache.view")
+                        "entry counts: `{generatedAt, totalKeys, segments[]}`. Requires features: configs.cache.view",
+            responses=json_answer(CACHE_STATS))
 async def cache_overview(ctx: CacheViewer) -> dict[str, Any]:
     return service.cache_stats()
 
@@ -66,14 +70,17 @@ async def purge_cache(request: Request, ctx: CacheManager) -> JSONResponse:
 @router.get("/configs/system-status", summary="System status",
             description="Health of the database, Temporal, the workers (their heartbeats) and the outbox "
                         "(pending events and lag), and the settings in effect (secrets only as set/unset). "
-                        "Requires features: configs.system_status.view")
+                        "Requires features: configs.system_status.view",
+            responses=json_answer(shape(generatedAt="string", version="string", runtimeMode="string",
+                                         healthy="boolean", health="object", categories="array")))
 async def system_status(session: SessionDep, ctx: StatusViewer) -> dict[str, Any]:
     return await service.status(session)
 
 
 @router.post("/configs/system-status", status_code=201, summary="Clear caches",
              description="Empties every in-process cache: `{cleared: true, deleted}`. "
-                         "Requires features: configs.manage")
+                         "Requires features: configs.manage",
+             responses=json_answer(shape(cleared="true", deleted="integer"), 201))
 async def clear_caches(ctx: Manager) -> dict[str, Any]:
     return {"cleared": True, "deleted": service.purge_all()}
 
@@ -86,7 +93,8 @@ def _scope(ctx: AuthContext) -> tuple[str, str]:
 
 @router.get("/configs/upgrade-actions", summary="Pending upgrade actions",
             description="The next one-off action of this version the current organization has not run: "
-                        "`{version, actions[]}`. Requires features: configs.manage")
+                        "`{version, actions[]}`. Requires features: configs.manage",
+            responses=json_answer(shape(version="string", actions="array")))
 async def upgrade_actions(session: SessionDep, ctx: Manager) -> dict[str, Any]:
     tenant_id, org_id = _scope(ctx)
     pending = await service.pending_actions(session, tenant_id=tenant_id, organization_id=org_id)
@@ -97,7 +105,8 @@ async def upgrade_actions(session: SessionDep, ctx: Manager) -> dict[str, Any]:
              description="Runs `{actionId}` for the current organization and records it, once: `status` is "
                          "`completed`, or `already_completed` when it ran before. Requires features: configs.manage",
              openapi_extra={"requestBody": {"content": {"application/json": {
-                 "schema": {"type": "object"}, "example": {"actionId": "configs.install_default_dictionaries"}}}}})
+                 "schema": {"type": "object"}, "example": {"actionId": "configs.install_default_dictionaries"}}}}},
+             responses=json_answer(shape(status="string", message="string?", version="string"), 201))
 async def run_upgrade_action(request: Request, session: SessionDep,
                              ctx: Manager) -> dict[str, Any]:
     tenant_id, org_id = _scope(ctx)

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
-from api.crud.answers import json_answer, record, shape
+from api.crud.answers import item, json_answer, many, record, shape
 from api.crud.routes import read_json, validate_model
 from api.db import utcnow
 from api.deps import SessionDep
@@ -28,7 +28,8 @@ ManageFetch = Annotated[AuthContext, Depends(requires(FETCH_MANAGE))]
 @router.get("/currencies/fetch-configs", summary="List fetch configs",
             description="The current organization's rate-provider configurations, by provider, with their last "
                         "sync (`lastSyncAt`, `lastSyncStatus` success|error, `lastSyncMessage`, `lastSyncCount`). "
-                        f"Answers `{{configs}}`. Requires features: {FETCH_VIEW}")
+                        f"Answers `{{configs}}`. Requires features: {FETCH_VIEW}",
+            responses=json_answer(shape(configs=many(item(fetch_configs)))))
 async def list_configs(session: SessionDep, ctx: ViewFetch) -> dict[str, Any]:
     rows = (await session.execute(crud.scoped(fetch_configs, ctx).order_by(CurrencyFetchConfig.provider)
                                   )).scalars().all()
@@ -55,7 +56,8 @@ async def update_config(body: FetchConfigUpdate, request: Request, session: Sess
                          "changes no rate. Answers `{totalFetched, byProvider, errors}`. "
                          f"Requires features: {FETCH_MANAGE}",
              openapi_extra={"requestBody": {"content": {"application/json": {
-                 "schema": {"type": "object"}, "example": {"date": "2026-01-15", "providers": ["NBP"]}}}}})
+                 "schema": {"type": "object"}, "example": {"date": "2026-01-15", "providers": ["NBP"]}}}}},
+             responses=json_answer(shape(totalFetched="integer", byProvider="object", errors="array")))
 async def fetch(request: Request, session: SessionDep, ctx: ManageFetch) -> dict[str, Any]:
     raw = await read_json(request, empty={})
     body = validate_model(FetchRates, raw)

@@ -16,7 +16,7 @@ import api.modules.example.service as example
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
-from api.crud.answers import json_answer, shape
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import is_uuid, parse_bool, parse_int
 from api.crud.routes import delete_id, read_json, validate_model
 from api.db import utcnow
@@ -71,7 +71,8 @@ INCLUDE_DOC = {"parameters": [{"name": "include", "in": "query", "required": Fal
                         "phone, exactly: `{match: {id, displayName} | null}`. Requires features: "
                         "customers.people.view",
             openapi_extra={"parameters": [{"name": "digits", "in": "query", "required": True,
-                                           "schema": {"type": "string"}}]})
+                                           "schema": {"type": "string"}}]},
+            responses=json_answer(shape(match={"type": ["object", "null"]})))
 async def check_phone(request: Request, session: SessionDep, ctx: ViewPeople) -> dict[str, Any]:
     wanted = (request.query_params.get("digits") or "").strip()
     if not re.fullmatch(r"\d{4,50}", wanted):
@@ -111,7 +112,8 @@ async def company_detail(id: str, request: Request, session: SessionDep, ctx: Vi
 
 @router.get("/customers/deals/{id}", summary="Fetch deal with associations",
             description="The deal with its people (and their roles), companies, custom fields and the viewer. "
-                        "Requires features: customers.deals.view")
+                        "Requires features: customers.deals.view",
+            responses=json_answer(shape(deal="object", people="array", companies="array", customFields="object")))
 async def deal_detail(id: str, session: SessionDep, ctx: ViewDeals) -> dict[str, Any]:
     if not is_uuid(id):
         raise BadRequest("Invalid deal id")
@@ -144,7 +146,8 @@ async def _org_chain(session: SessionDep, ctx: AuthContext) -> list[str]:
 @router.get("/customers/dictionaries/currency", summary="Resolve currency dictionary",
             description="The `currency` dictionary of the caller's organization (else its nearest ancestor's): "
                         "`{id, entries: [{id, value, label}]}`; 404 when there is none. Requires features: "
-                        "customers.people.view")
+                        "customers.people.view",
+            responses=json_answer(shape(id="string", entries=many(shape(id="string", value="string")))))
 async def currency_dictionary(session: SessionDep, ctx: ViewPeople) -> dict[str, Any]:
     tenant, org = ctx.require_tenant(), ctx.require_org()
     for key in ("currency", "currencies"):
@@ -159,7 +162,8 @@ async def currency_dictionary(session: SessionDep, ctx: ViewPeople) -> dict[str,
             description="The entries of a kind (status, source, lifecycle_stage, address_type, activity_type, "
                         "deal_status, pipeline_stage, job_title, industry) for the caller's organization, merged "
                         "with its ancestors' (the nearest organization's entry wins for a value), by label. "
-                        "Requires features: customers.people.view")
+                        "Requires features: customers.people.view",
+            responses=json_answer(shape(items=many(ENTRY))))
 async def list_entries(kind: str, session: SessionDep, ctx: ViewPeople) -> dict[str, Any]:
     _kind(kind)
     chain = await _org_chain(session, ctx)
@@ -259,7 +263,8 @@ async def delete_entry(kind: str, id: str, session: SessionDep, ctx: ManageSetti
 
 @router.get("/customers/settings/address-format", summary="Retrieve address format",
             description="How addresses are written for the caller's organization: `line_first` (default) or "
-                        "`street_first`. Requires features: customers.settings.manage")
+                        "`street_first`. Requires features: customers.settings.manage",
+            responses=json_answer(shape(addressFormat="string")))
 async def get_address_format(session: SessionDep, ctx: ManageSettings) -> dict[str, Any]:
     org_id = ctx.require_org()
     row = (await session.execute(select(Settings).where(Settings.organization_id == org_id))).scalars().first()
@@ -391,7 +396,8 @@ WIDGET_PARAMS = [{"name": n, "in": "query", "required": False, "schema": {"type"
 @router.get("/customers/dashboard/widgets/customer-todos", summary="Fetch recent customer todo links",
             description="The latest todo links (`limit`, default 5, at most 20) with each todo's title and its "
                         "customer. Requires features: dashboards.view, customers.widgets.todos",
-            openapi_extra={"parameters": WIDGET_PARAMS})
+            openapi_extra={"parameters": WIDGET_PARAMS},
+            responses=json_answer(shape(items=many(shape(id="string")))))
 async def widget_todos(request: Request, session: SessionDep,
                        ctx: AuthContext = _widget("customers.widgets.todos")) -> dict[str, Any]:
     limit, org = _widget_scope(request, ctx)
@@ -415,7 +421,8 @@ async def widget_todos(request: Request, session: SessionDep,
             description="The latest people and companies (`kind=person|company` for one kind). Requires "
                         "features: dashboards.view, customers.widgets.new-customers",
             openapi_extra={"parameters": [*WIDGET_PARAMS, {"name": "kind", "in": "query", "required": False,
-                                                           "schema": {"type": "string"}}]})
+                                                           "schema": {"type": "string"}}]},
+            responses=json_answer(shape(items=many(shape(id="string")))))
 async def widget_new_customers(request: Request, session: SessionDep,
                                ctx: AuthContext = _widget("customers.widgets.new-customers")) -> dict[str, Any]:
     limit, org = _widget_scope(request, ctx)
@@ -433,7 +440,8 @@ async def widget_new_customers(request: Request, session: SessionDep,
 
 @router.get("/customers/dashboard/widgets/new-deals", summary="Fetch recently created deals",
             description="The latest deals. Requires features: dashboards.view, customers.widgets.new-deals",
-            openapi_extra={"parameters": WIDGET_PARAMS})
+            openapi_extra={"parameters": WIDGET_PARAMS},
+            responses=json_answer(shape(items=many(shape(id="string")))))
 async def widget_new_deals(request: Request, session: SessionDep,
                            ctx: AuthContext = _widget("customers.widgets.new-deals")) -> dict[str, Any]:
     limit, org = _widget_scope(request, ctx)
@@ -450,7 +458,8 @@ async def widget_new_deals(request: Request, session: SessionDep,
                         "soonest first, and `now`. Requires features: dashboards.view, "
                         "customers.widgets.next-interactions",
             openapi_extra={"parameters": [*WIDGET_PARAMS, {"name": "includePast", "in": "query",
-                                                           "required": False, "schema": {"type": "boolean"}}]})
+                                                           "required": False, "schema": {"type": "boolean"}}]},
+            responses=json_answer(shape(items=many(shape(id="string")))))
 async def widget_next_interactions(request: Request, session: SessionDep,
                                    ctx: AuthContext = _widget("customers.widgets.next-interactions")
                                    ) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
 from api.crud import service, written
-from api.crud.answers import OK, item, json_answer
+from api.crud.answers import OK, item, json_answer, many, shape
 from api.crud.query import is_uuid, parse_bool
 from api.crud.routes import read_json, validate_model
 from api.deps import SessionDep
@@ -60,7 +60,8 @@ async def _load_entry(ctx: AuthContext, session: AsyncSession, dictionary_id: st
             description="Returns the dictionaries of the current organization and its descendants, by name; "
                         "`includeInactive=true` adds the inactive ones. Requires features: dictionaries.view",
             openapi_extra={"parameters": [{"name": "includeInactive", "in": "query", "required": False,
-                                           "schema": {"type": "string"}}]})
+                                           "schema": {"type": "string"}}]},
+            responses=json_answer(shape(items=many(item(dictionaries)))))
 async def list_dictionaries(request: Request, session: SessionDep, ctx: Viewer) -> dict[str, Any]:
     raw = request.query_params.get("includeInactive") or ""
     include_inactive = bool(raw) and parse_bool(raw, "includeInactive", dictionaries.dialect)
@@ -73,7 +74,8 @@ async def list_dictionaries(request: Request, session: SessionDep, ctx: Viewer) 
 
 @router.get("/dictionaries/{dictionaryId}", summary="Get dictionary",
             description="Returns the dictionary, with `isInherited` when it belongs to another organization "
-                        "than the current one. Requires features: dictionaries.view")
+                        "than the current one. Requires features: dictionaries.view",
+            responses=json_answer(item(dictionaries)))
 async def get_dictionary(dictionaryId: str, session: SessionDep, ctx: Viewer) -> dict[str, Any]:  # noqa: N803
     return _dictionary(ctx, await _load(ctx, session, dictionaryId))
 
@@ -105,7 +107,8 @@ async def delete_dictionary(dictionaryId: str, session: SessionDep, ctx: Manager
 
 @router.get("/dictionaries/{dictionaryId}/entries", summary="List dictionary entries",
             description="Returns every entry of the dictionary, ordered by label. "
-                        "Requires features: dictionaries.view")
+                        "Requires features: dictionaries.view",
+            responses=json_answer(shape(items=many(item(entries)))))
 async def list_entries(dictionaryId: str, session: SessionDep, ctx: Viewer) -> dict[str, Any]:  # noqa: N803
     dictionary = await _load(ctx, session, dictionaryId)
     rows = (await session.execute(

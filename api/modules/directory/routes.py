@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 
 from api.auth import AuthContext, AuthDep, requires
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import query_param
 from api.deps import SessionDep
 from api.modules.directory import service
@@ -19,7 +20,8 @@ ViewOrgs = Annotated[AuthContext, Depends(requires(ORGS_VIEW))]
 
 @router.get("/directory/organization-switcher", summary="Load organization switcher menu",
             description="Returns the hierarchical menu of organizations the current user may switch to within "
-                        "the active tenant.")
+                        "the active tenant.",
+            responses=json_answer(shape(tenantId="string?", tenants="array", isSuperAdmin="boolean")))
 async def organization_switcher(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     selected = request.cookies.get("om_selected_org") or request.headers.get("x-om-selected-org")
     return await service.organization_switcher(session, ctx, selected)
@@ -37,6 +39,7 @@ async def organization_switcher(request: Request, session: SessionDep, ctx: Auth
                 query_param("tenantId", "string", "Tenant (super admins; others only see their own)"),
                 query_param("includeInactive", "string", "true: include inactive organizations"),
                 query_param("status", "string", "all, active or inactive"),
-            ]})
+            ]},
+            responses=json_answer(shape(items=many(shape(id="string", name="string")))))
 async def list_organizations(request: Request, session: SessionDep, ctx: ViewOrgs) -> dict[str, Any]:
     return await service.list_organizations(session, ctx, request.query_params)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from api.auth import AuthContext, AuthDep, requires
 from api.crud import custom_fields
 from api.crud import service as crud
-from api.crud.answers import json_answer, shape
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import is_uuid, like_pattern
 from api.crud.routes import read_json, written
 from api.deps import SessionDep
@@ -52,7 +52,8 @@ async def _entity_and_key(request: Request) -> tuple[str, str]:
 @router.get("/entities/definitions", summary="List active custom field definitions",
             description="Returns active custom field definitions for the supplied entity ids (`entityId`, or a "
                         "comma-separated `entityIds`), the modules' shipped ones overlaid by the tenant's; "
-                        "`fieldset` keeps the fields of one fieldset. Requires authentication.")
+                        "`fieldset` keeps the fields of one fieldset. Requires authentication.",
+            responses=json_answer(shape(items=many(shape(key="string", kind="string", entityId="string")))))
 async def list_definitions(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     params = request.query_params
     wanted = [params["entityId"]] if params.get("entityId") else []
@@ -72,7 +73,9 @@ async def list_definitions(request: Request, session: SessionDep, ctx: AuthDep) 
 @router.post("/entities/definitions", summary="Upsert custom field definition",
              description="Creates or updates a custom field definition of the caller's tenant: `{entityId, key, "
                          "kind, configJson?, isActive?}`; `label`, `options`, `multi`, `required`, ... may also be "
-                         "sent flat. Requires features: entities.definitions.manage")
+                         "sent flat. Requires features: entities.definitions.manage",
+             responses=json_answer(shape(ok="true", item=shape(id="string", key="string", kind="string",
+                                                                 configJson="any"))))
 async def save_definition(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     body = await _object(request)
     entity = body.get("entityId")
@@ -86,7 +89,8 @@ async def save_definition(request: Request, session: SessionDep, ctx: ManageDefi
 @router.delete("/entities/definitions", summary="Soft delete custom field definition",
                description="Marks the definition `{entityId, key}` (body or query) inactive for the caller's tenant "
                            "(a tombstone, which also hides a module's shipped field); stored values are kept. "
-                           "Requires features: entities.definitions.manage")
+                           "Requires features: entities.definitions.manage",
+               responses=json_answer(shape(ok="true")))
 async def delete_definition(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     entity, key = await _entity_and_key(request)
     await service.delete_definition(session, ctx, entity, key)
@@ -96,7 +100,8 @@ async def delete_definition(request: Request, session: SessionDep, ctx: ManageDe
 @router.post("/entities/definitions.batch", summary="Save multiple custom field definitions",
              description="Creates or updates the definitions of one entity in one transaction; their order in "
                          "`definitions` becomes their display order (`configJson.priority`). Nothing is saved when "
-                         "one is invalid. Requires features: entities.definitions.manage")
+                         "one is invalid. Requires features: entities.definitions.manage",
+             responses=json_answer(shape(ok="true")))
 async def save_definitions(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     body = await _object(request)
     entity = body.get("entityId")
@@ -118,7 +123,8 @@ async def save_definitions(request: Request, session: SessionDep, ctx: ManageDef
 @router.get("/entities/definitions.manage", summary="Get management snapshot",
             description="The definitions of `entityId` that apply to the caller's tenant (shipped ones not "
                         "overridden have a null id) and `deletedKeys`, the tombstoned keys. "
-                        "Requires features: entities.definitions.manage")
+                        "Requires features: entities.definitions.manage",
+            responses=json_answer(shape(items=many(shape(key="string", kind="string")), deletedKeys="array")))
 async def manage_definitions(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     entity = request.query_params.get("entityId")
     if not entity:
@@ -128,7 +134,8 @@ async def manage_definitions(request: Request, session: SessionDep, ctx: ManageD
 
 @router.post("/entities/definitions.restore", summary="Restore definition",
              description="Reactivates a soft-deleted definition `{entityId, key}` of the caller's tenant. "
-                         "Requires features: entities.definitions.manage")
+                         "Requires features: entities.definitions.manage",
+             responses=json_answer(shape(ok="true")))
 async def restore_definition(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     entity, key = await _entity_and_key(request)
     await service.restore_definition(session, ctx, entity, key)
@@ -139,7 +146,8 @@ async def restore_definition(request: Request, session: SessionDep, ctx: ManageD
 
 @router.get("/entities/encryption", summary="Fetch encryption map",
             description="The fields of `entityId` the caller's tenant stores encrypted, each with its optional "
-                        "lookup hash. Requires features: entities.definitions.manage")
+                        "lookup hash. Requires features: entities.definitions.manage",
+            responses=json_answer(shape(entityId="string", fields="array")))
 async def get_encryption(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     entity = request.query_params.get("entityId")
     if not entity:
@@ -152,7 +160,8 @@ async def get_encryption(request: Request, session: SessionDep, ctx: ManageDefin
              description="Sets which custom fields of `entityId` are encrypted at rest (AES-GCM under the tenant's "
                          "data key) and which keep a deterministic lookup hash (`hashField`, making them "
                          "filterable); stored values are rewritten to follow the map. The tenant is the caller's. "
-                         "Requires features: entities.definitions.manage")
+                         "Requires features: entities.definitions.manage",
+             responses=json_answer(shape(ok="true")))
 async def save_encryption(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     body = await _object(request)
     entity = body.get("entityId")
@@ -167,7 +176,9 @@ async def save_encryption(request: Request, session: SessionDep, ctx: ManageDefi
 @router.get("/entities/entities", summary="List available entities",
             description="Entities with custom fields: the modules' (`source: code`) and the tenant's custom "
                         "entities (`source: custom`), each with its number of active fields. "
-                        "Requires authentication.")
+                        "Requires authentication.",
+            responses=json_answer(shape(items=many(shape(entityId="string", source="string", label="string?",
+                                                                count="integer")))))
 async def list_entities(session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     items: list[dict[str, Any]] = []
     for entity in sorted(service.code_entities()):
@@ -182,7 +193,8 @@ async def list_entities(session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
 @router.post("/entities/entities", summary="Upsert custom entity",
              description="Creates or updates a custom entity of the caller's tenant: `{entityId: "
                          "'<module>:<entity>', label, description?, labelField?, defaultEditor?, showInSidebar?, "
-                         "isActive?}`. Requires features: entities.definitions.manage")
+                         "isActive?}`. Requires features: entities.definitions.manage",
+             responses=json_answer(shape(ok="true", item=shape(id="string", entityId="string", label="string?"))))
 async def save_entity(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     row = await service.upsert_entity(session, ctx, await _object(request))
     return {"ok": True, "item": {"id": row.id, "entityId": row.entity_id, "label": row.label}}
@@ -190,7 +202,8 @@ async def save_entity(request: Request, session: SessionDep, ctx: ManageDefiniti
 
 @router.delete("/entities/entities", summary="Soft delete custom entity",
                description="Marks the custom entity `{entityId}` (body or query) inactive; its records are kept. "
-                           "Requires features: entities.definitions.manage")
+                           "Requires features: entities.definitions.manage",
+               responses=json_answer(shape(ok="true")))
 async def delete_entity(request: Request, session: SessionDep, ctx: ManageDefinitions) -> dict[str, Any]:
     raw = await read_json(request, empty={})
     entity = request.query_params.get("entityId") or (raw.get("entityId") if isinstance(raw, dict) else None)
@@ -202,7 +215,8 @@ async def delete_entity(request: Request, session: SessionDep, ctx: ManageDefini
 
 @router.get("/entities/sidebar-entities", summary="Get sidebar entities",
             description="Custom entities flagged `showInSidebar`, with the link to their records. "
-                        "Requires authentication.")
+                        "Requires authentication.",
+            responses=json_answer(shape(items=many(shape(entityId="string", href="string")))))
 async def sidebar_entities(session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     return {"items": [{"entityId": r.entity_id, "label": r.label,
                        "href": f"/backend/entities/user/{r.entity_id}/records"}
@@ -292,7 +306,8 @@ async def delete_record(request: Request, session: SessionDep, ctx: ManageRecord
 @router.get("/entities/relations/options", summary="List relation options",
             description="Up to 50 `{value, label}` records of the custom entity `entityId` for relation pickers: "
                         "the label is `labelField` (else the entity's label field, else its first text field); "
-                        "`q` keeps labels containing it. Requires features: entities.definitions.view")
+                        "`q` keeps labels containing it. Requires features: entities.definitions.view",
+            responses=json_answer(shape(items=many(shape(value="string", label="string")))))
 async def relation_options(request: Request, session: SessionDep, ctx: ViewDefinitions) -> dict[str, Any]:
     params = request.query_params
     entity = params.get("entityId")

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path
 from sqlalchemy import select
 
 from api.auth import AuthContext, requires
-from api.crud.custom_fields import CustomFieldValue
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import like_pattern
 from api.crud.service import scoped
 from api.deps import SessionDep
@@ -21,7 +21,8 @@ ViewTodos = Annotated[AuthContext, Depends(requires("example.todos.view"))]
 
 @router.get("/example/assignees", summary="List example assignees",
             description="Users of the caller's tenant as picker options, filtered by `q`. "
-                        "Requires features: example.todos.view")
+                        "Requires features: example.todos.view",
+            responses=json_answer(shape(items=many(shape(value="string", label="string")))))
 async def assignees(session: SessionDep, ctx: ViewTodos, q: str | None = None) -> dict[str, Any]:
     stmt = select(User).where(User.tenant_id == ctx.tenant_id, User.deleted_at.is_(None)).order_by(User.email)
     if q:
@@ -34,7 +35,8 @@ async def assignees(session: SessionDep, ctx: ViewTodos, q: str | None = None) -
 
 
 @router.get("/example/tags", summary="List example tags",
-            description="Tags used on the caller's todos. Requires features: example.todos.view")
+            description="Tags used on the caller's todos. Requires features: example.todos.view",
+            responses=json_answer(shape(items=many(shape(value="string", label="string")))))
 async def tags(session: SessionDep, ctx: ViewTodos) -> dict[str, Any]:
     live = scoped(todos, ctx).where(Todo.deleted_at.is_(None)).with_only_columns(Todo.id)
     found = (await session.execute(select(CustomFieldValue.value_text).distinct().where(
@@ -46,7 +48,8 @@ async def tags(session: SessionDep, ctx: ViewTodos) -> dict[str, Any]:
 
 @router.get("/example/organizations", summary="Resolve organization labels",
             description="Names of the given organization ids (comma-separated `ids`) within the caller's "
-                        "tenant. Requires features: example.todos.view")
+                        "tenant. Requires features: example.todos.view",
+            responses=json_answer(shape(items=many(shape(value="string", label="string")))))
 async def organizations(session: SessionDep, ctx: ViewTodos, ids: str | None = None) -> dict[str, Any]:
     stmt = select(Organization).where(Organization.tenant_id == ctx.tenant_id,
                                       Organization.deleted_at.is_(None))
@@ -60,13 +63,15 @@ async def organizations(session: SessionDep, ctx: ViewTodos, ids: str | None = N
 # auth and example.todos.view, as here), kept as the smallest demo of a feature-checked non-CRUD route.
 @router.get("/example/blog/{id}", summary="Fetch demo blog payload",
             description="Demo endpoint: returns a placeholder blog record carrying the identifier. "
-                        "Requires features: example.todos.view")
+                        "Requires features: example.todos.view",
+            responses=json_answer(shape(id="string", method={"enum": ["GET"]})))
 async def blog_get(id: Annotated[str, Path(max_length=255)], ctx: ViewTodos) -> dict[str, Any]:
     return {"id": id, "method": "GET"}
 
 
 @router.post("/example/blog/{id}", summary="Create demo blog payload",
              description="Demo endpoint: echoes the identifier as a placeholder write; stores nothing. "
-                         "Requires features: example.todos.view")
+                         "Requires features: example.todos.view",
+             responses=json_answer(shape(id="string", method={"enum": ["POST"]})))
 async def blog_post(id: Annotated[str, Path(max_length=255)], ctx: ViewTodos) -> dict[str, Any]:
     return {"id": id, "method": "POST"}

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.auth import AuthContext, AuthDep, requires
 from api.crud import service as kit
 from api.crud import written
-from api.crud.answers import json_answer, shape
-from api.crud.query import MAX_PAGE, is_uuid
+from api.crud.answers import json_answer, page, shape, with_keys
+from api.crud.query import MAX_PAGE, Envelope, is_uuid
 from api.crud.routes import read_json
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound, invalid
@@ -25,6 +25,11 @@ from api.modules.feature_toggles import service
 from api.modules.feature_toggles.models import FeatureToggle, FeatureToggleOverride
 from api.modules.feature_toggles.resources import MANAGE, TAG, overrides, require_super_admin
 from api.modules.feature_toggles.schemas import OverrideChange
+
+# The answers of the checks (the OpenAPI document).
+CHECKED = shape(valueType="string", value="any", source="string", toggleId="string?", identifier="string",
+                tenantId="string?")
+ENABLED = shape(enabled="any", source="string", toggleId="string?", identifier="string", tenantId="string?")
 
 router = APIRouter(tags=[TAG])
 Managing = Annotated[AuthContext, Depends(requires(MANAGE))]
@@ -60,7 +65,10 @@ class OverrideQuery(BaseModel):
 @router.get("/feature_toggles/overrides", summary="List overrides",
             description="Every global toggle with the current tenant's override, if any (`isOverride`, "
                         "`overrideState`: enabled, disabled, override or inherit). Filters `category`, `name`, "
-                        "`identifier` (contains); `sortField` identifier, name or category." + SUPER)
+                        "`identifier` (contains); `sortField` identifier, name or category." + SUPER,
+            responses=json_answer(with_keys(page(Envelope.PAGED, shape(
+                 id="string", toggleId="string", identifier="string", type="string", isOverride="boolean")),
+                 isSuperAdmin="boolean")))
 async def list_overrides(request: Request, session: SessionDep, ctx: Managing) -> dict[str, Any]:
     require_super_admin(ctx)
     try:
@@ -134,7 +142,8 @@ async def change_override(request: Request, session: SessionDep, ctx: Managing) 
 
 @router.get("/feature_toggles/global/{id}/override", summary="Fetch feature toggle override",
             description="The current tenant's value of the toggle: its override (`id` set) or the default "
-                        "(`id` empty)." + SUPER)
+                        "(`id` empty)." + SUPER,
+            responses=json_answer(shape(id="string", value="any")))
 async def get_override(id: str, session: SessionDep, ctx: Managing) -> dict[str, Any]:
     require_super_admin(ctx)
     if not is_uuid(id):
@@ -180,7 +189,8 @@ IDENTIFIER = {"parameters": [{"name": "identifier", "in": "query", "required": T
 
 
 @router.get("/feature_toggles/check/boolean", summary="Check if feature is enabled", description=CHECK,
-            openapi_extra=IDENTIFIER)
+            openapi_extra=IDENTIFIER,
+            responses=json_answer(ENABLED))
 async def check_boolean(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     found = await _check(request, session, ctx, "boolean")
     return {"enabled": found.value, "source": found.source, "toggleId": found.toggle_id,
@@ -188,18 +198,21 @@ async def check_boolean(request: Request, session: SessionDep, ctx: AuthDep) -> 
 
 
 @router.get("/feature_toggles/check/string", summary="Get string config", description=CHECK,
-            openapi_extra=IDENTIFIER)
+            openapi_extra=IDENTIFIER,
+            responses=json_answer(CHECKED))
 async def check_string(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     return _answer(await _check(request, session, ctx, "string"))
 
 
 @router.get("/feature_toggles/check/number", summary="Get number config", description=CHECK,
-            openapi_extra=IDENTIFIER)
+            openapi_extra=IDENTIFIER,
+            responses=json_answer(CHECKED))
 async def check_number(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     return _answer(await _check(request, session, ctx, "number"))
 
 
 @router.get("/feature_toggles/check/json", summary="Get json config", description=CHECK,
-            openapi_extra=IDENTIFIER)
+            openapi_extra=IDENTIFIER,
+            responses=json_answer(CHECKED))
 async def check_json(request: Request, session: SessionDep, ctx: AuthDep) -> dict[str, Any]:
     return _answer(await _check(request, session, ctx, "json"))

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from api import audit
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, shape
 from api.deps import SessionDep
 from api.errors import BadRequest
 from api.modules.auth.schemas import is_uuid
@@ -30,7 +31,8 @@ def _uuid(value: str) -> str:
 @router.get("/perspectives/{tableId}", summary="Load perspectives for a table",
             description="Returns personal perspectives and available role defaults for the requested table "
                         "identifier: the caller's saved views (newest first) and its default, the views its roles "
-                        "offer, and the roles it may give views to. Requires features: perspectives.use")
+                        "offer, and the roles it may give views to. Requires features: perspectives.use",
+            responses=json_answer(shape(tableId="string", perspectives="array", defaultPerspectiveId="string?")))
 async def load(tableId: str, session: SessionDep, ctx: Use) -> dict[str, Any]:
     return await service.state(session, ctx, service.table_id(tableId))
 
@@ -40,7 +42,8 @@ async def load(tableId: str, session: SessionDep, ctx: Use) -> dict[str, Any]:
                          "name updates it) and optionally applies the same configuration to selected roles "
                          "(`applyToRoles`, with `setRoleDefault`) or clears theirs (`clearRoleIds`); both need "
                          "perspectives.role_defaults. `isDefault: true` makes it the caller's default view of the "
-                         "table. Requires features: perspectives.use")
+                         "table. Requires features: perspectives.use",
+             responses=json_answer(shape(perspective="object", rolePerspectives="array")))
 async def save(tableId: str, body: PerspectiveSave, response: Response, session: SessionDep,
                ctx: Use) -> dict[str, Any]:
     result, entry = await service.save(session, ctx, service.table_id(tableId), body)
@@ -50,7 +53,8 @@ async def save(tableId: str, body: PerspectiveSave, response: Response, session:
 
 @router.delete("/perspectives/{tableId}/roles/{roleId}", summary="Clear role perspectives for a table",
                description="Removes all role-level perspectives associated with the provided role identifier for "
-                           "the table, in the caller's tenant. Requires features: perspectives.role_defaults")
+                           "the table, in the caller's tenant. Requires features: perspectives.role_defaults",
+               responses=json_answer(shape(success="true")))
 async def clear_role(tableId: str, roleId: str, session: SessionDep, ctx: RoleDefaults) -> dict[str, Any]:
     table = service.table_id(tableId)
     role = await service.role_in_scope(session, ctx, _uuid(roleId))
@@ -60,7 +64,8 @@ async def clear_role(tableId: str, roleId: str, session: SessionDep, ctx: RoleDe
 
 @router.delete("/perspectives/{tableId}/{perspectiveId}", summary="Delete a personal perspective",
                description="Removes a perspective owned by the current user for the given table. "
-                           "Requires features: perspectives.use")
+                           "Requires features: perspectives.use",
+               responses=json_answer(shape(success="true")))
 async def delete(tableId: str, perspectiveId: str, response: Response, session: SessionDep,
                  ctx: Use) -> dict[str, Any]:
     table = service.table_id(tableId)

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
-from api.crud.answers import json_answer, many, shape
+from api.crud.answers import OK, json_answer, many, shape
 from api.crud.routes import read_json
 from api.deps import SessionDep
 from api.errors import BadRequest, Forbidden
@@ -115,7 +115,8 @@ async def status(session: SessionDep, ctx: Viewing) -> JSONResponse:
 @router.post("/query_index/reindex", summary="Trigger query index rebuild",
              description="Queues a reindex job for the specified entity type within the current tenant scope: every "
                          "live record is indexed again and entries of records that are gone are dropped. "
-                         "Requires features: query_index.reindex")
+                         "Requires features: query_index.reindex",
+             responses=json_answer(OK))
 async def reindex(request: Request, session: SessionDep, ctx: Reindexing) -> dict[str, Any]:
     entity_type = await _entity_type(request)
     tenant_id = ctx.require_tenant()
@@ -129,7 +130,8 @@ async def reindex(request: Request, session: SessionDep, ctx: Reindexing) -> dic
 
 @router.post("/query_index/purge", summary="Purge query index records",
              description="Queues a purge job to remove indexed records for an entity type within the active scope. "
-                         "Requires features: query_index.purge")
+                         "Requires features: query_index.purge",
+             responses=json_answer(OK))
 async def purge(request: Request, session: SessionDep, ctx: Purging) -> dict[str, Any]:
     entity_type = await _entity_type(request)
     tenant_id = ctx.require_tenant()

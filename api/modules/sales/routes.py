@@ -43,6 +43,12 @@ from api.modules.sales.schemas import (
 # The answer of a payment's update and delete (as its create's, api/modules/sales/resources.py).
 PAYMENT_ANSWER = shape(id="string", orderTotals={"type": ["object", "null"]})
 
+# The answers' shapes (the OpenAPI document).
+NUMBERS = shape(orderNumberFormat="string", quoteNumberFormat="string", nextOrderNumber="integer",
+                nextQuoteNumber="integer")
+EDITING = shape(orderCustomerEditableStatuses={"type": ["array", "null"]},
+                orderAddressEditableStatuses={"type": ["array", "null"]}, orderStatuses="array")
+
 router = APIRouter(tags=[TAG])
 Settings = Annotated[AuthContext, Depends(requires(SETTINGS_MANAGE))]
 Converting = Annotated[AuthContext, Depends(requires(QUOTES_MANAGE, ORDERS_MANAGE))]
@@ -60,7 +66,8 @@ async def _body(request: Request) -> Any:
 @router.post("/sales/document-numbers", summary="Generate the next document number",
              description="Takes the next number of `kind` (order or quote) from the organization's sequence and "
                          "formats it with the configured template. The number is used up. Requires features: "
-                         f"{ORDERS_MANAGE} (orders) or {QUOTES_MANAGE} (quotes)")
+                         f"{ORDERS_MANAGE} (orders) or {QUOTES_MANAGE} (quotes)",
+             responses=json_answer(shape(number="string", format="string", sequence="integer")))
 async def generate_number(request: Request, session: SessionDep, ctx: Numbering) -> dict[str, Any]:
     body = validate_model(NextNumber, await _body(request))
     assert isinstance(body, NextNumber)
@@ -84,14 +91,16 @@ async def _number_settings(session: AsyncSession, ctx: AuthContext) -> dict[str,
 
 @router.get("/sales/settings/document-numbers", summary="Get document number settings",
             description="The number templates (tokens `{yyyy}` `{yy}` `{mm}` `{dd}` `{seq}` `{seq:N}`) and the next "
-                        f"numbers of orders and quotes. Requires features: {SETTINGS_MANAGE}")
+                        f"numbers of orders and quotes. Requires features: {SETTINGS_MANAGE}",
+            responses=json_answer(NUMBERS))
 async def get_number_settings(session: SessionDep, ctx: Settings) -> dict[str, Any]:
     return await _number_settings(session, ctx)
 
 
 @router.put("/sales/settings/document-numbers", summary="Update document number settings",
             description="Changes the templates and, with `orderNextNumber`/`quoteNextNumber`, where the sequences "
-                        f"continue. Requires features: {SETTINGS_MANAGE}")
+                        f"continue. Requires features: {SETTINGS_MANAGE}",
+            responses=json_answer(NUMBERS))
 async def put_number_settings(request: Request, session: SessionDep, ctx: Settings) -> dict[str, Any]:
     body = validate_model(DocumentNumberSettings, await _body(request))
     assert isinstance(body, DocumentNumberSettings)
@@ -131,14 +140,16 @@ async def _editing(session: AsyncSession, ctx: AuthContext) -> dict[str, Any]:
 
 @router.get("/sales/settings/order-editing", summary="Get order editing settings",
             description="The order statuses in which an order's customer and addresses may still change (none "
-                        f"listed: any), and the order statuses to choose from. Requires features: {SETTINGS_MANAGE}")
+                        f"listed: any), and the order statuses to choose from. Requires features: {SETTINGS_MANAGE}",
+            responses=json_answer(EDITING))
 async def get_editing(session: SessionDep, ctx: Settings) -> dict[str, Any]:
     return await _editing(session, ctx)
 
 
 @router.put("/sales/settings/order-editing", summary="Update order editing settings",
             description=f"Sets the statuses in which customer and addresses are editable. Requires features: "
-                        f"{SETTINGS_MANAGE}")
+                        f"{SETTINGS_MANAGE}",
+            responses=json_answer(EDITING))
 async def put_editing(request: Request, session: SessionDep, ctx: Settings) -> dict[str, Any]:
     body = validate_model(OrderEditingSettings, await _body(request))
     assert isinstance(body, OrderEditingSettings)
@@ -174,7 +185,8 @@ SKIP = frozenset({"id", "tenant_id", "organization_id", "created_at", "updated_a
 @router.post("/sales/quotes/convert", summary="Convert a quote into an order",
              description="Creates an order from the quote (lines, adjustments, addresses, tags, snapshots and "
                          "totals copied) and removes the quote, in one transaction. A quote converts once (409 "
-                         f"after). Requires features: {QUOTES_MANAGE}, {ORDERS_MANAGE}")
+                         f"after). Requires features: {QUOTES_MANAGE}, {ORDERS_MANAGE}",
+             responses=json_answer(shape(orderId="string")))
 async def convert(request: Request, session: SessionDep, ctx: Converting) -> dict[str, Any]:
     body = validate_model(ConvertQuote, await _body(request))
     assert isinstance(body, ConvertQuote)

@@ -150,7 +150,8 @@ async def _lock(session: AsyncSession, tenant_id: str, source: str) -> dict[str,
 
 @router.get("/search/settings", summary="Search settings",
             description="The strategies and whether each is available, full-text index statistics, the strategies "
-                        "global search uses and running reindex jobs. Requires features: search.view")
+                        "global search uses and running reindex jobs. Requires features: search.view",
+            responses=json_answer(shape(settings="object")))
 async def settings_view(session: SessionDep, ctx: Viewing) -> dict[str, Any]:
     tenant_id = ctx.require_tenant()
     counts = await fulltext.counts(session, tenant_id)
@@ -172,7 +173,8 @@ async def settings_view(session: SessionDep, ctx: Viewing) -> dict[str, Any]:
 
 @router.get("/search/settings/fulltext", summary="Full-text search configuration",
             description="Which database full-text engine serves the full-text strategy. Requires features: "
-                        "search.view")
+                        "search.view",
+            responses=json_answer(shape(driver="string", configured="boolean")))
 async def fulltext_settings(session: SessionDep, ctx: Viewing) -> dict[str, Any]:
     postgres = fulltext.dialect(session) == "postgresql"
     return {"driver": "postgresql" if postgres else "sqlite-fts5", "configured": True, "envVars": {},
@@ -183,7 +185,8 @@ async def fulltext_settings(session: SessionDep, ctx: Viewing) -> dict[str, Any]
 
 @router.get("/search/settings/vector-store", summary="Vector store configuration",
             description="Where embeddings are kept: in the query index of the application's own database. "
-                        "Requires features: search.view")
+                        "Requires features: search.view",
+            responses=json_answer(shape(currentDriver="string", configured="boolean", drivers="array")))
 async def vector_store_settings(ctx: Viewing) -> dict[str, Any]:
     return {"currentDriver": "database", "configured": True, "drivers": [{
         "id": "database", "name": "Application database (query index)", "configured": True, "implemented": True,
@@ -191,14 +194,16 @@ async def vector_store_settings(ctx: Viewing) -> dict[str, Any]:
 
 
 @router.get("/search/settings/global-search", summary="Global search strategies",
-            description="The strategies global search uses. Requires features: search.view")
+            description="The strategies global search uses. Requires features: search.view",
+            responses=json_answer(shape(enabledStrategies=many({"type": "string"}))))
 async def global_search_settings(session: SessionDep, ctx: Viewing) -> dict[str, Any]:
     return {"enabledStrategies": await config.strategies(session, ctx.require_tenant())}
 
 
 @router.post("/search/settings/global-search", status_code=201, summary="Choose global search strategies",
              description="Saves `enabledStrategies` (at least one of `fulltext`, `vector`, `tokens`) for the "
-                         "caller's tenant. Requires features: search.manage")
+                         "caller's tenant. Requires features: search.manage",
+             responses=json_answer(shape(ok="true", enabledStrategies=many({"type": "string"})), 201))
 async def save_global_search_settings(request: Request, session: SessionDep, ctx: Managing) -> dict[str, Any]:
     raw = await read_json(request)
     try:
@@ -237,7 +242,8 @@ async def _embedding_settings(session: AsyncSession, tenant_id: str, *, reindex_
 
 @router.get("/search/embeddings", summary="Embedding settings",
             description="The tenant's embedding provider, the providers this installation has keys for, "
-                        "auto-indexing and the vector index's size. Requires features: search.embeddings.view")
+                        "auto-indexing and the vector index's size. Requires features: search.embeddings.view",
+            responses=json_answer(shape(settings="object")))
 async def embeddings_view(session: SessionDep, ctx: EmbedViewing) -> dict[str, Any]:
     return await _embedding_settings(session, ctx.require_tenant())
 
@@ -246,7 +252,8 @@ async def embeddings_view(session: SessionDep, ctx: EmbedViewing) -> dict[str, A
              description="`autoIndexingEnabled` and/or `embeddingConfig` `{providerId, model, dimension, "
                          "outputDimensionality?, baseUrl?}`. The provider must be configured on this installation. "
                          "A different model or dimension drops the stored vectors (a vector reindex builds them "
-                         "again). Requires features: search.embeddings.manage")
+                         "again). Requires features: search.embeddings.manage",
+             responses=json_answer(shape(settings="object"), 201))
 async def embeddings_update(request: Request, session: SessionDep, ctx: EmbedManaging) -> dict[str, Any]:
     body = validate_model(EmbeddingsUpdate, await read_json(request))
     assert isinstance(body, EmbeddingsUpdate)
@@ -273,7 +280,8 @@ async def embeddings_update(request: Request, session: SessionDep, ctx: EmbedMan
 @router.post("/search/embeddings/reindex", status_code=201, summary="Rebuild the vector index",
              description="Starts a job (a Temporal workflow) computing the embeddings of every indexed record (or "
                          "of `entityId`'s), optionally dropping the stored ones first (`purgeFirst`). 409 while "
-                         "another vector job runs. Requires features: search.embeddings.manage")
+                         "another vector job runs. Requires features: search.embeddings.manage",
+             responses=json_answer(shape(ok="true", jobId="string"), 201))
 async def embeddings_reindex(request: Request, session: SessionDep, ctx: EmbedManaging) -> dict[str, Any]:
     body = validate_model(VectorReindexBody, await read_json(request, empty={}))
     assert isinstance(body, VectorReindexBody)
@@ -298,7 +306,8 @@ async def embeddings_reindex(request: Request, session: SessionDep, ctx: EmbedMa
 
 
 @router.post("/search/embeddings/reindex/cancel", status_code=201, summary="Cancel the vector reindex",
-             description="Cancels the tenant's running vector jobs. Requires features: search.embeddings.manage")
+             description="Cancels the tenant's running vector jobs. Requires features: search.embeddings.manage",
+             responses=json_answer(shape(ok="true", jobsRemoved="integer"), 201))
 async def embeddings_reindex_cancel(session: SessionDep, ctx: EmbedManaging) -> dict[str, Any]:
     tenant_id = ctx.require_tenant()
     removed = await service.cancel_jobs(session, tenant_id=tenant_id, source="vector")
@@ -313,7 +322,8 @@ async def embeddings_reindex_cancel(session: SessionDep, ctx: EmbedManaging) -> 
 @router.get("/search/index", summary="List indexed documents",
             description="The tenant's indexed documents within the caller's organizations (`entityId` filter, "
                         "`limit` ≤ 200, `offset`), with whether each has an embedding. Requires features: "
-                        "search.view")
+                        "search.view",
+            responses=json_answer(shape(entries="array", limit="integer", offset="integer", total="integer")))
 async def index_list(session: SessionDep, ctx: Viewing, entityId: str | None = None,  # noqa: N803
                      limit: str | None = None, offset: str | None = None) -> dict[str, Any]:
     tenant_id = ctx.require_tenant()
@@ -399,7 +409,8 @@ async def reindex(request: Request, session: SessionDep, ctx: Reindexing) -> JSO
 
 
 @router.post("/search/reindex/cancel", status_code=201, summary="Cancel the search reindex",
-             description="Cancels the tenant's running reindex jobs. Requires features: search.reindex")
+             description="Cancels the tenant's running reindex jobs. Requires features: search.reindex",
+             responses=json_answer(shape(ok="true", jobsRemoved="integer"), 201))
 async def reindex_cancel(session: SessionDep, ctx: Reindexing) -> dict[str, Any]:
     tenant_id = ctx.require_tenant()
     removed = await service.cancel_jobs(session, tenant_id=tenant_id, source="fulltext")

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from api import audit
 from api.auth import AuthContext, requires
-from api.crud.answers import file_answer
+from api.crud.answers import file_answer, json_answer, many, shape
 from api.crud.query import MAX_OFFSET
 from api.crud.service import LOCK_HEADER
 from api.deps import SessionDep
@@ -20,6 +20,10 @@ from api.modules.workflows.http import ensure, is_true, read_json
 from api.modules.workflows.lint import warnings_of
 from api.modules.workflows.serializers import code_definition_item
 from definitions import json_schema
+
+# The answers' shapes (the OpenAPI document).
+DEFINITION = shape(id="string", workflowId="string")
+PAGINATION = shape(total="integer", limit="integer", offset="integer", hasMore="boolean")
 
 router = APIRouter()
 
@@ -48,7 +52,8 @@ _ROW_BODY = {"requestBody": {"required": True, "content": {"application/json": {
 @router.get("/workflows/definitions", summary="List workflow definitions",
             description="Get a list of workflow definitions with optional filters. Supports pagination and search. "
                         "Code-defined workflows are listed too (`source: \"code\"`) unless the tenant customized "
-                        "them. Requires features: workflows.definitions.view")
+                        "them. Requires features: workflows.definitions.view",
+            responses=json_answer(shape(data=many(DEFINITION), pagination=PAGINATION)))
 async def list_definitions(
     session: SessionDep, ctx: ViewDefinitions,
     workflowId: Annotated[str | None, Query(description="Exact workflowId")] = None,
@@ -66,7 +71,8 @@ async def list_definitions(
              description="Create a new workflow definition. The definition must include at least START and END "
                          "steps with at least one transition connecting them. Requires features: "
                          "workflows.definitions.view, workflows.definitions.create",
-             openapi_extra=_ROW_BODY)
+             openapi_extra=_ROW_BODY,
+             responses=json_answer(shape(data=DEFINITION, message="string"), 201))
 async def create_definition(request: Request, response: Response, session: SessionDep,
                             ctx: ViewDefinitions) -> dict[str, Any]:
     ensure(ctx, "workflows.definitions.create")
@@ -91,7 +97,8 @@ async def definition_schema() -> JSONResponse:
 @router.get("/workflows/definitions/{id}", summary="Get workflow definition",
             description="Get a single workflow definition by ID. Returns the complete workflow structure including "
                         "steps and transitions (with embedded activities). `code:<workflowId>` addresses a "
-                        "code-defined workflow. Requires features: workflows.definitions.view")
+                        "code-defined workflow. Requires features: workflows.definitions.view",
+            responses=json_answer(shape(data=DEFINITION)))
 async def get_definition(id: str, session: SessionDep, ctx: ViewDefinitions) -> dict[str, Any]:
     svc.tenant_of(ctx)
     return {"data": await svc.get_definition(session, ctx, id)}
@@ -101,7 +108,8 @@ async def get_definition(id: str, session: SessionDep, ctx: ViewDefinitions) -> 
             description="Update an existing workflow definition. Supports partial updates - only provided fields "
                         "will be updated. On `code:<workflowId>` it saves a customization of the code-defined "
                         "workflow. Requires features: workflows.definitions.view, workflows.definitions.edit",
-            openapi_extra=_ROW_BODY)
+            openapi_extra=_ROW_BODY,
+            responses=json_answer(shape(data=DEFINITION, message="string")))
 async def update_definition(id: str, request: Request, response: Response, session: SessionDep,
                             ctx: ViewDefinitions, expected: ExpectedUpdatedAt = None) -> dict[str, Any]:
     ensure(ctx, "workflows.definitions.edit")
@@ -124,7 +132,8 @@ async def update_definition(id: str, request: Request, response: Response, sessi
 @router.delete("/workflows/definitions/{id}", summary="Delete workflow definition",
                description="Soft delete a workflow definition. Cannot be deleted if there are active workflow "
                            "instances (RUNNING or WAITING status) using this definition. Requires features: "
-                           "workflows.definitions.view, workflows.definitions.delete")
+                           "workflows.definitions.view, workflows.definitions.delete",
+               responses=json_answer(shape(message="string")))
 async def delete_definition(id: str, response: Response, session: SessionDep, ctx: ViewDefinitions,
                             expected: ExpectedUpdatedAt = None) -> dict[str, Any]:
     ensure(ctx, "workflows.definitions.delete")
@@ -136,7 +145,8 @@ async def delete_definition(id: str, response: Response, session: SessionDep, ct
 @router.post("/workflows/definitions/{id}/customize", summary="Customize a code-defined workflow",
              description="Save an editable copy of the code-defined workflow `code:<workflowId>` for the tenant "
                          "(reviving an earlier, deleted customization). Requires features: "
-                         "workflows.definitions.edit")
+                         "workflows.definitions.edit",
+             responses=json_answer(shape(data=DEFINITION, message="string")))
 async def customize_definition(id: str, response: Response, session: SessionDep, ctx: EditDefinitions,
                                expected: ExpectedUpdatedAt = None) -> dict[str, Any]:
     if not id.startswith(svc.CODE_PREFIX):
@@ -151,7 +161,8 @@ async def customize_definition(id: str, response: Response, session: SessionDep,
 
 @router.post("/workflows/definitions/{id}/reset-to-code", summary="Reset a customization to the code version",
              description="Delete the tenant's customization of a code-defined workflow, so the code version "
-                         "applies again. Requires features: workflows.definitions.edit")
+                         "applies again. Requires features: workflows.definitions.edit",
+             responses=json_answer(shape("data", data=DEFINITION, message="string")))
 async def reset_definition(id: str, response: Response, session: SessionDep, ctx: EditDefinitions,
                            expected: ExpectedUpdatedAt = None) -> dict[str, Any]:
     ensure(ctx, "workflows.definitions.edit")

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, shape
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.modules.workflows import definitions_service as svc
@@ -108,6 +109,7 @@ async def instance_diagram(id: str, session: SessionDep, ctx: ViewInstances, for
                          "duplicate ids, unknown compensation activity...). Requires features: "
                          "workflows.definitions.view",
              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                 "schema": {"type": "object"}}}}})
+                 "schema": {"type": "object"}}}}},
+             responses=json_answer(shape(valid="boolean", errors="array", warnings="array")))
 async def validate_definition(request: Request, ctx: ViewDefinitions) -> dict[str, Any]:
     return check_document(await read_json(request)).to_dict()

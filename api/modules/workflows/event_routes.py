@@ -11,7 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
-from api.crud.query import MAX_PAGE, parse_datetime
+from api.crud.answers import json_answer, page, shape
+from api.crud.query import MAX_PAGE, Envelope, parse_datetime
 from api.deps import SessionDep
 from api.errors import NotFound
 from api.modules.workflows.definitions_service import shipped, tenant_of
@@ -55,7 +56,8 @@ def _instant(value: str | None, name: str) -> datetime | None:
 
 @router.get("/workflows/events", summary="List all workflow events",
             description="Get a paginated list of all workflow events with filtering options. Requires features: "
-                        "workflows.instances.view")
+                        "workflows.instances.view",
+            responses=json_answer(page(Envelope.PAGED, shape(id="string"))))
 async def list_events(
     session: SessionDep, ctx: ViewInstances,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
@@ -103,7 +105,8 @@ async def list_events(
 
 @router.get("/workflows/events/{id}", summary="Get workflow event by ID",
             description="Get detailed information about a specific workflow event. Requires features: "
-                        "workflows.instances.view")
+                        "workflows.instances.view",
+            responses=json_answer(shape(id="string", workflowInstance={"type": ["object", "null"]})))
 async def get_event(id: str, session: SessionDep, ctx: ViewInstances) -> dict[str, Any]:
     ensure(ctx, "workflows.instances.view")
     if not id.isdigit() or len(id) > 18:

@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import MAX_OFFSET
 from api.db import utcnow
 from api.deps import SessionDep
@@ -24,6 +25,10 @@ from api.modules.workflows.models import WorkflowEvent, WorkflowInstance
 from api.modules.workflows.schemas import AdvanceInstance, StartInstance, ValidateStart, openapi_body, problems
 from api.modules.workflows.serializers import event_item, instance_item
 from engine.contract import UPDATE_ADVANCE, UPDATE_CANCEL, UPDATE_RETRY, Actor, AdvanceInput, UpdateResult
+
+# The answers' shapes (the OpenAPI document).
+INSTANCE = shape(id="string", workflowId="string", status="string")
+PAGINATION = shape(total="integer", limit="integer", offset="integer", hasMore="boolean")
 
 router = APIRouter()
 
@@ -88,7 +93,8 @@ def _merged(instance: WorkflowInstance, result: UpdateResult) -> dict[str, Any]:
 
 @router.get("/workflows/instances", summary="List workflow instances",
             description="Get a list of workflow instances with optional filters. Supports pagination and filtering "
-                        "by status, workflowId, correlationKey, etc. Requires features: workflows.instances.view")
+                        "by status, workflowId, correlationKey, etc. Requires features: workflows.instances.view",
+            responses=json_answer(shape(data=many(INSTANCE), pagination=PAGINATION)))
 async def list_instances(
     session: SessionDep, ctx: ViewInstances,
     workflowId: str | None = None,
@@ -118,7 +124,8 @@ async def list_instances(
 
 @router.get("/workflows/instances/{id}", summary="Get workflow instance",
             description="Get detailed information about a specific workflow instance including current state, "
-                        "context, and execution status. Requires features: workflows.instances.view")
+                        "context, and execution status. Requires features: workflows.instances.view",
+            responses=json_answer(shape(data=INSTANCE)))
 async def get_instance(id: str, session: SessionDep, ctx: ViewInstances) -> dict[str, Any]:
     return {"data": instance_item(await find_instance(session, ctx, id))}
 
@@ -126,7 +133,8 @@ async def get_instance(id: str, session: SessionDep, ctx: ViewInstances) -> dict
 @router.get("/workflows/instances/{id}/events", summary="Get workflow instance events",
             description="Get a chronological list of events for a workflow instance (newest first). Events track "
                         "all state changes, transitions, and activities. Requires features: "
-                        "workflows.instances.view")
+                        "workflows.instances.view",
+            responses=json_answer(shape(data=many(shape(id="string")), pagination=PAGINATION)))
 async def instance_events(
     id: str, session: SessionDep, ctx: ViewInstances,
     eventType: str | None = None,
@@ -148,7 +156,8 @@ async def instance_events(
 @router.post("/workflows/instances/validate-start", summary="Check whether a workflow can start",
              description="Evaluate the START step's pre-conditions (business rules) against a context without "
                          "starting anything. Always 200: `canStart` with the failed rules. Requires features: "
-                         "workflows.instances.view", openapi_extra=openapi_body(ValidateStart))
+                         "workflows.instances.view", openapi_extra=openapi_body(ValidateStart),
+             responses=json_answer(shape(canStart="boolean", workflowId="string")))
 async def validate_start(request: Request, session: SessionDep, ctx: ViewInstances) -> dict[str, Any]:
     body = _validated(ValidateStart, await read_json(request))
     tenant_id, org_id = write_scope(ctx)
@@ -162,7 +171,8 @@ async def validate_start(request: Request, session: SessionDep, ctx: ViewInstanc
              description="Start a new workflow instance from a workflow definition. The instance is created at its "
                          "START step and executes in the background after the response. Requires features: "
                          "workflows.instances.view, workflows.instances.create",
-             openapi_extra=openapi_body(StartInstance))
+             openapi_extra=openapi_body(StartInstance),
+             responses=json_answer(shape(data=shape(instance=INSTANCE, execution="object"), message="string"), 201))
 @idempotent
 async def start_instance(request: Request, session: SessionDep, ctx: ViewInstances) -> dict[str, Any]:
     ensure(ctx, "workflows.instances.create")
@@ -208,7 +218,8 @@ async def start_instance(request: Request, session: SessionDep, ctx: ViewInstanc
              description="Fire a transition from the instance's current step (manual or auto, the highest-priority "
                          "valid one unless `toStepId` is given), then let the instance run to its next resting "
                          "point. Requires features: workflows.instances.create",
-             openapi_extra=openapi_body(AdvanceInstance))
+             openapi_extra=openapi_body(AdvanceInstance),
+             responses=json_answer(shape(data=shape(instance="object", execution="any"), message="string")))
 @idempotent
 async def advance_instance(id: str, request: Request, session: SessionDep, ctx: CreateInstances) -> dict[str, Any]:
     write_scope(ctx)
@@ -247,7 +258,8 @@ def _cannot_cancel(status: str) -> BadRequest:
 @router.post("/workflows/instances/{id}/cancel", summary="Cancel workflow instance",
              description="Cancel a running or paused workflow instance. The workflow will be marked as CANCELLED "
                          "and will not execute further; its open user tasks, timers and branches are cancelled. "
-                         "Requires features: workflows.instances.cancel")
+                         "Requires features: workflows.instances.cancel",
+             responses=json_answer(shape(data="object", message="string")))
 async def cancel_instance(id: str, session: SessionDep, ctx: CancelInstances) -> dict[str, Any]:
     write_scope(ctx)
     instance = await find_instance(session, ctx, id)
@@ -276,7 +288,8 @@ async def cancel_instance(id: str, session: SessionDep, ctx: CancelInstances) ->
 
 @router.post("/workflows/instances/{id}/retry", summary="Retry failed workflow instance",
              description="Retry a failed workflow instance from its current step. The workflow will be reset to "
-                         "RUNNING status and execution will continue. Requires features: workflows.instances.retry")
+                         "RUNNING status and execution will continue. Requires features: workflows.instances.retry",
+             responses=json_answer(shape(data=shape(instance="object"), message="string")))
 async def retry_instance(id: str, session: SessionDep, ctx: RetryInstances) -> dict[str, Any]:
     write_scope(ctx)
     instance = await find_instance(session, ctx, id)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, shape
 from api.deps import SessionDep
 from api.errors import ApiError, BadRequest, Conflict
 from api.idempotency import idempotent
@@ -55,7 +56,8 @@ async def _record(session: AsyncSession, ctx: AuthContext, command: str, instanc
              description="Deliver a named signal to an instance waiting at a WAIT_FOR_SIGNAL step (or in a "
                          "parallel branch); the payload is merged into its context and the instance continues. "
                          "The answer comes once it rests again. Requires features: workflows.instances.signal",
-             openapi_extra=openapi_body(SendSignal))
+             openapi_extra=openapi_body(SendSignal),
+             responses=json_answer(shape(success="true", message="string")))
 @idempotent
 async def signal_instance(id: str, request: Request, session: SessionDep, ctx: SignalInstances) -> dict[str, Any]:
     write_scope(ctx)
@@ -82,7 +84,8 @@ async def signal_instance(id: str, request: Request, session: SessionDep, ctx: S
              description="Deliver a named signal to every waiting instance started with the correlation key. "
                          "Instances not waiting for that signal are skipped; `count` says how many received it. "
                          "Requires features: workflows.signals.send",
-             openapi_extra=openapi_body(SendSignalByKey))
+             openapi_extra=openapi_body(SendSignalByKey),
+             responses=json_answer(shape(success="true", message="string", count="integer")))
 @idempotent
 async def signal_by_key(request: Request, session: SessionDep, ctx: SendSignals) -> dict[str, Any]:
     write_scope(ctx)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import MAX_OFFSET
 from api.db import utcnow
 from api.deps import SessionDep
@@ -27,6 +28,9 @@ from api.modules.workflows.schemas import openapi_body, problems
 from api.modules.workflows.task_schemas import CompleteTask
 from api.modules.workflows.task_serializers import task_item
 from engine.contract import UPDATE_CLAIM_TASK, UPDATE_COMPLETE_TASK, ClaimTaskInput, CompleteTaskInput, UpdateResult
+
+# The answers' shapes (the OpenAPI document).
+TASK = shape(id="string", workflowInstanceId="string", taskName="string", status="string")
 
 router = APIRouter()
 
@@ -91,7 +95,8 @@ def _answered(task: UserTask, result: UpdateResult) -> dict[str, Any]:
             description="User tasks of workflow instances, newest first, filtered by status (single or "
                         "comma-separated), assignee, instance, `overdue=true` (due date passed, still open) or "
                         "`myTasks=true` (assigned to the caller or to one of the caller's roles). Requires "
-                        "features: workflows.tasks.view")
+                        "features: workflows.tasks.view",
+            responses=json_answer(shape(data=many(TASK), pagination="object")))
 async def list_tasks(
     session: SessionDep, ctx: ViewTasks,
     status: Annotated[str | None, Query(description="A status or a comma-separated list")] = None,
@@ -124,7 +129,8 @@ async def list_tasks(
 
 @router.get("/workflows/tasks/{id}", summary="Get user task",
             description="A user task with its form schema, assignment, claim and completion. Requires features: "
-                        "workflows.tasks.view")
+                        "workflows.tasks.view",
+            responses=json_answer(shape(data=TASK)))
 async def get_task(id: str, session: SessionDep, ctx: ViewTasks) -> dict[str, Any]:
     return {"data": task_item(await find_task(session, ctx, id))}
 
@@ -134,7 +140,8 @@ async def get_task(id: str, session: SessionDep, ctx: ViewTasks) -> dict[str, An
 @router.post("/workflows/tasks/{id}/claim", summary="Claim user task",
              description="Take a task from its role queue: it becomes IN_PROGRESS and claimed by the caller. "
                          "Needs one of the task's roles or workflows.manage. Requires features: "
-                         "workflows.tasks.claim")
+                         "workflows.tasks.claim",
+             responses=json_answer(shape(data=TASK, message="string")))
 async def claim_task(id: str, session: SessionDep, ctx: ClaimTasks) -> dict[str, Any]:
     write_scope(ctx)
     task = await find_task(session, ctx, id)
@@ -158,7 +165,8 @@ async def claim_task(id: str, session: SessionDep, ctx: ClaimTasks) -> dict[str,
                          "instance context, and the instance continues; the answer comes once it rests again. "
                          "Needs to be the assignee, the claimer, a holder of one of the task's roles, or "
                          "workflows.manage. Requires features: workflows.tasks.complete",
-             openapi_extra=openapi_body(CompleteTask))
+             openapi_extra=openapi_body(CompleteTask),
+             responses=json_answer(shape(data=TASK, message="string")))
 @idempotent
 async def complete_task(id: str, request: Request, session: SessionDep, ctx: CompleteTasks) -> dict[str, Any]:
     write_scope(ctx)
