@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from api.auth import AuthContext, requires
 from api.crud.answers import json_answer, many, shape
+from api.crud.custom_fields import CustomFieldValue
 from api.crud.query import like_pattern
 from api.crud.service import scoped
 from api.deps import SessionDep
