@@ -23,9 +23,11 @@ from api.modules.audit_logs.models import ActionLog
 
 
 def snapshot(row: Base, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """Column values by attribute name, JSON-safe."""
+    """Column values by attribute name, JSON-safe. A row's custom-field document is left out: the kit
+    snapshots its values as `cf_<key>` without the encrypted ones (api/crud/custom_fields.py)."""
     mapper = inspect(type(row))
-    return {c.key: jsonable(getattr(row, c.key)) for c in mapper.column_attrs if c.key not in hidden}
+    return {c.key: jsonable(getattr(row, c.key)) for c in mapper.column_attrs
+            if c.key not in hidden and c.key != "custom_values"}
 
 
 def _column_value(column_type: Any, value: Any) -> Any:

@@ -6,7 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, String, event
+from sqlalchemy import JSON, DateTime, Dialect, Index, MetaData, String, event
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -74,6 +75,23 @@ class ScopedMixin:
 
     tenant_id: Mapped[str | None] = mapped_column(String(36), index=True)
     organization_id: Mapped[str | None] = mapped_column(String(36), index=True)
+
+
+class CustomValuesMixin:
+    """Rows of a collection that declares custom fields: their values as one JSON document
+    `{key: value | [values]}` on the row (api/crud/custom_fields.py, docs/custom-fields.md). On PostgreSQL
+    a JSONB column with a GIN index (`jsonb_path_ops`) serves every field's filter; SQLite gets an
+    expression index per filtered field when a list first filters by it."""
+
+    custom_values: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"), default=None)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # maps the class: its table exists from here
+        table = cls.__dict__.get("__table__")
+        if table is not None and "custom_values" in table.c:
+            Index(f"ix_{table.name}_custom_values", table.c.custom_values, postgresql_using="gin",
+                  postgresql_ops={"custom_values": "jsonb_path_ops"}).ddl_if(dialect="postgresql")
 
 
 _engine: AsyncEngine | None = None

@@ -4,9 +4,11 @@
 its lists filter by `cf_<key>=value` (`cf_<key>In=a,b`) and sort by `sortField=cf_<key>`, and its
 exports include them.
 
-Storage is one table for every module (`custom_field_values`, one row per value, one per element of
-a multi-value field), indexed by (tenant, entity, field, value) so a filter is an indexed
-`id IN (…)`; bench/custom_fields.py measured it against a JSON column (docs/benchmarks.md).
+Values are stored on the record's own row, one JSON document per row (`custom_values`, from
+`api.db.CustomValuesMixin`, which every model of such a collection mixes in): a filter is then a
+condition on the row itself, indexed (a GIN index on PostgreSQL, an expression index per filtered field
+on SQLite), where a separate value table costs a join per matching row; bench/custom_fields.py measured
+both (docs/benchmarks.md).
 Definitions come from code (`shipped`, a module's own fields) overlaid by the tenant's rows in
 `custom_field_defs` (the entities module manages them; an inactive row hides a field). Fields listed
 in an entity's encryption map are stored encrypted (`api.crud.encryption`) and never reach events,
@@ -21,21 +23,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Float,
-    Index,
-    Integer,
-    Select,
-    String,
-    Text,
-    delete,
-    literal_column,
-    or_,
-    select,
-)
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Index, String, exists, func, literal_column, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.auth import AuthContext
@@ -51,8 +42,8 @@ TEXT_KINDS = frozenset({"text", "multiline", "select", "relation", "currency", "
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_BIGINT = 2**63 - 1
-# Longest prefix of a text value kept in the indexed `value_key` (the whole value is in `value_text`).
-INDEXED = 255
+# Before a key in a document: the lookup hashes of an encrypted field (keys never start with `#`).
+HASHED = "#"
 # Where loaded values wait on a row until it is serialized (rows are plain mapped instances).
 STATE = "_custom_field_state"
 
@@ -73,32 +64,6 @@ class CustomFieldDef(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     tenant_id: Mapped[str | None] = mapped_column(String(36))
     organization_id: Mapped[str | None] = mapped_column(String(36))
-
-
-class CustomFieldValue(IdMixin, Base):
-    """One value of one field of one record. Text-like values are in `value_text` with their first
-    255 characters in the indexed `value_key`; encrypted values keep ciphertext in `value_text` and
-    their lookup hash (when the map asks for one) in `value_key`."""
-
-    __tablename__ = "custom_field_values"
-    __table_args__ = (
-        Index("ix_custom_field_values_text", "tenant_id", "entity_id", "field_key", "value_key", "record_id"),
-        Index("ix_custom_field_values_int", "tenant_id", "entity_id", "field_key", "value_int", "record_id"),
-        Index("ix_custom_field_values_float", "tenant_id", "entity_id", "field_key", "value_float", "record_id"),
-        Index("ix_custom_field_values_record", "record_id", "entity_id", "field_key"),
-    )
-
-    entity_id: Mapped[str] = mapped_column(String(150))
-    record_id: Mapped[str] = mapped_column(String(36))
-    field_key: Mapped[str] = mapped_column(String(100))
-    tenant_id: Mapped[str | None] = mapped_column(String(36))
-    organization_id: Mapped[str | None] = mapped_column(String(36))
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    value_text: Mapped[str | None] = mapped_column(Text, default=None)
-    value_key: Mapped[str | None] = mapped_column(String(INDEXED), default=None)
-    value_int: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    value_float: Mapped[float | None] = mapped_column(Float, default=None)
-    value_bool: Mapped[bool | None] = mapped_column(Boolean, default=None)
 
 
 class EncryptionMap(IdMixin, TimestampMixin, Base):
@@ -399,87 +364,75 @@ def _context(entity: str, key: str) -> str:
     return f"{entity}:{key}"
 
 
-def read_value(d: FieldDef, row: CustomFieldValue, key: bytes | None, entity: str) -> Any:
-    if row.value_text is not None and row.value_text.startswith(encryption.PREFIX):
-        return encryption.decrypt(key, row.value_text, _context(entity, d.key)) if key else None
-    if d.kind == "integer":
-        return row.value_int
-    if d.kind == "float":
-        return row.value_float
-    if d.kind == "boolean":
-        return row.value_bool
-    return row.value_text
+def document(row: Any) -> dict[str, Any]:
+    """A row's stored custom values: `{key: value | [values]}`, plus `#<key>` lookup hashes of encrypted
+    fields that keep one."""
+    doc = getattr(row, "custom_values", None)
+    return doc if isinstance(doc, dict) else {}
+
+
+def read_value(d: FieldDef, raw: Any, key: bytes | None, entity: str) -> Any:
+    """One stored value as items show it (encrypted ones decrypted with the tenant's data key)."""
+    if isinstance(raw, str) and raw.startswith(encryption.PREFIX):
+        return encryption.decrypt(key, raw, _context(entity, d.key)) if key else None
+    return raw
+
+
+def read_field(d: FieldDef, doc: Mapping[str, Any], key: bytes | None, entity: str) -> Any:
+    """A field's value in a document: a list for a multi-value field (`[]` when unset), else the value or
+    `None`. A value stored while the field had the other arity is read as this one's."""
+    raw = doc.get(d.key)
+    items = raw if isinstance(raw, list) else ([] if raw is None else [raw])
+    values = [read_value(d, v, key, entity) for v in items]
+    return values if d.multi else (values[0] if values else None)
+
+
+def _encrypted(doc: Mapping[str, Any], keys: Iterable[str]) -> bool:
+    return any(k in doc for k in keys)
 
 
 async def attach(session: AsyncSession, spec: CustomFields, tenant_id: str | None, org_id: str | None,
                  rows: list[Any]) -> None:
-    """Loads the values of `rows` (one query per entity type) onto them for serialization."""
+    """Reads the values of `rows` (from their own documents, no query) onto them for serialization."""
     by_entity: dict[str, list[Any]] = {}
     for row in rows:
         by_entity.setdefault(spec.entity_of(row), []).append(row)
     for entity, group in by_entity.items():
         defs = await definitions(session, entity, tenant_id, org_id, spec.shipped if spec.entity else ())
         secret = await encrypted_fields(session, entity, tenant_id)
-        stored = (await session.execute(select(CustomFieldValue).where(
-            CustomFieldValue.tenant_id == tenant_id, CustomFieldValue.entity_id == entity,
-            CustomFieldValue.record_id.in_([r.id for r in group])
-        ).order_by(CustomFieldValue.position))).scalars().all()
         key = await encryption.data_key(session, tenant_id) if secret and tenant_id and any(
-            v.value_text and v.value_text.startswith(encryption.PREFIX) for v in stored) else None
-        loaded: dict[str, dict[str, Any]] = {
-            r.id: {k: ([] if d.multi else None) for k, d in defs.items()} for r in group}
-        for value in stored:
-            d = defs.get(value.field_key)
-            if d is None:
-                continue
-            current = loaded[value.record_id]
-            read = read_value(d, value, key, entity)
-            if d.multi:
-                current[d.key].append(read)
-            else:
-                current[d.key] = read
+            _encrypted(document(r), secret) for r in group) else None
         hidden = frozenset(k for k in secret if k in defs)
         for row in group:
-            setattr(row, STATE, Loaded(loaded[row.id], hidden))
+            doc = document(row)
+            setattr(row, STATE, Loaded({k: read_field(d, doc, key, entity) for k, d in defs.items()}, hidden))
 
 
 async def store(session: AsyncSession, *, entity: str, record: Any, tenant_id: str | None,
                 values: Mapping[str, Any], defs: Mapping[str, FieldDef]) -> None:
-    """Replaces the stored values of the given keys of `record` (already validated)."""
+    """Replaces the stored values of the given keys of `record` (already validated) in its document."""
     if not values:
         return
     secret = await encrypted_fields(session, entity, tenant_id)
     key = await encryption.data_key(session, tenant_id) if tenant_id and any(k in secret for k in values) else None
-    await session.execute(delete(CustomFieldValue).where(
-        CustomFieldValue.record_id == record.id, CustomFieldValue.entity_id == entity,
-        CustomFieldValue.field_key.in_(list(values))))
+    doc = dict(document(record))
     for name, value in values.items():
         d = defs[name]
-        scalars = value if d.multi else ([] if value is None else [value])
-        for position, scalar in enumerate(scalars):
-            row = CustomFieldValue(entity_id=entity, record_id=record.id, field_key=name, tenant_id=tenant_id,
-                                   organization_id=getattr(record, "organization_id", None), position=position)
-            if name in secret and key is not None:
-                context = _context(entity, name)
-                row.value_text = encryption.encrypt(key, scalar, context)
-                if secret[name]:
-                    row.value_key = encryption.lookup_hash(key, scalar, context)
-            elif d.kind == "integer":
-                row.value_int = scalar
-            elif d.kind == "float":
-                row.value_float = scalar
-            elif d.kind == "boolean":
-                row.value_bool = scalar
-            else:
-                row.value_text = scalar
-                row.value_key = scalar[:INDEXED]
-            session.add(row)
+        scalars = list(value) if d.multi else ([] if value is None else [value])
+        doc.pop(name, None)
+        doc.pop(HASHED + name, None)
+        if not scalars:
+            continue
+        if name in secret and key is not None:
+            context = _context(entity, name)
+            if secret[name]:
+                hashes = [encryption.lookup_hash(key, s, context) for s in scalars]
+                doc[HASHED + name] = hashes if d.multi else hashes[0]
+            scalars = [encryption.encrypt(key, s, context) for s in scalars]
+        doc[name] = scalars if d.multi else scalars[0]
+    # A new dict, so the ORM sees the change (a JSON column does not track mutations in place).
+    record.custom_values = doc or None
     await session.flush()
-
-
-async def remove(session: AsyncSession, *, entity: str, record_id: str) -> None:
-    await session.execute(delete(CustomFieldValue).where(
-        CustomFieldValue.record_id == record_id, CustomFieldValue.entity_id == entity))
 
 
 # --- lists ---------------------------------------------------------------------------------------------
@@ -488,7 +441,7 @@ async def remove(session: AsyncSession, *, entity: str, record_id: str) -> None:
 class ListContext:
     """What a list needs to filter and sort by custom fields: the entity, the caller's tenant, the
     effective definitions, the encrypted keys and the database's dialect (filters take the shape its
-    planner handles best)."""
+    indexes serve)."""
 
     entity: str
     tenant_id: str | None
@@ -510,62 +463,83 @@ class ListContext:
         return None
 
 
-def _column(d: FieldDef) -> Any:
-    return {"integer": CustomFieldValue.value_int, "float": CustomFieldValue.value_float,
-            "boolean": CustomFieldValue.value_bool}.get(d.kind, CustomFieldValue.value_key)
+def _sqlite_path(name: str, first: bool = False) -> str:
+    """The JSON path of a document key as SQL text; the same text in a query and in the expression index
+    of `ensure_index`, as SQLite uses such an index only for an identical expression. Keys are
+    `[a-z][a-z0-9_]*` (a `#` before hashes), so quoting them is safe."""
+    return f"'$.\"{name}\"{'[0]' if first else ''}'"
+
+
+def text_value(column: Any, key: str, dialect: str) -> Any:
+    """A document key's (single) value as text, for LIKE matches (relation pickers)."""
+    if dialect == "postgresql":
+        return type_coerce(column, JSONB)[key].astext
+    return func.json_extract(column, literal_column(_sqlite_path(key)))
 
 
 def filter_clause(lc: ListContext, id_column: Any, d: FieldDef, raw: str, name: str, many: bool,
                   dialect: Dialect) -> Any:
-    """`id IN (records whose field has one of the values)`, on the (tenant, entity, field, value)
-    index."""
+    """Rows whose field has one of the values (a multi-value field: any of its values does). PostgreSQL:
+    JSONB containment, which the table's GIN index serves for every key; SQLite: `json_extract` of the
+    key, which `ensure_index` indexes."""
     wanted = csv_values(raw) if many or "," in raw else [raw]
-    sub = select(CustomFieldValue.record_id).where(
-        CustomFieldValue.tenant_id == lc.tenant_id, CustomFieldValue.entity_id == lc.entity,
-        CustomFieldValue.field_key == d.key)
     try:
         typed = [_scalar(FieldDef(d.key, d.kind), v) for v in wanted]
     except ValueError as exc:
         raise dialect.problem(name, str(exc)) from None
+    stored_key = d.key
     if d.key in lc.secret:
         if not lc.secret[d.key] or lc.key is None:
             raise dialect.problem(name, "Encrypted fields without a lookup hash cannot be filtered")
         context = _context(lc.entity, d.key)
-        sub = sub.where(CustomFieldValue.value_key.in_([encryption.lookup_hash(lc.key, v, context) for v in typed]))
-    elif _column(d) is CustomFieldValue.value_key:
-        sub = sub.where(CustomFieldValue.value_key.in_([v[:INDEXED] for v in typed]))
-        if any(len(v) >= INDEXED for v in typed):
-            # Only a long value may differ from its indexed prefix; short ones stay index-only.
-            sub = sub.where(CustomFieldValue.value_text.in_(typed))
-    else:
-        sub = sub.where(_column(d).in_(typed))
-    if lc.dialect == "sqlite":
-        return _by_rowid(id_column, sub)
-    return id_column.in_(sub)
+        typed = [encryption.lookup_hash(lc.key, v, context) for v in typed]
+        stored_key = HASHED + d.key
+    column = id_column.table.c.custom_values
+    if lc.dialect == "postgresql":
+        doc = type_coerce(column, JSONB)
+        # `{key: [v]}` is contained in any list holding v; one containment per value, each a GIN lookup.
+        return or_(*(doc.contains({stored_key: [v] if d.multi else v}) for v in typed))
+    if not d.multi:
+        return func.json_extract(column, literal_column(_sqlite_path(stored_key))).in_(typed)
+    each = func.json_each(column, literal_column(_sqlite_path(stored_key))).table_valued("value")
+    return exists(select(literal_column("1")).select_from(each).where(each.c.value.in_(typed)))
 
 
-def _by_rowid(id_column: Any, matching: Any) -> Any:
-    """SQLite: `rowid IN (rowids of the matching ids)` rather than `id IN (matching ids)`. Records have
-    text primary keys, so `id IN` fetches each matching row by a lookup in the primary-key index and
-    then one in the table, in id order, i.e. scattered over the table; here the key lookups stay
-    index-only (the primary-key index holds the rowid) and SQLite reads the rows in rowid order, as an
-    indexed column's filter does. bench/custom_fields.py measured 2.6-3.6x -> 1.8-2.4x the indexed-column
-    filter (docs/benchmarks.md). The rowid is only compared within this one statement."""
-    table = id_column.table
-    rows = table.alias("cf_rows")
-    rowids: Select[Any] = select(literal_column("cf_rows.rowid")).select_from(rows).where(
-        rows.corresponding_column(id_column.expression).in_(matching))
-    return literal_column(f"{table.name}.rowid").in_(rowids)
+# Expression indexes known to exist, per database: (url, table, key).
+_INDEXED: set[tuple[str, str, str]] = set()
+
+
+async def ensure_index(session: AsyncSession, lc: ListContext, id_column: Any, d: FieldDef) -> None:
+    """SQLite: an index on the field's `json_extract` in the table, created the first time a list filters
+    by the field (PostgreSQL's GIN index already serves every key). Built in a connection of its own,
+    committed at once, so the list's transaction never holds the write lock; when the database is busy it
+    is left for a later list (the filter is the same without it, only slower)."""
+    bind = session.bind
+    if lc.dialect != "sqlite" or d.multi or d.key in lc.secret or not isinstance(bind, AsyncEngine):
+        return
+    table = id_column.table.name
+    marker = (str(bind.url), table, d.key)
+    if marker in _INDEXED:
+        return
+    try:
+        async with bind.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "ix_{table}_cf_{d.key}" ON "{table}" '
+                                       f"(json_extract(custom_values, {_sqlite_path(d.key)}))")
+    except DBAPIError:
+        return
+    _INDEXED.add(marker)
 
 
 def sort_expression(lc: ListContext, id_column: Any, d: FieldDef, name: str, dialect: Dialect) -> Any:
-    """The field's (first) value of each row, for ORDER BY."""
+    """The field's (first) value of each row, for ORDER BY (JSONB compares numbers as numbers and
+    strings in the database's collation, as the typed values do)."""
     if d.key in lc.secret:
         raise dialect.problem("sortField", f"Cannot sort by {name}: the field is encrypted")
-    return select(_column(d)).where(
-        CustomFieldValue.record_id == id_column, CustomFieldValue.entity_id == lc.entity,
-        CustomFieldValue.field_key == d.key,
-    ).order_by(CustomFieldValue.position).limit(1).scalar_subquery()
+    column = id_column.table.c.custom_values
+    if lc.dialect == "postgresql":
+        value = type_coerce(column, JSONB)[d.key]
+        return value[0] if d.multi else value
+    return func.json_extract(column, literal_column(_sqlite_path(d.key, first=d.multi)))
 
 
 async def list_context(session: AsyncSession, spec: CustomFields, ctx: AuthContext,

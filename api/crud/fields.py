@@ -52,7 +52,9 @@ class Fields:
     def attributes(self, model: type[Any], hidden: frozenset[str] = frozenset()) -> list[str]:
         if self.names:
             return [n for n in self.names if n not in hidden]
-        return [c.key for c in inspect(model).column_attrs if c.key not in hidden]
+        # A row's custom-field document is never an item key: items carry its values as `cf_<key>`,
+        # decrypted (api/crud/custom_fields.py).
+        return [c.key for c in inspect(model).column_attrs if c.key not in hidden and c.key != "custom_values"]
 
     def keys(self, model: type[Any], hidden: frozenset[str] = frozenset()) -> list[str]:
         """The keys items of `model` carry, in order."""

@@ -158,6 +158,7 @@ async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
             if name in RESERVED or name in spec.filters or name == cf.param or raw == "":
                 continue
             if (found := lc.field_named(name, cf.prefix)) is not None:
+                await custom_fields.ensure_index(session, lc, spec.id_column, found[0])
                 query.where.append(custom_fields.filter_clause(lc, spec.id_column, found[0], raw, name, found[1],
                                                                res.dialect))
     stmt = query.apply(scoped(res, ctx))
@@ -442,9 +443,7 @@ async def delete(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
         row.deleted_at = utcnow()
         event = describe(res, row)
     else:
-        if res.custom is not None:
-            await custom_fields.remove(session, entity=res.custom.entity_of(row), record_id=row.id)
-        await session.delete(row)
+        await session.delete(row)  # custom values go with the row
     await flush(session, res)
     if res.hooks.after_delete is not None:
         await res.hooks.after_delete(write)

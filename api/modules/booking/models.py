@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
+from api.db import Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 
 
-class Team(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Team(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "booking_teams"
 
     name: Mapped[str] = mapped_column(String(200))
@@ -30,7 +30,7 @@ class TeamRole(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     appearance_color: Mapped[str | None] = mapped_column(String(16))
 
 
-class TeamMember(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class TeamMember(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "booking_team_members"
 
     team_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -53,7 +53,7 @@ class ResourceType(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     appearance_color: Mapped[str | None] = mapped_column(String(16))
 
 
-class BookableResource(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class BookableResource(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     """A room, a machine, a vehicle: something booked by capacity."""
 
     __tablename__ = "booking_resources"
@@ -161,7 +161,7 @@ class EventMember(IdMixin, ScopedMixin, Base):
     role_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class EventAttendee(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class EventAttendee(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "booking_event_attendees"
 
     event_id: Mapped[str] = mapped_column(String(36), index=True)

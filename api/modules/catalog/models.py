@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
+from api.db import Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 
 # 12 integer digits and 4 decimals: the reference's bounds for a price amount.
 Money = Numeric(16, 4)
 Rate = Numeric(7, 4)
 
 
-class Product(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Product(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "catalog_products"
     __table_args__ = (Index("ix_catalog_products_tenant_sku", "tenant_id", "sku"),)
 
@@ -48,7 +48,7 @@ class Product(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class Variant(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Variant(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "catalog_product_variants"
 
     product_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -116,7 +116,7 @@ class Offer(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class Price(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Price(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     """One price layer: an amount for a product (or one of its variants or offers) that applies to a
     channel, customer, user, group, quantity range and validity window when those are set."""
 

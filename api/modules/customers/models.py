@@ -10,10 +10,10 @@ from decimal import Decimal
 from sqlalchemy import Float, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin, utcnow
+from api.db import Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin, utcnow
 
 
-class CustomerEntity(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class CustomerEntity(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "customer_entities"
     __table_args__ = (
         Index("ix_customer_entities_scope", "tenant_id", "organization_id", "kind", "created_at"),
@@ -79,7 +79,7 @@ class CompanyProfile(IdMixin, TimestampMixin, ScopedMixin, Base):
     annual_revenue: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
 
 
-class Deal(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Deal(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "customer_deals"
 
     title: Mapped[str] = mapped_column(String(200))
@@ -115,7 +115,7 @@ class DealCompany(IdMixin, ScopedMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Activity(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Activity(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "customer_activities"
 
     entity_id: Mapped[str] = mapped_column(String(36), index=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
+from api.db import Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 
 
 class CustomEntity(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
@@ -28,7 +28,7 @@ class CustomEntity(IdMixin, TimestampMixin, SoftDeleteMixin, Base):
     organization_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class CustomEntityRecord(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class CustomEntityRecord(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "custom_entity_records"
     __table_args__ = (Index("ix_custom_entity_records_entity", "tenant_id", "entity_id"),)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import func
 
 from api.auth import AuthContext, AuthDep, requires
 from api.crud import custom_fields
@@ -323,12 +323,9 @@ async def relation_options(request: Request, session: SessionDep, ctx: ViewDefin
     q = (params.get("q") or "").strip()
     secret = await custom_fields.encrypted_fields(session, entity, ctx.tenant_id)
     if q and label_field and label_field not in secret:
-        matching = select(custom_fields.CustomFieldValue.record_id).where(
-            custom_fields.CustomFieldValue.tenant_id == ctx.tenant_id,
-            custom_fields.CustomFieldValue.entity_id == entity,
-            custom_fields.CustomFieldValue.field_key == label_field,
-            func.lower(custom_fields.CustomFieldValue.value_text).like(like_pattern(q), escape="\\"))
-        stmt = stmt.where(CustomEntityRecord.id.in_(matching))
+        label = custom_fields.text_value(CustomEntityRecord.custom_values, label_field,
+                                         session.get_bind().dialect.name)
+        stmt = stmt.where(func.lower(label).like(like_pattern(q), escape="\\"))
     elif q:
         stmt = stmt.where(func.lower(CustomEntityRecord.id).like(like_pattern(q), escape="\\"))
     rows = list((await session.execute(stmt.order_by(CustomEntityRecord.created_at, CustomEntityRecord.id)

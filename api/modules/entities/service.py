@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -19,18 +19,18 @@ from api.crud.custom_fields import (
     KINDS,
     CustomFieldDef,
     CustomFields,
-    CustomFieldValue,
     EncryptionMap,
     FieldDef,
     definition_rows,
     definitions,
+    document,
     encrypted_fields,
-    read_value,
+    read_field,
     store,
 )
 from api.db import utcnow
 from api.errors import BadRequest, NotFound
-from api.modules.entities.models import CustomEntity
+from api.modules.entities.models import CustomEntity, CustomEntityRecord
 
 ENTITY_ID = re.compile(r"^[a-z0-9_]+:[a-z0-9_]+$")
 FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
@@ -312,26 +312,23 @@ async def _rewrite(session: AsyncSession, ctx: AuthContext, entity: str, keys: s
     keys = {k for k in keys if k in defs}
     if not keys:
         return
-    stored = (await session.execute(select(CustomFieldValue).where(
-        CustomFieldValue.tenant_id == ctx.tenant_id, CustomFieldValue.entity_id == entity,
-        CustomFieldValue.field_key.in_(keys)).order_by(CustomFieldValue.position))).scalars().all()
-    key = await encryption.data_key(session, ctx.require_tenant()) if stored else None
-    by_record: dict[str, dict[str, Any]] = {}
-    owners: dict[str, str | None] = {}
-    for v in stored:
-        value = read_value(defs[v.field_key], v, key, entity)
-        record = by_record.setdefault(v.record_id, {})
-        owners[v.record_id] = v.organization_id
-        if defs[v.field_key].multi:
-            record.setdefault(v.field_key, []).append(value)
-        else:
-            record[v.field_key] = value
-
-    class _Owner:
-        def __init__(self, record_id: str, organization_id: str | None) -> None:
-            self.id, self.organization_id = record_id, organization_id
-
-    for record_id, values in by_record.items():
+    key = await encryption.data_key(session, ctx.require_tenant())
+    for row in await _rows_with_values(session, ctx.require_tenant(), entity):
+        doc = document(row)
         # Values are rewritten as stored (not re-validated): a map change never loses data.
-        await store(session, entity=entity, record=_Owner(record_id, owners[record_id]), tenant_id=ctx.tenant_id,
-                    values=values, defs=defs)
+        values = {k: read_field(defs[k], doc, key, entity) for k in keys if k in doc}
+        await store(session, entity=entity, record=row, tenant_id=ctx.tenant_id, values=values, defs=defs)
+
+
+async def _rows_with_values(session: AsyncSession, tenant: str, entity: str) -> list[Any]:
+    """The tenant's rows of `entity` that hold custom values: a module's collection declaring the entity,
+    else the custom entity's records."""
+    from api.manifest import modules  # the manifests import this module
+
+    model, clause = CustomEntityRecord, CustomEntityRecord.entity_id == entity
+    for res in (r for m in modules() for r in m.resources):
+        if res.custom is not None and res.custom.entity == entity:
+            model, clause = res.model, true()
+            break
+    return list((await session.execute(select(model).where(
+        model.tenant_id == tenant, model.custom_values.is_not(None), clause))).scalars())

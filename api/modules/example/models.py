@@ -4,10 +4,10 @@ from __future__ import annotations
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
+from api.db import Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 
 
-class Todo(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class Todo(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     """Priority, severity, description, assignee, due date and tags are custom fields of
     `example:todo` (see resources.py), stored by the kit, not columns."""
 

@@ -3,18 +3,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from sqlalchemy import select
+from sqlalchemy import func, literal_column, select, true
 
 from api.auth import AuthContext, requires
 from api.crud.answers import json_answer, many, shape
-from api.crud.custom_fields import CustomFieldValue
 from api.crud.query import like_pattern
 from api.crud.service import scoped
 from api.deps import SessionDep
 from api.modules.auth.models import User
 from api.modules.directory.models import Organization
 from api.modules.example.models import Todo
-from api.modules.example.resources import TODO_FIELDS, todos
+from api.modules.example.resources import todos
 
 router = APIRouter(tags=["Example"])
 ViewTodos = Annotated[AuthContext, Depends(requires("example.todos.view"))]
@@ -39,11 +38,17 @@ async def assignees(session: SessionDep, ctx: ViewTodos, q: str | None = None) -
             description="Tags used on the caller's todos. Requires features: example.todos.view",
             responses=json_answer(shape(items=many(shape(value="string", label="string")))))
 async def tags(session: SessionDep, ctx: ViewTodos) -> dict[str, Any]:
-    live = scoped(todos, ctx).where(Todo.deleted_at.is_(None)).with_only_columns(Todo.id)
-    found = (await session.execute(select(CustomFieldValue.value_text).distinct().where(
-        CustomFieldValue.tenant_id == ctx.tenant_id, CustomFieldValue.entity_id == TODO_FIELDS.entity,
-        CustomFieldValue.field_key == "tags", CustomFieldValue.record_id.in_(live),
-        CustomFieldValue.value_text.is_not(None)).order_by(CustomFieldValue.value_text))).scalars().all()
+    # Each tag of each live todo (a tag stored as a single value counts too), distinct and sorted.
+    if session.get_bind().dialect.name == "postgresql":
+        each = func.jsonb_path_query(Todo.custom_values, literal_column("'$.tags[*]'")) \
+            .table_valued("value").render_derived()
+        tag: Any = each.c.value.op("#>>")(literal_column("'{}'"))
+    else:
+        each = func.json_each(Todo.custom_values, literal_column("'$.tags'")).table_valued("value")
+        tag = each.c.value
+    live = scoped(todos, ctx).where(Todo.deleted_at.is_(None), Todo.custom_values.is_not(None))
+    found = (await session.execute(live.join(each, true()).with_only_columns(tag, maintain_column_froms=True)
+                                   .where(tag.is_not(None)).distinct().order_by(tag))).scalars().all()
     return {"items": [{"value": t, "label": t} for t in found]}
 
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
 from api.crud import service as crud
-from api.crud.custom_fields import CustomFieldValue
 from api.crud.query import like_pattern
 from api.modules.example.models import Todo
-from api.modules.example.resources import TODO_FIELDS, todos
+from api.modules.example.resources import todos
 from api.modules.example.schemas import TodoCreate
 
 SOURCE = "example:todo"
@@ -36,27 +35,18 @@ async def visible_todo(session: AsyncSession, ctx: AuthContext, todo_id: str) ->
 
 
 async def todo_details(session: AsyncSession, tenant_id: str | None, ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Title, done flag, organization and the detail custom fields of each live todo, in one query
-    whatever the number of ids."""
+    """Title, done flag, organization and the detail custom fields (those set) of each live todo, in one
+    query whatever the number of ids."""
     if not ids or not tenant_id:
         return {}
-    # One statement: each todo with its detail values (one row per value, or one with nulls).
     rows = (await session.execute(
-        select(Todo.id, Todo.title, Todo.is_done, Todo.organization_id, CustomFieldValue.field_key,
-               CustomFieldValue.value_text, CustomFieldValue.value_int, CustomFieldValue.value_float,
-               CustomFieldValue.value_bool)
-        .outerjoin(CustomFieldValue, and_(
-            CustomFieldValue.record_id == Todo.id, CustomFieldValue.tenant_id == tenant_id,
-            CustomFieldValue.entity_id == TODO_FIELDS.entity, CustomFieldValue.field_key.in_(DETAIL_FIELDS)))
-        .where(Todo.tenant_id == tenant_id, Todo.id.in_(ids), Todo.deleted_at.is_(None))
-        .order_by(Todo.id, CustomFieldValue.position))).all()
+        select(Todo.id, Todo.title, Todo.is_done, Todo.organization_id, Todo.custom_values)
+        .where(Todo.tenant_id == tenant_id, Todo.id.in_(ids), Todo.deleted_at.is_(None)))).all()
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
-        todo = out.setdefault(r.id, {"title": r.title, "isDone": r.is_done, "organizationId": r.organization_id,
-                                     "custom": {}})
-        if r.field_key is not None:
-            todo["custom"][r.field_key] = next(
-                (v for v in (r.value_text, r.value_int, r.value_float, r.value_bool) if v is not None), None)
+        doc = r.custom_values or {}
+        out[r.id] = {"title": r.title, "isDone": r.is_done, "organizationId": r.organization_id,
+                     "custom": {k: doc[k] for k in DETAIL_FIELDS if doc.get(k) is not None}}
     return out
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
+from api.db import Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 
 Money = Numeric(18, 4)
 Quantity = Numeric(18, 4)
@@ -93,7 +93,7 @@ class DocumentColumns:
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
-class SalesOrder(DocumentColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class SalesOrder(CustomValuesMixin, DocumentColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "sales_orders"
 
     order_number: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -105,7 +105,7 @@ class SalesOrder(DocumentColumns, IdMixin, TimestampMixin, SoftDeleteMixin, Scop
     quote_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class SalesQuote(DocumentColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class SalesQuote(CustomValuesMixin, DocumentColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "sales_quotes"
 
     quote_number: Mapped[str | None] = mapped_column(String(100), index=True)
@@ -141,7 +141,7 @@ class LineColumns:
     custom_field_set_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class SalesOrderLine(LineColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class SalesOrderLine(CustomValuesMixin, LineColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "sales_order_lines"
 
     order_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -151,7 +151,7 @@ class SalesOrderLine(LineColumns, IdMixin, TimestampMixin, SoftDeleteMixin, Scop
     returned_quantity: Mapped[Decimal] = mapped_column(Quantity, default=Decimal("0"), server_default="0")
 
 
-class SalesQuoteLine(LineColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class SalesQuoteLine(CustomValuesMixin, LineColumns, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "sales_quote_lines"
 
     quote_id: Mapped[str] = mapped_column(String(36), index=True)
@@ -186,7 +186,7 @@ class SalesQuoteAdjustment(AdjustmentColumns, IdMixin, TimestampMixin, SoftDelet
     quote_line_id: Mapped[str | None] = mapped_column(String(36))
 
 
-class SalesPayment(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class SalesPayment(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "sales_payments"
 
     order_id: Mapped[str | None] = mapped_column(String(36), index=True)
@@ -206,7 +206,7 @@ class SalesPayment(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     metadata_json: Mapped[dict[str, Any] | None] = mapped_column("metadata")
 
 
-class SalesShipment(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
+class SalesShipment(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, Base):
     __tablename__ = "sales_shipments"
 
     order_id: Mapped[str] = mapped_column(String(36), index=True)

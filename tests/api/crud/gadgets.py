@@ -15,7 +15,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from api.crud import Features, Filter, Parent, Payload, Resource, Sort
 from api.crud.query import parse_bool
 from api.crud.tags import tag_resource
-from api.db import NAMING, Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
+from api.db import NAMING, Base, CustomValuesMixin, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin
 from api.features import declare
 
 VIEW, MANAGE = "crudkit.gadgets.view", "crudkit.gadgets.manage"
@@ -30,7 +30,7 @@ class KitBase(DeclarativeBase):
     type_annotation_map = Base.type_annotation_map
 
 
-class Gadget(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, KitBase):
+class Gadget(CustomValuesMixin, IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, KitBase):
     __tablename__ = "crudkit_gadgets"
 
     name: Mapped[str] = mapped_column(String(200))

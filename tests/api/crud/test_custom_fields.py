@@ -83,3 +83,13 @@ async def test_invalid_values_are_400_with_details_and_store_nothing(kit: Kit) -
     assert r.status_code == 400 and r.json()["details"] == [{"path": ["cf_serial"], "message": "Required"}]
     item = (await me.get(GADGETS)).json()["items"][0]
     assert (item["name"], item["cf_serial"]) == ("ok", "s")
+
+
+def test_every_collection_with_custom_fields_keeps_them_on_its_rows() -> None:
+    """The kit stores values in the row's `custom_values` document (api.db.CustomValuesMixin): a module
+    that declares custom fields on a model without it would fail on its first write."""
+    from api.manifest import modules
+
+    missing = [f"{m.id}: {r.path} ({r.model.__name__})" for m in modules() for r in m.resources
+               if r.custom is not None and "custom_values" not in r.model.__table__.c]
+    assert missing == [], "mix api.db.CustomValuesMixin into these models (and migrate): " + ", ".join(missing)

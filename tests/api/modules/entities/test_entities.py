@@ -9,9 +9,10 @@ import json
 
 from sqlalchemy import select
 
-from api.crud.custom_fields import CustomFieldDef, CustomFieldValue
+from api.crud.custom_fields import CustomFieldDef
 from api.db import sessionmaker
 from api.modules.audit_logs.models import ActionLog
+from api.modules.entities.models import CustomEntityRecord
 from api.outbox_models import OutboxEvent
 from tests.fixtures import Caller, World
 
@@ -168,8 +169,8 @@ async def test_bad_records_are_400_and_store_nothing(world: World) -> None:
     assert r.status_code == 413
     assert (await me.get(RECORDS, params={"entityId": VENDOR})).json()["total"] == 0
     async with sessionmaker()() as s:
-        assert (await s.execute(select(CustomFieldValue).where(CustomFieldValue.tenant_id == me.tenant_id))).first() \
-            is None
+        stored = select(CustomEntityRecord).where(CustomEntityRecord.tenant_id == me.tenant_id)
+        assert (await s.execute(stored)).first() is None
 
 
 async def test_encrypted_fields_are_ciphertext_at_rest_and_absent_from_events_and_logs(world: World) -> None:
@@ -190,9 +191,10 @@ async def test_encrypted_fields_are_ciphertext_at_rest_and_absent_from_events_an
     assert (await me.get(RECORDS, params={"entityId": VENDOR, "vat": "other"})).json()["total"] == 0
     assert (await me.get(RECORDS, params={"entityId": VENDOR, "name": "Hidden Co"})).status_code == 400
     async with sessionmaker()() as s:
-        stored = (await s.execute(select(CustomFieldValue).where(CustomFieldValue.record_id == record))).scalars().all()
-        assert {v.field_key for v in stored} == {"name", "vat"}
-        assert all(v.value_text and v.value_text.startswith("enc:v1:") and secret not in v.value_text for v in stored)
+        doc = (await s.get(CustomEntityRecord, record)).custom_values
+        assert set(doc) == {"name", "vat", "#vat"}  # the lookup hash of vat, none for name
+        assert all(doc[k].startswith("enc:v1:") and secret not in doc[k] for k in ("name", "vat"))
+        assert secret not in doc["#vat"]
         events = (await s.execute(select(OutboxEvent).where(OutboxEvent.tenant_id == me.tenant_id))).scalars().all()
         logs = (await s.execute(select(ActionLog).where(ActionLog.tenant_id == me.tenant_id))).scalars().all()
         dumped = json.dumps([e.payload for e in events], default=str) + json.dumps(
@@ -201,8 +203,8 @@ async def test_encrypted_fields_are_ciphertext_at_rest_and_absent_from_events_an
     # Taking a field out of the map decrypts its stored values.
     await me.post(ENC, json={"entityId": VENDOR, "fields": []})
     async with sessionmaker()() as s:
-        stored = (await s.execute(select(CustomFieldValue).where(CustomFieldValue.record_id == record))).scalars().all()
-        assert {v.value_text for v in stored} == {"Hidden Co", secret}
+        doc = (await s.get(CustomEntityRecord, record)).custom_values
+        assert doc == {"name": "Hidden Co", "vat": secret}
     assert (await me.get(RECORDS, params={"entityId": VENDOR, "name": "Hidden Co"})).json()["total"] == 1
 
 
