@@ -178,8 +178,10 @@ COPIED = ("status_entry_id", "customer_entity_id", "customer_contact_id", "custo
           "external_reference", "comment", "internal_notes", "expected_delivery_at", "currency_code",
           "exchange_rate", "channel_id", "tax_strategy_key", "discount_strategy_key", "tax_info",
           "custom_field_set_id")
+# `custom_values`: a quote line's custom fields belong to sales:sales_quote_line (encrypted ones are bound to
+# that entity), not to the order line the conversion makes.
 SKIP = frozenset({"id", "tenant_id", "organization_id", "created_at", "updated_at", "deleted_at", "quote_id",
-                  "quote_line_id"})
+                  "quote_line_id", "custom_values"})
 
 
 @router.post("/sales/quotes/convert", summary="Convert a quote into an order",
