@@ -5,6 +5,9 @@ post-conditions), through the business-rules service so it is looked up, evaluat
 A local activity runs again when the worker dies before the workflow task that ran it completes. The
 guard's idempotency key (stored as the execution log's `event_id`, unique with the rule) makes that second
 run return the first one's outcome, so the rule's log and its actions (EMIT_EVENT, SEND_EMAIL...) happen once.
+
+Only a returned `GuardResult` is the rule's answer. When the database cannot be reached the activity raises
+(GUARD_UNAVAILABLE): the workflow retries it until the database answers, so an outage never reads as "no".
 """
 
 from __future__ import annotations
@@ -13,14 +16,15 @@ import uuid
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from api.db import sessionmaker
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog
 from api.modules.business_rules.service import execute_rule_by_rule_id
-from engine.contract import ACTIVITY_EVALUATE_GUARD, GuardInput, GuardResult
+from engine.contract import ACTIVITY_EVALUATE_GUARD, GUARD_UNAVAILABLE, GuardInput, GuardResult
 
 # Guard keys become UUIDs (the log's event_id column), in a namespace of their own.
 KEY_NAMESPACE = uuid.UUID("8d0b7f3e-4a52-4c1e-9f0a-6b2f3c8e1d47")
@@ -87,4 +91,9 @@ async def evaluate(guard: GuardInput) -> GuardResult:
 
 @activity.defn(name=ACTIVITY_EVALUATE_GUARD)
 async def evaluate_guard(guard: GuardInput) -> GuardResult:
-    return await evaluate(guard)
+    try:
+        return await evaluate(guard)
+    except (SQLAlchemyError, OSError, TimeoutError) as error:
+        # The database did not answer (refused or lost connection, a file that cannot be opened, a lock or pool
+        # that timed out; on PostgreSQL a shutdown arrives as a plain DBAPIError): nothing was decided.
+        raise ApplicationError(f"Rules service unavailable: {error}", type=GUARD_UNAVAILABLE) from error

@@ -65,7 +65,9 @@ POSITION_KEYS_PATCH = "activity-keys-by-position"
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
 MAX_CARRIED_BYTES = 32 * 1024
-GUARD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_attempts=3)
+# Guards and sub-workflow lookups answer with a value (the rule's verdict, the definition or why it cannot start);
+# an exception means the database could not answer, and it is retried until it does (an outage is not a "no").
+GUARD_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 
 
 def retry_policy(call: ActivityCall) -> RetryPolicy:
@@ -222,13 +224,13 @@ class TemporalEffects:
                 ACTIVITY_EVALUATE_GUARD, guard, result_type=GuardResult,
                 start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=GUARD_RETRY,
             )
-        except ActivityError as error:
-            if cancelled(error):
-                raise
-            # The rules service could not answer: the guard counts as failed, with the reason.
-            cause = error.cause
-            message = cause.message if isinstance(cause, ApplicationError) else str(cause or error)
-            return GuardResult(guard.rule_id, None, False, f"Rule evaluation failed: {message}")
+        except (ActivityError, FailureError) as error:
+            # A local activity's failure arrives as its cause (see `_execute_local`); with GUARD_RETRY only a
+            # cancellation ends it before it answers.
+            cause = error.cause if isinstance(error, ActivityError) else error
+            if isinstance(cause, TemporalCancelledError):
+                raise asyncio.CancelledError() from None
+            raise
 
     async def project(self, batch: ProjectionBatch) -> None:
         await self._pay()
@@ -244,11 +246,11 @@ class TemporalEffects:
                 ACTIVITY_RESOLVE_CHILD, request, result_type=ResolvedChild,
                 start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=GUARD_RETRY,
             )
-        except ActivityError as error:
-            if cancelled(error):
-                raise
-            cause = error.cause
-            return ResolvedChild(error=cause.message if isinstance(cause, ApplicationError) else str(cause or error))
+        except (ActivityError, FailureError) as error:
+            cause = error.cause if isinstance(error, ActivityError) else error
+            if isinstance(cause, TemporalCancelledError):
+                raise asyncio.CancelledError() from None
+            raise
 
     async def start_child(self, start: StartInput) -> None:
         """The child is an instance of its own (own row, own workflow id = its instance id); cancelling the

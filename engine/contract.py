@@ -38,6 +38,11 @@ PROJECTED = "__projected__"
 # (activity.info().attempt), so the engine can report the real attempt count of a non-retryable failure.
 ACTIVITY_FAILED = "ACTIVITY_FAILED"
 HTTP_4XX = "HTTP_4XX"
+# `ApplicationError.type` of `evaluate_guard` when the rules service could not answer (its database unreachable,
+# locked, timed out): retried until it answers, never taken for the rule's answer (docs/workflows.md, "Guards:
+# business rules and conditions"). The rule's answer, refusals included (rule not found, disabled...), is the
+# GuardResult the activity returns.
+GUARD_UNAVAILABLE = "GUARD_UNAVAILABLE"
 
 # How long a FAILED instance's workflow stays open waiting for retry or cancel, unless StartInput says.
 FAILED_RETENTION_SECONDS = 30 * 24 * 3600
