@@ -104,7 +104,9 @@ def list_spec(res: Resource) -> ListSpec:
 
 
 async def get_row(res: Resource, ctx: AuthContext, session: AsyncSession, row_id: Any,
-                  *, with_deleted: bool = False) -> Any:
+                  *, with_deleted: bool = False, custom: bool = True) -> Any:
+    """The caller's live row `row_id` (404 otherwise), with its custom values unless `custom` is False
+    (a parent looked up only to check that it exists and is the caller's)."""
     model: Any = res.model
     row = None
     if isinstance(row_id, str) and row_id:
@@ -114,7 +116,8 @@ async def get_row(res: Resource, ctx: AuthContext, session: AsyncSession, row_id
         row = (await session.execute(stmt)).scalars().first()
     if row is None:
         raise NotFound(f"{res.label} not found")
-    await load_custom(res, ctx, session, [row])
+    if custom:
+        await load_custom(res, ctx, session, [row])
     return row
 
 
@@ -128,7 +131,7 @@ async def _parent_clause(res: Resource, ctx: AuthContext, session: AsyncSession,
         if parent.required_on_list:
             raise res.dialect.problem(parent.param, f"{parent.param} is required")
         return None
-    await get_row(parent.resource, ctx, session, parent_id)
+    await get_row(parent.resource, ctx, session, parent_id, custom=False)
     return parent.column == parent_id
 
 
@@ -308,7 +311,7 @@ async def _place(write: Write) -> None:
         parent_id = write.body.get(key) if isinstance(write.body, dict) else getattr(write.body, key, None)
         if not parent_id:
             raise BadRequest("Invalid input", [{"path": [parent.param], "message": "Required"}])
-        await get_row(parent.resource, ctx, write.session, parent_id)
+        await get_row(parent.resource, ctx, write.session, parent_id, custom=False)
         setattr(row, parent.column.key, parent_id)
 
 

@@ -540,6 +540,7 @@ def _line_hooks(kind: documents.DocKind) -> Hooks:
         doc = await documents.lock(write.session, kind, _doc_id(write, kind), write.ctx)
         write.extra["doc"] = doc
         await documents.prepare_line(write.session, write.ctx, kind, doc, write.values, write.body, creating=True)
+        await documents.line_amounts(write.session, doc, write.row.id, write.values)
 
     async def before_update(write: Write) -> None:
         if kind.fk in write.values and write.values[kind.fk] != getattr(write.row, kind.fk):

@@ -1,0 +1,32 @@
+"""Recalculation through HTTP: what a write stores of the lines it did not touch."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from tests.api.modules.sales.test_documents import B, get_order, order, seeded
+
+
+async def test_a_line_write_rewrites_the_other_lines_whose_amounts_changed(world: Any) -> None:
+    """Recalculation reads the other lines as plain rows and writes back only those whose amounts come
+    out differently: after the currency's decimal places change, adding a line re-rounds every line,
+    and what is stored adds up to the document's totals."""
+    admin = await seeded(world)
+    r = await admin.post("/api/currencies/currencies", json={"code": "EUR", "name": "Euro", "decimalPlaces": 2})
+    assert r.status_code == 201, r.text
+    currency_id = r.json()["id"]
+    o = await order(admin, lines=[{"name": f"L{i}", "quantity": 3, "unitPriceNet": "10.55", "taxRate": 23}
+                                  for i in range(3)])
+    lines = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"]
+    assert {Decimal(str(x["total_gross_amount"])) for x in lines} == {Decimal("38.93")}
+    r = await admin.put("/api/currencies/currencies", json={"id": currency_id, "decimalPlaces": 0})
+    assert r.status_code == 200, r.text
+    r = await admin.post(f"{B}/order-lines", json={"orderId": o["id"], "currencyCode": "EUR", "name": "New",
+                                                   "quantity": 1, "unitPriceNet": "1", "taxRate": 23})
+    assert r.status_code == 201, r.text
+    lines = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"]
+    gross = sorted(Decimal(str(x["total_gross_amount"])) for x in lines)
+    assert gross == [Decimal(1), Decimal(39), Decimal(39), Decimal(39)]
+    after = await get_order(admin, o["id"])
+    assert Decimal(str(after["subtotalGrossAmount"])) == sum(gross)
