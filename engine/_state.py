@@ -1,14 +1,18 @@
 """The state of one instance as the workflow holds it, and its two renderings: the API's camelCase
 instance (updates, the `state` query) and the projection's rows (snake_case, the models' attributes).
 
-Everything here is plain data, so the state could be carried through continue-as-new one day.
+Everything here is plain data, so a long-lived instance's state is carried to the next run when the workflow
+continues as new (`carry`, `restore`; docs/workflows.md, "Long-lived instances").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from temporalio.converter import value_to_type
 
 from engine.contract import StartInput
 from jscompat import iso_string
@@ -310,3 +314,16 @@ def new_state(start: StartInput, *, now: datetime, start_step_id: str | None) ->
         correlation_key=start.correlation_key, metadata=start.metadata, retry_count=start.retry_count,
         user_id=start.user_id, projection_seq=start.projection_seq,
     )
+
+
+def carry(state: InstanceState) -> dict[str, Any]:
+    """The state as the next run's input (`StartInput.carried`): its fields, datetimes left for Temporal's
+    converter to write as ISO 8601."""
+    return dataclasses.asdict(state)
+
+
+def restore(carried: dict[str, Any]) -> InstanceState:
+    """The state `carry` wrote, as the previous run held it (the converter reads the nested records and
+    datetimes back by the dataclasses' annotations)."""
+    state: InstanceState = value_to_type(InstanceState, carried)
+    return state

@@ -118,6 +118,13 @@ class StartInput:
     resume_step_id: str | None = None
     retry_count: int = 0
     projection_seq: int = 0
+    # Continue-as-new (docs/workflows.md, "Long-lived instances"): a run whose history grew long hands the
+    # instance to a new run of the same workflow id, with this input plus `carried`, the state it had reached
+    # (engine._state.carry). None for the first run.
+    carried: dict[str, Any] | None = None
+    # History length (events) past which a resting run continues as new, besides Temporal's own suggestion;
+    # None: the engine's default. Tests set it low.
+    continue_as_new_events: int | None = None
 
 
 @dataclass

@@ -7,6 +7,9 @@ and the SQL projection through local activities, WAIT as durable timers. People 
 running instance through Updates (advance, cancel, retry), each answered once the instance has reached its
 next resting point and the projection shows it.
 
+An instance whose history grows long (thousands of Updates, timers) continues as new at a resting point: the
+next run of the same workflow id takes over its state (docs/workflows.md, "Long-lived instances").
+
 Temporal replays this code on every worker restart. Any change of behaviour that running instances
 could observe (which effect happens, in which order) goes behind `workflow.patched("<change-id>")`,
 and the replay test over `tests/engine/histories/` must stay green.
@@ -15,6 +18,7 @@ and the replay test over `tests/engine/histories/` must stay green.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -30,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from engine._definition import DefinitionError, compile_definition
     from engine._effects import Interrupted, TemporalEffects, cancelled, empty_definition, refuse
     from engine._machine import EngineError, Machine
-    from engine._state import new_state
+    from engine._state import carry, new_state, restore
     from engine.contract import (
         FAILED_RETENTION_SECONDS,
         QUERY_STATE,
@@ -50,6 +54,12 @@ with workflow.unsafe.imports_passed_through():
         UpdateResult,
     )
 
+# Past this many history events (or when Temporal suggests it first), a resting run continues as new: far below
+# Temporal's limits (50,000 events, 50 MB), so a run never approaches them. Runs whose history began before this
+# change only do so once the patch marker is recorded (see `_continue_as_new_due`).
+CONTINUE_AS_NEW_EVENTS = 10_000
+CONTINUE_AS_NEW_PATCH = "continue-as-new"
+
 
 @workflow.defn(name=WORKFLOW_TYPE)
 class DefinitionWorkflow:
@@ -61,7 +71,11 @@ class DefinitionWorkflow:
         except DefinitionError as error:
             compiled, invalid = empty_definition(), str(error)
         start_step = compiled.start_step.step_id if compiled.start_step else None
-        self._state = new_state(start, now=workflow.now(), start_step_id=start_step)
+        if start.carried is not None:
+            self._state = restore(start.carried)
+        else:
+            self._state = new_state(start, now=workflow.now(), start_step_id=start_step)
+        self._start = start
         # Ends of SUB_WORKFLOW children, waiting for the machine (handled one at a time, under the lock).
         self._inbox: list[tuple[str, dict[str, Any]]] = []
         self._effects = TemporalEffects(on_child_done=lambda child, result: self._inbox.append((child, result)))
@@ -80,14 +94,19 @@ class DefinitionWorkflow:
     async def run(self, start: StartInput) -> dict[str, Any]:
         resumed = start.resume_step_id is not None
         try:
-            async with self._lock:
-                self._machine.announce(resumed=resumed)
-                self._began = True
-                try:
-                    await self._exclusive(self._machine.start(resumed=resumed))
-                except Interrupted:
-                    pass
-                self._started = True
+            if start.carried is not None:
+                # A continued run: the instance rests where the previous run left it.
+                self._machine.announce(resumed=True)
+                self._began = self._started = True
+            else:
+                async with self._lock:
+                    self._machine.announce(resumed=resumed)
+                    self._began = True
+                    try:
+                        await self._exclusive(self._machine.start(resumed=resumed))
+                    except Interrupted:
+                        pass
+                    self._started = True
             await self._rest()
         except (asyncio.CancelledError, ActivityError) as error:
             if not cancelled(error):
@@ -117,6 +136,12 @@ class DefinitionWorkflow:
                 child, result = self._inbox.pop(0)
                 await self._operate(functools.partial(machine.child_finished, child, result))
                 continue
+            if self._continue_as_new_due():
+                # Updates in flight finish in this run first (their callers get their answers from it).
+                if workflow.all_handlers_finished() and not self._lock.locked():
+                    workflow.continue_as_new(dataclasses.replace(self._start, carried=carry(state)))
+                await workflow.wait_condition(lambda: workflow.all_handlers_finished() and not self._lock.locked())
+                continue
             deadline = machine.next_deadline()
             woken = functools.partial(self._woken, machine.changes)
             if deadline is None:
@@ -130,6 +155,25 @@ class DefinitionWorkflow:
                 except TimeoutError:
                     pass
             await self._operate(machine.fire_due)
+
+    def _continue_as_new_due(self) -> bool:
+        """Whether the resting instance should continue in a new run: its history is long, and nothing this run
+        alone can finish is under way. A SUB_WORKFLOW child reports its end to the run that started it (and
+        is asked to cancel when that run closes), so a run waiting for a child keeps going until the child ends.
+        A FAILED instance stays in its run for its retention period."""
+        state = self._state
+        if state.status not in st.CANCELLABLE or state.status == st.FAILED:
+            return False
+        waits = [state.wait, *(b.wait for b in state.branches if b.status in st.BRANCH_OPEN)]
+        if any(wait is not None and wait.kind == "SUB_WORKFLOW" for wait in waits):
+            return False
+        info = workflow.info()
+        limit = self._start.continue_as_new_events or CONTINUE_AS_NEW_EVENTS
+        if not (info.is_continue_as_new_suggested() or info.get_current_history_length() >= limit):
+            return False
+        # Replaying a history recorded before this change, the run did not continue here: patched() is False
+        # for it (and stays so for the rest of that run), True for every run that records the marker.
+        return workflow.patched(CONTINUE_AS_NEW_PATCH)
 
     def _woken(self, seen: int) -> bool:
         """Something the rest loop must look at: a child ended, an operation moved the instance (its
