@@ -101,6 +101,9 @@ class Parent:
     column: InstrumentedAttribute[Any]
     resource: Resource
     required_on_list: bool = True
+    # The collection's `before_create` hook reads the parent itself, scoped as the kit would (tenant,
+    # organization scope, live; 404 otherwise), e.g. to lock it: the kit then skips its own read.
+    checked_by_hook: bool = False
 
 
 @dataclass(frozen=True, eq=False)

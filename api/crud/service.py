@@ -311,7 +311,8 @@ async def _place(write: Write) -> None:
         parent_id = write.body.get(key) if isinstance(write.body, dict) else getattr(write.body, key, None)
         if not parent_id:
             raise BadRequest("Invalid input", [{"path": [parent.param], "message": "Required"}])
-        await get_row(parent.resource, ctx, write.session, parent_id, custom=False)
+        if not (parent.checked_by_hook and res.hooks.before_create is not None):
+            await get_row(parent.resource, ctx, write.session, parent_id, custom=False)
         setattr(row, parent.column.key, parent_id)
 
 

@@ -611,7 +611,9 @@ def _line_resource(kind: documents.DocKind, path: str, parent: Resource, create:
     return Resource(
         path=path, model=model, entity=f"sales.{kind.name}_line", create_schema=create, update_schema=update,
         features=features, tag=TAG, label=f"{kind.label} line", max_page_size=200,
-        parent=Parent(param=camel(kind.fk), column=getattr(model, kind.fk), resource=parent, required_on_list=False),
+        # before_create locks the document (scoped, live): the kit need not read it first.
+        parent=Parent(param=camel(kind.fk), column=getattr(model, kind.fk), resource=parent, required_on_list=False,
+                      checked_by_hook=True),
         sort=Sort((model.line_number, model.created_at, model.updated_at, model.total_gross_amount),
                   default=model.line_number),
         fields=Fields(LINE_ITEM[0], kind.fk, *LINE_ITEM[1:], *extra_fields, casing="snake", rename=META),
@@ -626,7 +628,9 @@ def _adjustment_resource(kind: documents.DocKind, path: str, parent: Resource, c
     return Resource(
         path=path, model=model, entity=f"sales.{kind.name}_adjustment", create_schema=create, update_schema=update,
         features=features, tag=TAG, label="Adjustment",
-        parent=Parent(param=camel(kind.fk), column=getattr(model, kind.fk), resource=parent, required_on_list=False),
+        # before_create locks the document (scoped, live): the kit need not read it first.
+        parent=Parent(param=camel(kind.fk), column=getattr(model, kind.fk), resource=parent, required_on_list=False,
+                      checked_by_hook=True),
         sort=Sort((model.position, model.created_at, model.updated_at), default=model.position),
         fields=Fields(ADJ_ITEM[0], kind.fk, kind.line_fk, *ADJ_ITEM[1:], casing="snake", rename=META),
         hooks=_adjustment_hooks(kind),

@@ -30,3 +30,24 @@ async def test_a_line_write_rewrites_the_other_lines_whose_amounts_changed(world
     assert gross == [Decimal(1), Decimal(39), Decimal(39), Decimal(39)]
     after = await get_order(admin, o["id"])
     assert Decimal(str(after["subtotalGrossAmount"])) == sum(gross)
+
+
+async def test_line_writes_find_only_the_callers_live_documents(world: Any, client: Any) -> None:
+    """The line and adjustment collections leave the document's lookup to their lock (scoped and live,
+    as the kit's own check): another tenant's, a deleted or an unknown document is a 404, nothing written."""
+    from tests.fixtures import World
+
+    admin = await seeded(world)
+    o = await order(admin, lines=[{"name": "A", "quantity": 1, "unitPriceNet": "10", "taxRate": 23}])
+    gone = await order(admin)
+    assert (await admin.delete(f"{B}/orders", params={"id": gone["id"]})).status_code == 200
+    stranger = await (await World(client).setup()).admin()
+    line = {"currencyCode": "EUR", "name": "X", "quantity": 1, "unitPriceNet": "5", "taxRate": 23}
+    for caller, order_id in ((stranger, o["id"]), (admin, gone["id"]),
+                             (admin, "00000000-0000-4000-8000-000000000000")):
+        r = await caller.post(f"{B}/order-lines", json={"orderId": order_id, **line})
+        assert r.status_code == 404 and r.json()["error"] == "Order not found", r.text
+        r = await caller.post(f"{B}/order-adjustments", json={"orderId": order_id, "kind": "discount", "amountNet": 1})
+        assert r.status_code == 404, r.text
+    assert (await get_order(admin, o["id"]))["grandTotalGrossAmount"] == o["grandTotalGrossAmount"]
+    assert (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["total"] == 1
