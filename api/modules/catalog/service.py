@@ -70,27 +70,22 @@ def _event(name: str, call: PricingCall, tenant_id: str | None, organization_id:
                        payload={"call": call}, created_at=utcnow())
 
 
-def layer_of(row: Price, kind: PriceKind | None, offer_channel: str | None = None) -> PriceLayer:
-    return PriceLayer(
-        id=row.id, currency_code=row.currency_code, kind=(kind.code if kind is not None else row.kind) or "regular",
-        price_kind_id=row.price_kind_id, is_promotion=bool(kind.is_promotion) if kind is not None else False,
-        product_id=row.product_id, variant_id=row.variant_id, offer_id=row.offer_id,
-        channel_id=row.channel_id or offer_channel, user_id=row.user_id, user_group_id=row.user_group_id,
-        customer_id=row.customer_id, customer_group_id=row.customer_group_id,
-        min_quantity=row.min_quantity or 1, max_quantity=row.max_quantity,
-        unit_price_net=row.unit_price_net, unit_price_gross=row.unit_price_gross, tax_rate=row.tax_rate,
-        starts_at=row.starts_at, ends_at=row.ends_at,
-    )
+_PRICE_COLUMNS = (Price.id, Price.currency_code, Price.kind, Price.price_kind_id, Price.product_id, Price.variant_id,
+                  Price.offer_id, Price.channel_id, Price.user_id, Price.user_group_id, Price.customer_id,
+                  Price.customer_group_id, Price.min_quantity, Price.max_quantity, Price.unit_price_net,
+                  Price.unit_price_gross, Price.tax_rate, Price.starts_at, Price.ends_at)
 
 
 async def price_layers(session: AsyncSession, *, tenant_id: str, product_ids: Iterable[str],
                        organization_ids: Iterable[str] | None = None) -> dict[str, list[PriceLayer]]:
-    """The live price layers of each product (its own, its variants' and its offers'), in one query."""
+    """The live price layers of each product (its own, its variants' and its offers'), in one query.
+    Read as column rows, not ORM objects: a product may have thousands of layers."""
     ids = list(dict.fromkeys(product_ids))
     out: dict[str, list[PriceLayer]] = {i: [] for i in ids}
     if not ids:
         return out
-    stmt = (select(Price, PriceKind, Offer.channel_id)
+    stmt = (select(*_PRICE_COLUMNS, PriceKind.id.label("kind_id"), PriceKind.code.label("kind_code"),
+                   PriceKind.is_promotion.label("kind_promotion"), Offer.channel_id.label("offer_channel"))
             .outerjoin(PriceKind, PriceKind.id == Price.price_kind_id)
             .outerjoin(Offer, Offer.id == Price.offer_id)
             .where(Price.tenant_id == tenant_id, Price.product_id.in_(ids), Price.deleted_at.is_(None),
@@ -98,8 +93,16 @@ async def price_layers(session: AsyncSession, *, tenant_id: str, product_ids: It
             .order_by(Price.created_at, Price.id))
     if organization_ids is not None:
         stmt = stmt.where(Price.organization_id.in_(list(organization_ids)))
-    for row, kind, offer_channel in (await session.execute(stmt)).all():
-        out[str(row.product_id)].append(layer_of(row, kind, offer_channel))
+    for r in (await session.execute(stmt)).all():
+        has_kind = r.kind_id is not None
+        out[str(r.product_id)].append(PriceLayer(
+            id=r.id, currency_code=r.currency_code, kind=(r.kind_code if has_kind else r.kind) or "regular",
+            price_kind_id=r.price_kind_id, is_promotion=bool(r.kind_promotion) if has_kind else False,
+            product_id=r.product_id, variant_id=r.variant_id, offer_id=r.offer_id,
+            channel_id=r.channel_id or r.offer_channel, user_id=r.user_id, user_group_id=r.user_group_id,
+            customer_id=r.customer_id, customer_group_id=r.customer_group_id, min_quantity=r.min_quantity or 1,
+            max_quantity=r.max_quantity, unit_price_net=r.unit_price_net, unit_price_gross=r.unit_price_gross,
+            tax_rate=r.tax_rate, starts_at=r.starts_at, ends_at=r.ends_at))
     return out
 
 
