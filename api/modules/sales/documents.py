@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.util import identity_key
 
 import api.modules.catalog.service as catalog
 import api.modules.currencies.service as currencies
@@ -272,14 +271,16 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
     result = calc.totals
 
     by_id = {r.id: r for r in lines}
+    # The lines this request holds as objects (few, unless a document was written with its lines).
     identity = session.sync_session.identity_map
+    held = {key[1][0]: identity.get(key) for key in identity.keys() if key[0] is line_model}
     changed: list[dict[str, Any]] = []
     for lt in result.lines:
         row = by_id.get(lt.id)
         if row is None:
             continue
         new = (lt.unit_price_net, lt.unit_price_gross, lt.tax_rate, lt.tax, lt.net, lt.gross)
-        loaded = identity.get(identity_key(line_model, lt.id))
+        loaded = held.get(lt.id)
         if loaded is not None:
             # A line this request holds as an object (the one written, or a document's nested lines):
             # set on the object, so what the request answers and audits is what is stored.
