@@ -30,10 +30,25 @@ from api.settings import get_settings
 
 
 @dataclass(frozen=True)
+class Entry:
+    """What global search shows of a hit, from its `query_index_entries` row."""
+
+    entity_type: str
+    record_id: str
+    tenant_id: str | None
+    organization_id: str | None
+    title: str | None
+    subtitle: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Hit:
     entity_type: str
     record_id: str
     score: float
+    # The hit's index entry when the search read it in the same query (None: look it up).
+    entry: Entry | None = None
 
 
 def dialect(session: AsyncSession) -> str:
@@ -81,13 +96,21 @@ def _connect(path: Path) -> sqlite3.Connection:
 _readers = threading.local()
 
 
+def _main_file() -> str:
+    return get_settings().db_url.split(":///", 1)[1]
+
+
 def _reader(path: Path) -> sqlite3.Connection:
+    """A search connection to the side file with the main database attached as `main_db`, so a search reads
+    its hits' index entries in the same statement."""
     conns: dict[str, sqlite3.Connection] | None = getattr(_readers, "conns", None)
     if conns is None:
         conns = _readers.conns = {}
     conn = conns.get(str(path))
     if conn is None:
-        conn = conns[str(path)] = _connect(path)
+        conn = _connect(path)
+        conn.execute("ATTACH DATABASE ? AS main_db", (_main_file(),))
+        conns[str(path)] = conn
     return conn
 
 
@@ -143,9 +166,14 @@ def _search(path: Path, query_words: list[str], tenant_id: str, entity_types: Se
         args.extend(orgs)
     sql += " ORDER BY rank LIMIT ?"
     args.append(limit)
+    # The page's index entries joined after the limit, so a common word joins 50 rows, not all its matches.
+    sql = ("SELECT h.entity_type, h.record_id, h.rank, e.tenant_id, e.organization_id, e.title, e.subtitle, e.url, "
+           f"e.id FROM ({sql}) h LEFT JOIN main_db.query_index_entries e ON e.entity_type = h.entity_type "
+           "AND e.record_id = h.record_id ORDER BY h.rank")
     rows = _reader(path).execute(sql, args).fetchall()
     # bm25 is lower-is-better and negative; turn it into a positive, higher-is-better score.
-    return [Hit(r[0], r[1], round(-float(r[2]), 6)) for r in rows]
+    return [Hit(r[0], r[1], round(-float(r[2]), 6), Entry(r[0], r[1], *r[3:8]) if r[8] is not None else None)
+            for r in rows]
 
 
 def _count(path: Path, tenant_id: str) -> dict[str, int]:
@@ -187,14 +215,16 @@ async def search(session: AsyncSession, query: str, *, tenant_id: str, entity_ty
     q = func.to_tsquery(literal_column("'simple'"), tsquery(query_words))
     rank = func.ts_rank(IndexEntry.search_tsv, q)
     stmt: Select[Any] = (
-        select(IndexEntry.entity_type, IndexEntry.record_id, rank)
+        select(IndexEntry.entity_type, IndexEntry.record_id, rank, IndexEntry.tenant_id, IndexEntry.organization_id,
+               IndexEntry.title, IndexEntry.subtitle, IndexEntry.url)
         .where(and_(IndexEntry.tenant_id == tenant_id, IndexEntry.search_tsv.op("@@")(q)))
         .order_by(rank.desc()).limit(limit))
     if entity_types:
         stmt = stmt.where(IndexEntry.entity_type.in_(entity_types))
     if orgs is not None:
         stmt = stmt.where(IndexEntry.organization_id.is_(None) | IndexEntry.organization_id.in_(orgs))
-    return [Hit(str(r[0]), str(r[1]), round(float(r[2]), 6)) for r in (await session.execute(stmt)).all()]
+    return [Hit(str(r[0]), str(r[1]), round(float(r[2]), 6), Entry(str(r[0]), str(r[1]), *r[3:]))
+            for r in (await session.execute(stmt)).all()]
 
 
 async def counts(session: AsyncSession, tenant_id: str) -> dict[str, int]:

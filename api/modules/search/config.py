@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.modules.search.models import SearchSetting
@@ -27,6 +28,9 @@ async def get(session: AsyncSession, tenant_id: str, key: str, default: Any = No
 
 
 async def put(session: AsyncSession, tenant_id: str, key: str, value: Any) -> None:
+    _strategies.pop(tenant_id, None)
+    # Forgotten again once committed: a search between this write and its commit may have read the old value.
+    event.listen(session.sync_session, "after_commit", lambda _s: _strategies.pop(tenant_id, None), once=True)
     row = (await session.execute(select(SearchSetting).where(
         SearchSetting.tenant_id == tenant_id, SearchSetting.key == key))).scalars().first()
     if row is None:
@@ -36,12 +40,27 @@ async def put(session: AsyncSession, tenant_id: str, key: str, value: Any) -> No
     await session.flush()
 
 
+# The global-search strategies of each tenant, kept a few seconds: every global search needs them, and their
+# query was one of the three database round trips of a search (bench/search.py). This process forgets a
+# tenant's entry when it writes the setting; other processes see a change within the TTL.
+STRATEGIES_TTL_SECONDS = 10.0
+_strategies: dict[str, tuple[float, list[str]]] = {}
+
+
 async def strategies(session: AsyncSession, tenant_id: str) -> list[str]:
+    now = time.monotonic()
+    kept = _strategies.get(tenant_id)
+    if kept is not None and kept[0] > now:
+        return list(kept[1])
     value = await get(session, tenant_id, GLOBAL_STRATEGIES)
-    if not isinstance(value, list):
-        return list(DEFAULT_STRATEGIES)
-    valid = [s for s in value if s in STRATEGIES]
-    return valid or list(DEFAULT_STRATEGIES)
+    valid = [s for s in value if s in STRATEGIES] if isinstance(value, list) else []
+    out = valid or list(DEFAULT_STRATEGIES)
+    _strategies[tenant_id] = (now + STRATEGIES_TTL_SECONDS, out)
+    return list(out)
+
+
+def forget_strategies() -> None:
+    _strategies.clear()
 
 
 async def embedding_config(session: AsyncSession, tenant_id: str) -> dict[str, Any] | None:

@@ -29,6 +29,8 @@ class Result:
     score: float
     source: str
     sources: set[str] = field(default_factory=set)
+    # The record's index entry when the strategy read it with the hit (saves the presenter lookup).
+    entry: Any = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ async def tokens(session: AsyncSession, query: str, scope: Scope) -> list[Result
 async def full_text(session: AsyncSession, query: str, scope: Scope) -> list[Result]:
     hits = await fulltext.search(session, query, tenant_id=scope.tenant_id, entity_types=scope.entity_types,
                                  orgs=scope.orgs, limit=scope.limit)
-    return [Result(h.entity_type, h.record_id, h.score, "fulltext") for h in hits]
+    return [Result(h.entity_type, h.record_id, h.score, "fulltext", entry=h.entry) for h in hits]
 
 
 async def vector_available(session: AsyncSession, tenant_id: str) -> bool:
@@ -108,6 +110,7 @@ def merge(lists: list[list[Result]]) -> list[Result]:
                 merged[key] = Result(r.entity_id, r.record_id, 0.0, r.source, set())
                 best[key] = 0.0
             m = merged[key]
+            m.entry = m.entry or r.entry
             m.score += contribution
             m.sources.add(r.source)
             if contribution > best[key]:
@@ -116,11 +119,15 @@ def merge(lists: list[list[Result]]) -> list[Result]:
 
 
 async def presenters(session: AsyncSession, tenant_id: str, results: list[Result]) -> dict[tuple[str, str], Any]:
-    """The index entries of `results`, looked up by (entity type, record id): the unique index answers."""
+    """The index entries of `results` (the caller's tenant's only): those a strategy read with its hits, the
+    others looked up by (entity type, record id), which the unique index answers."""
     by_type: dict[str, list[str]] = {}
-    for r in results:
-        by_type.setdefault(r.entity_id, []).append(r.record_id)
     found: dict[tuple[str, str], Any] = {}
+    for r in results:
+        if r.entry is not None and r.entry.tenant_id == tenant_id:
+            found[(r.entity_id, r.record_id)] = r.entry
+        else:
+            by_type.setdefault(r.entity_id, []).append(r.record_id)
     for entity_type, ids in by_type.items():
         # The tenant is checked on the rows found: as a condition it would lead the planner to the
         # (tenant, entity type) index and a scan of the tenant's whole index.

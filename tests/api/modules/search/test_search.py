@@ -109,6 +109,8 @@ async def test_token_strategy_matches_hashed_tokens_once_enabled(world: World) -
     admin = await world.user(ALL)
     todo = await _todo(admin, "Renew the certificate for Zbigniew")
     await deliver(world.tenant_id)
+    # Searched once before the change: the strategies kept for a few seconds must not outlive it.
+    assert (await _search(admin, "certificate"))["strategiesEnabled"] == ["fulltext"]
     r = await admin.post("/api/search/settings/global-search", json={"enabledStrategies": ["tokens"]})
     assert r.status_code == 201 and r.json() == {"ok": True, "enabledStrategies": ["tokens"]}
     assert (await admin.get("/api/search/settings/global-search")).json() == {"enabledStrategies": ["tokens"]}
