@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -45,6 +46,8 @@ from engine.contract import (
 
 # How long an HTTP call waits for a running instance to answer an Update.
 UPDATE_TIMEOUT_SECONDS = 60.0
+# Pause before sending again an Update that Temporal dropped while the instance runs on (see _update_until_answered).
+UPDATE_RETRY_SECONDS = 0.2
 
 
 class StartError(ApiError):
@@ -313,8 +316,7 @@ async def run_update(instance_id: str, update: str, arg: Any, *, failure: str) -
         raise EngineUnavailable(failure, extra={"message": f"Workflow engine unavailable: {exc}"}) from None
     handle = client.get_workflow_handle(instance_id)
     try:
-        return await asyncio.wait_for(handle.execute_update(update, arg, result_type=UpdateResult),
-                                      UPDATE_TIMEOUT_SECONDS)
+        return await asyncio.wait_for(_update_until_answered(handle, update, arg), UPDATE_TIMEOUT_SECONDS)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError) and cause.type in ERROR_STATUS:
@@ -326,6 +328,29 @@ async def run_update(instance_id: str, update: str, arg: Any, *, failure: str) -
         raise EngineUnavailable(failure, extra={"message": str(exc)}) from None
     except TimeoutError:
         raise UpdateTimeout("Workflow did not respond in time") from None
+
+
+async def _update_until_answered(handle: WorkflowHandle[Any, Any], update: str, arg: Any) -> UpdateResult:
+    """Temporal keeps an Update it has admitted but the workflow has not yet accepted only in memory: when the
+    worker holding the run dies (or the run continues as new) at that moment, the Update is dropped and the
+    caller gets NOT_FOUND although the instance is running. So NOT_FOUND means "not running" only when the
+    instance really is not; otherwise the same Update (same id: Temporal applies an id once) is sent again."""
+    update_id = str(uuid.uuid4())
+    while True:
+        try:
+            return await handle.execute_update(update, arg, id=update_id, result_type=UpdateResult)
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND or not await _running(handle):
+                raise
+        await asyncio.sleep(UPDATE_RETRY_SECONDS)
+
+
+async def _running(handle: WorkflowHandle[Any, Any]) -> bool:
+    try:
+        description = await handle.describe()
+    except RPCError:
+        return False
+    return description.status == WorkflowExecutionStatus.RUNNING
 
 
 async def pinned_definition(client: Client, instance: WorkflowInstance) -> dict[str, Any] | None:
