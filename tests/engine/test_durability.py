@@ -227,7 +227,10 @@ async def start_worker(address: str, queue: str, log: Path, running: list[Worker
 async def kill(worker: WorkerProcess) -> None:
     if worker.process.returncode is None:
         worker.process.send_signal(signal.SIGKILL)
-    await worker.process.wait()
+    # Bounded: once, on a saturated machine, this wait never returned after the worker was gone, and the
+    # test hung instead of reporting why it stopped (the wait also waits for the worker's stdout to close).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(worker.process.wait(), 15)
 
 
 # --- Reading the outcome --------------------------------------------------------------------------------------
