@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from sqlalchemy import and_, select
+from sqlalchemy import and_, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
@@ -55,28 +56,62 @@ async def _own(session: AsyncSession, ctx: AuthContext, attachment_id: str) -> A
     return row  # type: ignore[no-any-return]
 
 
-async def _served(session: AsyncSession, ctx: AuthContext | None,
-                  attachment_id: str) -> tuple[Attachment, AttachmentPartition]:
-    """An attachment the caller may download: anyone's for a public partition, else only a signed-in
-    caller's of the same tenant and organizations. Another tenant's file is a 404, whatever its
-    partition, so ids of other tenants cannot be probed."""
-    found = (await session.execute(
-        select(Attachment, AttachmentPartition).outerjoin(AttachmentPartition, and_(
+# What serving a file needs of an attachment and its partition (columns only: not the extracted text).
+_SERVED = (Attachment.id, Attachment.tenant_id, Attachment.organization_id, Attachment.file_name,
+           Attachment.mime_type, Attachment.file_size, Attachment.storage_driver, Attachment.storage_path,
+           AttachmentPartition.id.label("partition_id"), AttachmentPartition.is_public)
+
+
+# Those columns of recently served attachments, kept a few seconds: a cached thumbnail is otherwise a file
+# read behind a database round trip (session, query, commit), which on a busy machine cost more than the
+# rest of the request (bench/attachments.py). The access check still runs on every request. This process
+# forgets an attachment when it deletes it and every entry when it updates a partition; elsewhere (another
+# API process, a partition deleted) a change shows within the TTL.
+SERVED_TTL_SECONDS = 5.0
+SERVED_MAX = 10_000
+_served_rows: dict[str, tuple[float, Any]] = {}
+
+
+def forget_served(attachment_id: str | None = None) -> None:
+    if attachment_id is None:
+        _served_rows.clear()
+    else:
+        _served_rows.pop(attachment_id, None)
+
+
+async def _served_row(session: AsyncSession, attachment_id: str) -> Any | None:
+    now = time.monotonic()
+    kept = _served_rows.get(attachment_id)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    row = (await session.execute(
+        select(*_SERVED).outerjoin(AttachmentPartition, and_(
             AttachmentPartition.tenant_id == Attachment.tenant_id,
             AttachmentPartition.code == Attachment.partition_code))
         .where(Attachment.id == attachment_id))).first() if is_uuid(attachment_id) else None
-    if found is None:
+    if row is not None and row.partition_id is not None:
+        if len(_served_rows) >= SERVED_MAX:
+            _served_rows.clear()
+        _served_rows[attachment_id] = (now + SERVED_TTL_SECONDS, row)
+    return row
+
+
+async def _served(session: AsyncSession, ctx: AuthContext | None, attachment_id: str) -> Any:
+    """An attachment the caller may download (with its partition's `is_public`): anyone's for a public
+    partition, else only a signed-in caller's of the same tenant and organizations. Another tenant's file
+    is a 404, whatever its partition, so ids of other tenants cannot be probed."""
+    row = await _served_row(session, attachment_id)
+    if row is None:
         raise NotFound("Attachment not found")
-    row, part = found
-    public = part is not None and part.is_public
+    public = row.partition_id is not None and bool(row.is_public)
     if ctx is None:
         if not public:
             raise Unauthorized("Unauthorized")
     elif ctx.tenant_id != row.tenant_id or not (ctx.is_super_admin or ctx.sees_org(row.organization_id)):
         raise NotFound("Attachment not found")
-    if part is None:
+    if row.partition_id is None:
         raise NotFound("Attachment not found")
-    return row, part
+    return row
 
 
 def _snapshot(row: Attachment) -> dict[str, Any]:
@@ -94,6 +129,7 @@ async def _record(session: AsyncSession, ctx: AuthContext, action: str, row: Att
 
 async def _remove(session: AsyncSession, ctx: AuthContext, row: Attachment, tasks: BackgroundTasks) -> None:
     before = _snapshot(row)
+    forget_served(row.id)
     await session.delete(row)
     await session.flush()
     await _record(session, ctx, "delete", row, before, {"id": row.id})
@@ -103,6 +139,7 @@ async def _remove(session: AsyncSession, ctx: AuthContext, row: Attachment, task
 
 
 async def _drop_files(driver_name: str, key: str, tenant_id: str, attachment_id: str) -> None:
+    forget_served(attachment_id)  # again: a request may have kept the row between the delete and its commit
     try:
         await storage.driver(driver_name).delete(key)
     except (storage.StorageError, OSError):
@@ -263,11 +300,11 @@ def _cache_control(public: bool, max_age: int) -> str:
             responses=file_answer("application/octet-stream", "The file, in its own media type"),
             response_class=Response)
 async def file(id: str, request: Request, session: SessionDep, ctx: OptionalAuthDep) -> Response:
-    row, part = await _served(session, ctx, id)
+    row = await _served(session, ctx, id)
     driver = storage.driver(row.storage_driver)
     if not await driver.exists(row.storage_path):
         raise NotFound("File not available")
-    headers = {"Cache-Control": _cache_control(part.is_public, 86400), "Content-Length": str(row.file_size),
+    headers = {"Cache-Control": _cache_control(row.is_public, 86400), "Content-Length": str(row.file_size),
                # The type was sniffed on upload; browsers must not guess another one (HTML, script).
                "X-Content-Type-Options": "nosniff"}
     if request.query_params.get("download") == "1":
@@ -291,10 +328,10 @@ async def image(id: str, request: Request, session: SessionDep, ctx: OptionalAut
     crop = request.query_params.get("cropType") or "cover"
     if crop not in ("cover", "contain"):
         raise BadRequest("Invalid size parameters")
-    row, part = await _served(session, ctx, id)
+    row = await _served(session, ctx, id)
     if not media.is_image(row.mime_type):
         raise BadRequest("Unsupported media type")
-    headers = {"Cache-Control": _cache_control(part.is_public, 3600), "X-Content-Type-Options": "nosniff"}
+    headers = {"Cache-Control": _cache_control(row.is_public, 3600), "X-Content-Type-Options": "nosniff"}
     driver = storage.driver(row.storage_driver)
     if not width and not height:
         try:
@@ -463,4 +500,7 @@ async def partitions_update(request: Request, session: SessionDep, ctx: Managing
     if "ocr_model" in body.model_fields_set:
         body.ocr_model = body.ocr_model or None
     write = await kit.update(partitions, ctx, session, row.id, body)
+    # Its visibility may have changed: forgotten now and once committed (a request in between may keep it).
+    forget_served()
+    event.listen(session.sync_session, "after_commit", lambda _s: forget_served(), once=True)
     return written({"item": service.partition_item(write.row)}, kit.entry_of(write))

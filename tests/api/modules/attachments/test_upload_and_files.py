@@ -227,3 +227,24 @@ async def test_uploads_may_exceed_the_api_body_limit_up_to_their_own(world: Worl
     r = await caller.post("/api/example/todos", content=b"x" * (get_settings().max_body_bytes + 1),
                           headers={"Content-Type": "application/json"})
     assert r.status_code == 413
+
+
+async def test_serving_follows_deletes_and_visibility_changes_at_once(world: World) -> None:
+    """Served attachments are remembered a few seconds (routes._served_rows); this process's own changes
+    are seen by the very next request."""
+    caller = await world.user(ALL)
+    public = await uploaded(caller, partitionCode="productsMedia")
+    thumbnail = f"/api/attachments/image/{public['id']}/a.png"
+    anon = world.client
+    assert (await anon.get(thumbnail, params={"width": 8})).status_code == 200
+    assert (await anon.get(thumbnail, params={"width": 8})).status_code == 200  # the remembered row
+    media = next(p for p in (await caller.get("/api/attachments/partitions")).json()["items"]
+                 if p["code"] == "productsMedia")
+    r = await caller.put("/api/attachments/partitions", json={"id": media["id"], "code": "productsMedia",
+                                                              "title": media["title"], "isPublic": False})
+    assert r.status_code == 200, r.text
+    assert (await anon.get(thumbnail, params={"width": 8})).status_code == 401
+    assert (await caller.get(thumbnail, params={"width": 8})).status_code == 200
+    assert (await caller.delete("/api/attachments", params={"id": public["id"]})).status_code == 200
+    assert (await caller.get(thumbnail, params={"width": 8})).status_code == 404
+    assert (await caller.get(public["url"])).status_code == 404
