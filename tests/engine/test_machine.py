@@ -410,7 +410,8 @@ async def test_async_failure_fails_the_instance_with_the_failed_activities() -> 
     effects = MemoryEffects(activities={"bad": fails("smtp down")})
     machine = await started(chain(activities=[act("bad", "SEND_EMAIL", background=True)]), effects)
     db = store(machine)
-    failure = {"activityId": "bad", "error": "Activity failed after 1 attempts: smtp down", "jobId": "inst-1:run-1:bad:1"}
+    failure = {"activityId": "bad", "error": "Activity failed after 1 attempts: smtp down",
+               "jobId": "inst-1:run-1:bad:1"}
     assert db.instance["status"] == "FAILED" and db.instance["error_message"] == "1 async activities failed"
     assert db.instance["error_details"] == {"failedActivities": [failure]}
     assert db.of("WORKFLOW_FAILED") == [{"reason": "Async activities failed", "failedActivities": [failure]}]
