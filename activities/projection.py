@@ -221,16 +221,21 @@ _LIFECYCLE = {"WORKFLOW_STARTED": INSTANCES_STARTED, "WORKFLOW_COMPLETED": INSTA
 def observe(batch: ProjectionBatch) -> None:
     """The metrics of what a written batch records (docs/operations.md): the workflow measures nothing itself
     (it must stay deterministic), and every start, end and step it makes passes through here once written.
-    A write retried after it had succeeded (rare) counts its batch again."""
-    definition = definition_label((batch.instance or {}).get("workflow_id"))
-    for event in batch.events:
-        counter = _LIFECYCLE.get(event["event_type"])
-        if counter is not None:
-            counter.labels(definition).inc()
-    for step in batch.steps:
-        if step.get("entered_at") and step.get("exited_at"):
-            seconds = (datetime.fromisoformat(step["exited_at"]) - datetime.fromisoformat(step["entered_at"]))
-            STEP_DURATION.labels(definition, step["step_type"], step["status"]).observe(seconds.total_seconds())
+    A write retried after it had succeeded (rare) counts its batch again. Never raises: the batch is written,
+    and a metric must not make its activity fail and write it again."""
+    try:
+        definition = definition_label((batch.instance or {}).get("workflow_id"))
+        for event in batch.events:
+            counter = _LIFECYCLE.get(event.get("event_type", ""))
+            if counter is not None:
+                counter.labels(definition).inc()
+        for step in batch.steps:
+            if step.get("entered_at") and step.get("exited_at"):
+                seconds = datetime.fromisoformat(step["exited_at"]) - datetime.fromisoformat(step["entered_at"])
+                STEP_DURATION.labels(definition, step.get("step_type") or "unknown",
+                                     step.get("status") or "unknown").observe(seconds.total_seconds())
+    except Exception:  # noqa: BLE001 - see above
+        activity.logger.warning("projection metrics not recorded", exc_info=True)
 
 
 _writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _GroupWriter] = weakref.WeakKeyDictionary()
