@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Literal
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import utcnow
@@ -127,7 +127,21 @@ async def decimal_places(session: AsyncSession, *, tenant_id: str, organization_
     found = (await session.execute(select(Currency.decimal_places).where(
         Currency.tenant_id == tenant_id, Currency.organization_id == organization_id, Currency.code == code,
         Currency.deleted_at.is_(None)))).scalars().first()
-    return int(found) if found is not None else minor_units(code)
+    return places_or_iso(found, code)
+
+
+def decimal_places_column(*, tenant_id: Any, organization_id: Any, code: Any) -> Any:
+    """What `decimal_places` reads, as a scalar subquery for a statement of the caller's (its arguments
+    may be columns of the caller's row): NULL when the organization has no such currency, then
+    `places_or_iso` gives ISO 4217's. Saves a round trip to a caller that reads its row anyway."""
+    return select(Currency.decimal_places).where(
+        Currency.tenant_id == tenant_id, Currency.organization_id == organization_id,
+        Currency.code == func.upper(func.trim(code)), Currency.deleted_at.is_(None)).limit(1).scalar_subquery()
+
+
+def places_or_iso(found: int | None, code: str) -> int:
+    """The decimal places `decimal_places_column` found, else ISO 4217's for `code`."""
+    return int(found) if found is not None else minor_units(_code(code))
 
 
 async def rate_between(session: AsyncSession, *, tenant_id: str, organization_id: str, from_code: str,

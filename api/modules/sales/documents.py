@@ -15,9 +15,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,21 +82,65 @@ async def lock(session: AsyncSession, kind: DocKind, doc_id: str, ctx: AuthConte
     PostgreSQL: `SELECT ... FOR UPDATE`. SQLite ignores FOR UPDATE and its driver opens the transaction
     only at the first write, so a read here would take no lock and could see the document as it was
     before a concurrent writer committed (duplicate line numbers); a no-op UPDATE of the row first takes
-    the database's write lock (waiting for the other writer to commit), and the read after it is fresh."""
+    the database's write lock (waiting for the other writer to commit), and the read after it is fresh.
+    The currency's decimal places come with the row (`places_of` then asks nothing)."""
+    doc, _ = await _lock(session, kind, doc_id, ctx, last_line=False)
+    return doc
+
+
+async def lock_for_line(session: AsyncSession, kind: DocKind, doc_id: str, ctx: AuthContext) -> tuple[Any, int]:
+    """`lock`, and the highest line number the document has (0 without lines), read under the lock so
+    that concurrent line creates number their lines one after the other."""
+    doc, last = await _lock(session, kind, doc_id, ctx, last_line=True)
+    if last is None:
+        # PostgreSQL: a subquery of the locking statement reads the snapshot taken before the lock was
+        # granted (a concurrent writer's line would be missed), so the number is read after it.
+        last = (await session.execute(_last_line_stmt(kind), {"doc_id": doc.id})).scalar()
+    return doc, int(last or 0)
+
+
+@cache
+def _last_line_stmt(kind: DocKind) -> Any:
+    line_model: Any = kind.line_model
+    return select(func.max(line_model.line_number)).where(getattr(line_model, kind.fk) == bindparam("doc_id"))
+
+
+async def _lock(session: AsyncSession, kind: DocKind, doc_id: str, ctx: AuthContext, *,
+                last_line: bool) -> tuple[Any, int | None]:
     model: Any = kind.model
     where = [model.id == doc_id, model.tenant_id == ctx.tenant_id, model.deleted_at.is_(None)]
     if ctx.org_scope is not None:
         where.append(model.organization_id.in_(ctx.org_scope))
-    if session.get_bind().dialect.name == "sqlite":
-        # The no-op UPDATE returns the row it locked: one statement instead of an UPDATE and a read.
-        stmt: Any = (update(model).where(*where).values(version=model.version).returning(model)
-                     .execution_options(synchronize_session=False, populate_existing=True))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    stmt: Any
+    if sqlite:
+        # The no-op UPDATE returns the row it locked: one statement instead of an UPDATE and a read. Its
+        # subqueries run after the write lock is taken, so the last line number is fresh too. SQLite
+        # renders RETURNING's columns without their table, so the document's are named in full (else
+        # `tenant_id` inside a subquery would be the subquery's own).
+        def outer(name: str) -> Any:
+            return literal_column(f'"{model.__tablename__}"."{name}"')
+
+        line_model: Any = kind.line_model
+        extra = [currencies.decimal_places_column(tenant_id=outer("tenant_id"),
+                                                  organization_id=outer("organization_id"),
+                                                  code=outer("currency_code"))]
+        if last_line:
+            extra.append(select(func.max(line_model.line_number))
+                         .where(getattr(line_model, kind.fk) == outer("id")).scalar_subquery())
+        stmt = (update(model).where(*where).values(version=model.version).returning(model, *extra)
+                .execution_options(synchronize_session=False, populate_existing=True))
     else:
-        stmt = select(model).where(*where).with_for_update().execution_options(populate_existing=True)
-    row = (await session.execute(stmt)).scalars().first()
-    if row is None:
+        places = currencies.decimal_places_column(tenant_id=model.tenant_id, organization_id=model.organization_id,
+                                                  code=model.currency_code)
+        stmt = (select(model, places).where(*where).with_for_update(of=model)
+                .execution_options(populate_existing=True))
+    found = (await session.execute(stmt)).first()
+    if found is None:
         raise NotFound(f"{kind.label} not found")
-    return row
+    doc = found[0]
+    session.info[_places_key(doc)] = currencies.places_or_iso(found[1], doc.currency_code)
+    return doc, (found[2] if len(found) > 2 else None)
 
 
 # --- extension points -----------------------------------------------------------------------------------
@@ -155,10 +200,14 @@ def _d(value: Any) -> Decimal:
     return Decimal(value) if value is not None else Decimal(0)
 
 
+def _places_key(doc: Any) -> tuple[str, ...]:
+    return ("sales.places", doc.tenant_id, doc.organization_id, doc.currency_code)
+
+
 async def places_of(session: AsyncSession, doc: Any) -> int:
     """The document currency's decimal places, read once per request (session): a line write asks for
-    them to price the line and again to recalculate."""
-    key = ("sales.places", doc.tenant_id, doc.organization_id, doc.currency_code)
+    them to price the line and again to recalculate (`lock` reads them with the document)."""
+    key = _places_key(doc)
     if key not in session.info:
         session.info[key] = await currencies.decimal_places(
             session, tenant_id=doc.tenant_id, organization_id=doc.organization_id, code=doc.currency_code)
@@ -192,11 +241,40 @@ def _method_amounts(snapshot: dict[str, Any] | None, net_key: str, gross_key: st
     return (net_d, gross_d) if net_d or gross_d else None
 
 
-# What recalculation reads of each line, and may write back.
+# What recalculation reads of each line and adjustment, and may write back.
 _LINE_READ = ("id", "quantity", "unit_price_net", "unit_price_gross", "discount_amount", "discount_percent",
               "tax_rate", "kind", "tax_amount", "total_net_amount", "total_gross_amount")
 _LINE_AMOUNTS = ("unit_price_net", "unit_price_gross", "tax_rate", "tax_amount", "total_net_amount",
                  "total_gross_amount")
+_ADJ_READ = ("id", "kind", "scope", "rate", "amount_net", "amount_gross", "position")
+_ADJ_AMOUNTS = ("amount_net", "amount_gross")
+
+
+@dataclass(frozen=True)
+class _Reads:
+    """Recalculation's reads of one kind of document, built once: constructing a statement (and its
+    cache key) cost more than running it; `:doc_id` is bound per call."""
+
+    lines: Any
+    adjustments: Any
+    payments: Any
+
+
+@cache
+def _reads(kind: DocKind) -> _Reads:
+    line_model: Any = kind.line_model
+    adj_model: Any = kind.adjustment_model
+    doc_id: Any = bindparam("doc_id")
+    return _Reads(
+        lines=select(*(getattr(line_model, c) for c in _LINE_READ))
+        .where(getattr(line_model, kind.fk) == doc_id, line_model.deleted_at.is_(None))
+        .order_by(line_model.line_number, line_model.created_at, line_model.id),
+        adjustments=select(*(getattr(adj_model, c) for c in _ADJ_READ), getattr(adj_model, kind.line_fk))
+        .where(getattr(adj_model, kind.fk) == doc_id, adj_model.deleted_at.is_(None))
+        .order_by(adj_model.position, adj_model.id),
+        payments=select(SalesPayment.amount, SalesPayment.refunded_amount, SalesPayment.status)
+        .where(SalesPayment.order_id == doc_id, SalesPayment.deleted_at.is_(None))
+        .order_by(SalesPayment.created_at, SalesPayment.id) if kind.name == "order" else None)
 
 
 def _assign(row: Any, **values: object) -> None:
@@ -207,6 +285,30 @@ def _assign(row: Any, **values: object) -> None:
             setattr(row, key, value)
 
 
+def _held(session: AsyncSession, model: Any) -> dict[str, Any]:
+    """The rows of `model` this request holds as objects (the one written, or a document's nested lines), by
+    id: one pass over the identity map's keys."""
+    identity = session.sync_session.identity_map
+    return {key[1][0]: identity.get(key) for key in identity.keys() if key[0] is model}
+
+
+async def _write_back(session: AsyncSession, model: Any, names: tuple[str, ...],
+                      rows: list[tuple[Any, tuple[Any, ...], tuple[Any, ...]]]) -> None:
+    """New amounts of rows read as columns: `(id, stored, computed)` in the order of `names`. A row this
+    request holds as an object is set on the object (what the request answers and audits is what is
+    stored); the others that changed are updated by primary key, only in the columns that changed (one
+    executemany per set of columns)."""
+    held = _held(session, model)
+    changed: list[dict[str, Any]] = []
+    for row_id, old, new in rows:
+        if (loaded := held.get(row_id)) is not None:
+            _assign(loaded, **dict(zip(names, new, strict=True)))
+        elif old != new:
+            changed.append({"id": row_id, **{k: v for k, o, v in zip(names, old, new, strict=True) if o != v}})
+    if changed:
+        await session.execute(update(model), changed)
+
+
 async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: Hooks | None = None) -> \
         engine.DocumentTotals:
     """Works the document's totals out from its live lines, adjustments and payments, writes them
@@ -215,21 +317,15 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
     hooks = manifest_hooks() if hooks is None else hooks
     line_model: Any = kind.line_model
     adj_model: Any = kind.adjustment_model
-    # The lines as column rows, not ORM objects: an order of hundreds of lines is read on every line write,
-    # and building (and tracking) an object per line cost more than the whole engine run. Only the
-    # lines whose amounts change are written back (below).
-    lines: list[Any] = list((await session.execute(
-        select(*(getattr(line_model, c) for c in _LINE_READ))
-        .where(getattr(line_model, kind.fk) == doc.id, line_model.deleted_at.is_(None))
-        .order_by(line_model.line_number, line_model.created_at, line_model.id))).all())
-    adjustments = list((await session.execute(
-        select(adj_model).where(getattr(adj_model, kind.fk) == doc.id, adj_model.deleted_at.is_(None))
-        .order_by(adj_model.position, adj_model.id))).scalars())
-    payments: list[Any] = []
-    if kind is ORDER:
-        payments = list((await session.execute(
-            select(SalesPayment).where(SalesPayment.order_id == doc.id, SalesPayment.deleted_at.is_(None))
-        )).scalars())
+    reads = _reads(kind)
+    params = {"doc_id": doc.id}
+    # Lines and adjustments as column rows, not ORM objects: an order of hundreds of lines is read on every
+    # line write, and building (and tracking) an object per line cost more than the whole engine run. Only
+    # the rows whose amounts change are written back (below).
+    lines: list[Any] = list((await session.execute(reads.lines, params)).all())
+    adjustments: list[Any] = list((await session.execute(reads.adjustments, params)).all())
+    payments: list[Any] = list((await session.execute(reads.payments, params)).all()) if reads.payments is not None \
+        else []
     shipping = None
     if not any(a.kind == "shipping" for a in adjustments):
         # A shipping method's base rate is the document's shipping unless an adjustment says otherwise.
@@ -240,8 +336,8 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
         lines=tuple(engine.LineInput(r.id, _d(r.quantity), r.unit_price_net, r.unit_price_gross,
                                      _d(r.discount_amount), _d(r.discount_percent), _d(r.tax_rate), r.kind)
                     for r in lines),
-        adjustments=tuple(engine.AdjustmentInput(a.id, a.kind, a.scope, getattr(a, kind.line_fk), _d(a.rate),
-                                                 a.amount_net, a.amount_gross, a.position) for a in adjustments),
+        adjustments=tuple(engine.AdjustmentInput(a.id, a.kind, a.scope, a[-1], _d(a.rate), a.amount_net,
+                                                 a.amount_gross, a.position) for a in adjustments),
         payments=tuple(engine.PaymentInput(_d(p.amount), _d(p.refunded_amount), p.status) for p in payments))
     calc = Calculation(kind.name, doc.id, doc_input)
     tenant, org = doc.tenant_id, doc.organization_id
@@ -271,34 +367,15 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
     result = calc.totals
 
     by_id = {r.id: r for r in lines}
-    # The lines this request holds as objects (few, unless a document was written with its lines).
-    identity = session.sync_session.identity_map
-    held = {key[1][0]: identity.get(key) for key in identity.keys() if key[0] is line_model}
-    changed: list[dict[str, Any]] = []
-    for lt in result.lines:
-        row = by_id.get(lt.id)
-        if row is None:
-            continue
-        new = (lt.unit_price_net, lt.unit_price_gross, lt.tax_rate, lt.tax, lt.net, lt.gross)
-        loaded = held.get(lt.id)
-        if loaded is not None:
-            # A line this request holds as an object (the one written, or a document's nested lines):
-            # set on the object, so what the request answers and audits is what is stored.
-            _assign(loaded, **dict(zip(_LINE_AMOUNTS, new, strict=True)))
-        else:
-            old = (row.unit_price_net, row.unit_price_gross, row.tax_rate, row.tax_amount, row.total_net_amount,
-                   row.total_gross_amount)
-            if old != new:
-                changed.append({"line_id": lt.id, **{k: v for k, o, v in zip(_LINE_AMOUNTS, old, new, strict=True)
-                                                     if o != v}})
-    for values in changed:
-        line_id = values.pop("line_id")
-        await session.execute(update(line_model).where(line_model.id == line_id).values(**values)
-                              .execution_options(synchronize_session=False))
+    await _write_back(session, line_model, _LINE_AMOUNTS, [
+        (lt.id, (row.unit_price_net, row.unit_price_gross, row.tax_rate, row.tax_amount, row.total_net_amount,
+                 row.total_gross_amount),
+         (lt.unit_price_net, lt.unit_price_gross, lt.tax_rate, lt.tax, lt.net, lt.gross))
+        for lt in result.lines if (row := by_id.get(lt.id)) is not None])
     adj_by_id = {a.id: a for a in adjustments}
-    for at in result.adjustments:
-        if (adj := adj_by_id.get(at.id)) is not None:
-            _assign(adj, amount_net=at.amount_net, amount_gross=at.amount_gross)
+    await _write_back(session, adj_model, _ADJ_AMOUNTS, [
+        (at.id, (adj.amount_net, adj.amount_gross), (at.amount_net, at.amount_gross))
+        for at in result.adjustments if (adj := adj_by_id.get(at.id)) is not None])
     _assign(doc, **result.columns())
     doc.totals_snapshot = result.snapshot()
     doc.version = (doc.version or 0) + 1
@@ -462,10 +539,12 @@ def tax_context(doc: Any, category_id: str | None = None) -> engine.TaxContext:
 
 
 async def prepare_line(session: AsyncSession, ctx: AuthContext, kind: DocKind, doc: Any, values: dict[str, Any],
-                       body: Any, *, creating: bool, hooks: Hooks | None = None) -> None:
+                       body: Any, *, creating: bool, hooks: Hooks | None = None,
+                       last_line: int | None = None) -> None:
     """Checks and completes a line's values before they are written: its currency is the document's,
     its product exists, a missing unit price comes from the catalog's pricing, the tax rate comes from
-    `taxRateId` or the tax rules (compound ones included), and the catalog data are snapshotted."""
+    `taxRateId` or the tax rules (compound ones included), and the catalog data are snapshotted.
+    `last_line`: the document's highest line number when the caller read it under the lock already."""
     hooks = manifest_hooks() if hooks is None else hooks
     currency = values.get("currency_code")
     if currency is not None and currency != doc.currency_code:
@@ -521,10 +600,9 @@ async def prepare_line(session: AsyncSession, ctx: AuthContext, kind: DocKind, d
         if key in values and values[key] is None:
             values[key] = Decimal(0)
     if creating and not values.get("line_number"):
-        line_model: Any = kind.line_model
-        last = (await session.execute(select(func.max(line_model.line_number)).where(
-            getattr(line_model, kind.fk) == doc.id))).scalar()
-        values["line_number"] = int(last or 0) + 1
+        if last_line is None:
+            last_line = int((await session.execute(_last_line_stmt(kind), {"doc_id": doc.id})).scalar() or 0)
+        values["line_number"] = last_line + 1
 
 
 async def customer_snapshot(session: AsyncSession, ctx: AuthContext, customer_id: str) -> dict[str, Any]:

@@ -537,9 +537,10 @@ def _doc_id(write: Write, kind: documents.DocKind) -> str:
 
 def _line_hooks(kind: documents.DocKind) -> Hooks:
     async def before_create(write: Write) -> None:
-        doc = await documents.lock(write.session, kind, _doc_id(write, kind), write.ctx)
+        doc, last_line = await documents.lock_for_line(write.session, kind, _doc_id(write, kind), write.ctx)
         write.extra["doc"] = doc
-        await documents.prepare_line(write.session, write.ctx, kind, doc, write.values, write.body, creating=True)
+        await documents.prepare_line(write.session, write.ctx, kind, doc, write.values, write.body, creating=True,
+                                     last_line=last_line)
         await documents.line_amounts(write.session, doc, write.row.id, write.values)
 
     async def before_update(write: Write) -> None:

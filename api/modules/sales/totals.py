@@ -34,9 +34,16 @@ UNIT_PLACES = 4
 UNPAID_STATUSES = frozenset({"failed", "canceled", "cancelled"})
 
 
+# The quantum of each usual number of places, built once: `money` runs several times per line.
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(9)}
+
+
 def money(value: Decimal, places: int) -> Decimal:
     """Half-up rounding to `places` decimals (2 for EUR, 0 for JPY, 3 for KWD)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 # --- tax rates ------------------------------------------------------------------------------------------
