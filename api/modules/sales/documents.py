@@ -196,8 +196,11 @@ async def _run(hooks: Hooks, name: str, calc: Calculation, tenant_id: str | None
 
 # --- recalculation -----------------------------------------------------------------------------------------
 
+ZERO = Decimal(0)
+
+
 def _d(value: Any) -> Decimal:
-    return Decimal(value) if value is not None else Decimal(0)
+    return Decimal(value) if value is not None else ZERO
 
 
 def _places_key(doc: Any) -> tuple[str, ...]:
@@ -321,10 +324,14 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
     params = {"doc_id": doc.id}
     # Lines and adjustments as column rows, not ORM objects: an order of hundreds of lines is read on every
     # line write, and building (and tracking) an object per line cost more than the whole engine run. Only
-    # the rows whose amounts change are written back (below).
-    lines: list[Any] = list((await session.execute(reads.lines, params)).all())
-    adjustments: list[Any] = list((await session.execute(reads.adjustments, params)).all())
-    payments: list[Any] = list((await session.execute(reads.payments, params)).all()) if reads.payments is not None \
+    # the rows whose amounts change are written back (below). Read through the session's connection (Core
+    # rows: the ORM's row loading of 200 lines cost about a millisecond more), after flushing what the
+    # request changed, as the session's own execute would have.
+    await session.flush()
+    conn = await session.connection()
+    lines: list[Any] = list((await conn.execute(reads.lines, params)).all())
+    adjustments: list[Any] = list((await conn.execute(reads.adjustments, params)).all())
+    payments: list[Any] = list((await conn.execute(reads.payments, params)).all()) if reads.payments is not None \
         else []
     shipping = None
     if not any(a.kind == "shipping" for a in adjustments):
@@ -333,9 +340,11 @@ async def recalculate(session: AsyncSession, kind: DocKind, doc: Any, *, hooks: 
     fee = _method_amounts((doc.payment_method_snapshot or {}).get("metadata") or {}, "feeNet", "feeGross")
     doc_input = engine.DocumentInput(
         currency_code=doc.currency_code, places=await places_of(session, doc),
-        lines=tuple(engine.LineInput(r.id, _d(r.quantity), r.unit_price_net, r.unit_price_gross,
-                                     _d(r.discount_amount), _d(r.discount_percent), _d(r.tax_rate), r.kind)
-                    for r in lines),
+        # Numeric columns come back as Decimal: only NULLs need replacing (`_d` per value cost 0.2 ms here).
+        lines=tuple(engine.LineInput(line_id, ZERO if quantity is None else quantity, net, gross,
+                                     ZERO if amount is None else amount, ZERO if percent is None else percent,
+                                     ZERO if rate is None else rate, line_kind)
+                    for line_id, quantity, net, gross, amount, percent, rate, line_kind, *_ in lines),
         adjustments=tuple(engine.AdjustmentInput(a.id, a.kind, a.scope, a[-1], _d(a.rate), a.amount_net,
                                                  a.amount_gross, a.position) for a in adjustments),
         payments=tuple(engine.PaymentInput(_d(p.amount), _d(p.refunded_amount), p.status) for p in payments))

@@ -173,8 +173,9 @@ def calculate_line(line: LineInput, places: int) -> LineTotals:
         unit_net = money(unit_gross / factor, UNIT_PLACES)
     if unit_gross is None:
         unit_gross = money(unit_net * factor, UNIT_PLACES)
-    base = money(unit_net * line.quantity, places)
-    discount = money(line.discount_amount + unit_net * line.quantity * line.discount_percent / HUNDRED, places)
+    undiscounted = unit_net * line.quantity
+    base = money(undiscounted, places)
+    discount = money(line.discount_amount + undiscounted * line.discount_percent / HUNDRED, places)
     discount = min(max(discount, ZERO), base)
     net = base - discount
     tax = money(net * line.tax_rate / HUNDRED, places)
