@@ -51,3 +51,34 @@ async def test_line_writes_find_only_the_callers_live_documents(world: Any, clie
         assert r.status_code == 404, r.text
     assert (await get_order(admin, o["id"]))["grandTotalGrossAmount"] == o["grandTotalGrossAmount"]
     assert (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["total"] == 1
+
+
+async def test_a_line_write_stores_the_new_amounts_of_rate_adjustments(world: Any) -> None:
+    """Adjustments are read as plain rows too: a percentage adjustment whose base changed is stored with
+    its new amounts (order scope and line scope), one with fixed amounts is left as it was, and the new
+    line takes the next line number."""
+    admin = await seeded(world)
+    o = await order(admin, lines=[{"name": "A", "quantity": 1, "unitPriceNet": "100", "taxRate": 23},
+                                  {"name": "B", "quantity": 2, "unitPriceNet": "10", "taxRate": 0}])
+    lines = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"], "sortField": "lineNumber"})).json()
+    first = lines["items"][0]["id"]
+    for body in ({"kind": "discount", "rate": 10},
+                 {"kind": "surcharge", "scope": "line", "orderLineId": first, "rate": 5},
+                 {"kind": "shipping", "amountNet": "7", "amountGross": "8.61"}):
+        r = await admin.post(f"{B}/order-adjustments", json={"orderId": o["id"], **body})
+        assert r.status_code == 201, r.text
+    r = await admin.post(f"{B}/order-lines", json={"orderId": o["id"], "currencyCode": "EUR", "name": "C",
+                                                   "quantity": 1, "unitPriceNet": "30", "taxRate": 0})
+    assert r.status_code == 201, r.text
+    r = await admin.put(f"{B}/order-lines", json={"id": first, "quantity": 2})
+    assert r.status_code == 200, r.text
+    adjustments = (await admin.get(f"{B}/order-adjustments", params={"orderId": o["id"]})).json()["items"]
+    amounts = {a["kind"]: (Decimal(str(a["amount_net"])), Decimal(str(a["amount_gross"]))) for a in adjustments}
+    # Subtotal 200 + 20 + 30 net, 246 + 20 + 30 gross; the first line 200 net, 246 gross.
+    assert amounts == {"discount": (Decimal("25.00"), Decimal("29.60")),
+                       "surcharge": (Decimal("10.00"), Decimal("12.30")), "shipping": (Decimal("7"), Decimal("8.61"))}
+    after = await get_order(admin, o["id"])
+    assert Decimal(str(after["grandTotalNetAmount"])) == Decimal("250") - Decimal("25") + Decimal("10") + Decimal("7")
+    numbers = sorted(x["line_number"] for x in
+                     (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"])
+    assert numbers == [1, 2, 3]
