@@ -480,6 +480,14 @@ async def _prepare_adjustment(session: AsyncSession, kind: documents.DocKind, do
         if known and values["kind"] not in known:
             raise BadRequest(f"Unknown adjustment kind: {values['kind']}",
                              [{"path": ["kind"], "message": f"One of {', '.join(sorted(known))}"}])
+    if creating and values.get("rate") is None:
+        # A fixed adjustment given one amount means the same amount net and gross (docs/sales.md); the columns
+        # default to 0, so the missing one must be filled here or it would be stored as 0.
+        net, gross = values.get("amount_net"), values.get("amount_gross")
+        if net is not None and gross is None:
+            values["amount_gross"] = net
+        elif gross is not None and net is None:
+            values["amount_net"] = gross
     for key in ("rate", "amount_net", "amount_gross"):
         if key in values and values[key] is None:
             values[key] = Decimal(0)

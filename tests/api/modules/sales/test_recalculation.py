@@ -82,3 +82,19 @@ async def test_a_line_write_stores_the_new_amounts_of_rate_adjustments(world: An
     numbers = sorted(x["line_number"] for x in
                      (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"])
     assert numbers == [1, 2, 3]
+
+
+async def test_a_fixed_adjustment_given_one_amount_counts_it_net_and_gross(world: Any) -> None:
+    """docs/sales.md: without a rate, a missing amount equals the other. The columns default to 0, so
+    shipping given only net (or only gross) used to be stored, and added to the gross total, as 0."""
+    admin = await seeded(world)
+    o = await order(admin, lines=[{"name": "A", "quantity": 1, "unitPriceNet": "100", "taxRate": 0}])
+    for body in ({"kind": "shipping", "amountNet": "7"}, {"kind": "surcharge", "amountGross": "3"}):
+        r = await admin.post(f"{B}/order-adjustments", json={"orderId": o["id"], **body})
+        assert r.status_code == 201, r.text
+    adjustments = (await admin.get(f"{B}/order-adjustments", params={"orderId": o["id"]})).json()["items"]
+    amounts = {a["kind"]: (Decimal(str(a["amount_net"])), Decimal(str(a["amount_gross"]))) for a in adjustments}
+    assert amounts == {"shipping": (Decimal(7), Decimal(7)), "surcharge": (Decimal(3), Decimal(3))}
+    after = await get_order(admin, o["id"])
+    assert Decimal(str(after["grandTotalNetAmount"])) == Decimal(110)
+    assert Decimal(str(after["grandTotalGrossAmount"])) == Decimal(110)
