@@ -22,6 +22,7 @@ from api.db import sessionmaker
 from api.metrics import serve_worker_metrics
 from api.modules.configs.service import heartbeat
 from api.outbox import Dispatcher
+from api.payload_converter import DATA_CONVERTER
 from api.settings import get_settings
 from engine.workflow import DefinitionWorkflow
 
@@ -59,7 +60,7 @@ async def connect(address: str, namespace: str, stop: asyncio.Event, attempts: i
     at once when asked to stop (None)."""
     for attempt in range(attempts):
         try:
-            return await Client.connect(address, namespace=namespace)
+            return await Client.connect(address, namespace=namespace, data_converter=DATA_CONVERTER)
         except Exception as exc:  # noqa: BLE001 - any connection failure is retried the same way
             if attempt == attempts - 1:
                 raise

@@ -9,6 +9,7 @@ import asyncio
 
 from temporalio.client import Client
 
+from api.payload_converter import DATA_CONVERTER
 from api.settings import get_settings
 
 _client: Client | None = None
@@ -26,7 +27,8 @@ async def get_client() -> Client:
         # Concurrent first requests share one connection attempt.
         if _client is None:
             settings = get_settings()
-            _client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+            _client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
+                                           data_converter=DATA_CONVERTER)
     return _client
 
 

@@ -77,6 +77,7 @@ sys.path.insert(0, str(ROOT))
 
 from temporalio import activity  # noqa: E402
 
+from api.payload_converter import DATA_CONVERTER  # noqa: E402
 from bench.handwritten import (  # noqa: E402
     BareUpdate,
     FourActivities,
@@ -196,7 +197,8 @@ async def run_worker() -> None:
         activities = [_traced(a) for a in activities]
         _trace_transactions()
         _trace_activations()
-    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    client = await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace,
+                                  data_converter=DATA_CONVERTER)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -430,7 +432,7 @@ async def _wait_for_server(address: str, process: subprocess.Popen[bytes]) -> An
         if process.poll() is not None:
             raise RuntimeError(f"the Temporal dev server exited with code {process.returncode}")
         try:
-            return await Client.connect(address)
+            return await Client.connect(address, data_converter=DATA_CONVERTER)
         except Exception:  # noqa: BLE001 - still starting
             if time.monotonic() > deadline:
                 raise

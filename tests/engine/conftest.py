@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 from activities.children import resolve_sub_workflow
 from activities.guards import evaluate_guard
 from activities.projection import project
+from api.payload_converter import DATA_CONVERTER
 from engine.workflow import DefinitionWorkflow
 from tests.engine import stand_ins
 from tests.engine.runner import Runner
@@ -26,7 +27,9 @@ from worker import WORKER_OPTIONS
 
 async def _start_server() -> WorkflowEnvironment:
     binary = Path(sys.executable).parent / "temporal-test-server"
-    return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(binary))
+    # The API's and the worker's payload converter, so the engine tests run it.
+    return await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(binary),
+                                                         data_converter=DATA_CONVERTER)
 
 
 @asynccontextmanager

@@ -17,12 +17,13 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from api.app import load_models
+from api.payload_converter import DATA_CONVERTER
 from worker import ACTIVITIES, WORKER_OPTIONS, WORKFLOWS
 
 
 async def main(address: str, task_queue: str) -> None:
     load_models()
-    client = await Client.connect(address)
+    client = await Client.connect(address, data_converter=DATA_CONVERTER)
     # Exactly as worker.py runs it: its options (workflow task slots, cache, sandbox) are part of what survives.
     worker = Worker(client, task_queue=task_queue, workflows=WORKFLOWS, activities=ACTIVITIES, **WORKER_OPTIONS)
     async with worker:
