@@ -2,13 +2,14 @@
 
 The SDK's converter encodes a dataclass with `dataclasses.asdict` (a deep copy of every nested dict and list
 before `json.dumps` walks them again) and decodes one by calling `typing.get_type_hints` on its class and
-walking every value of every `dict[str, Any]` field, for each payload: ~0.45 ms per `RunActivityInput`, paid
-three times per three-step instance in the worker (docs/benchmarks.md, "Payloads"). Here a dataclass encodes
+walking every value of every `dict[str, Any]` field, for each payload: ~0.4 ms per `RunActivityInput`, paid
+three times per three-step instance in the worker (docs/benchmarks.md, "cheaper payloads"). Here a dataclass encodes
 as a shallow dict of its fields (`json.dumps` reaches nested ones through `default`, the same output), and a
 dataclass type hint decodes through a plan worked out once per class: nested dataclasses (also optional or in
 lists) are built field by field, and a field whose type JSON already yields (`str`, `int`, `bool`, `float`,
 `Any`, `dict[str, Any]`, lists and optionals of those) is taken as parsed. Any other hint goes to the SDK's
-`value_to_type`, so decoding gives what the SDK's converter gives for what the engine sends.
+`value_to_type` (so do dataclasses with `init=False` fields), so decoding gives what the SDK's converter gives
+for what the engine sends.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
     """How to turn the parsed JSON into a value of `hint` (worked out once per hint)."""
     if _as_parsed(hint):
         return _identity
-    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint) and all(f.init for f in dataclasses.fields(hint)):
         return _dataclass_converter(hint)
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
@@ -76,8 +77,7 @@ def _converter(hint: Any) -> Callable[[Any], Any]:
 
 def _dataclass_converter(cls: type[Any]) -> Callable[[Any], Any]:
     hints = typing.get_type_hints(cls)
-    fields = [(field.name, _converter(hints[field.name]))
-              for field in dataclasses.fields(cls) if field.init]
+    fields = [(field.name, _converter(hints[field.name])) for field in dataclasses.fields(cls)]
     if any(converter is not _identity for _, converter in fields):
         def build(value: Any) -> Any:
             if not isinstance(value, dict):

@@ -4,6 +4,7 @@ the payloads the committed histories carry (instance starts, `run_activity` inpu
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -72,3 +73,20 @@ def test_nested_and_optional_dataclasses() -> None:
 def test_a_dataclass_from_anything_but_an_object_is_refused() -> None:
     with pytest.raises(TypeError):
         OURS.from_payloads(SDK.to_payloads([["not", "an", "object"]]), [RunActivityInput])
+
+
+@dataclasses.dataclass
+class _Derived:
+    name: str
+    size: int = dataclasses.field(init=False, default=0)
+
+
+def test_other_hints_decode_as_the_sdk_decodes_them() -> None:
+    derived = _Derived("a")
+    derived.size = 3
+    cases: list[tuple[Any, Any]] = [(derived, _Derived), ([derived], list[_Derived]),
+                                    ({"k": derived}, dict[str, _Derived]),
+                                    ("2026-12-04T10:00:00+00:00", datetime), (None, datetime | None)]
+    for value, hint in cases:
+        payloads = SDK.to_payloads([value])
+        assert OURS.from_payloads(payloads, [hint]) == SDK.from_payloads(payloads, [hint]), hint
