@@ -5,7 +5,11 @@ retried activity returns the first attempt's output instead of doing the effect 
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +46,20 @@ class ReceiptStore:
 
     async def put(self, key: str, output: dict[str, Any]) -> None:
         await asyncio.to_thread(self._write, key, output)
+
+    @asynccontextmanager
+    async def held(self, key: str) -> AsyncIterator[None]:
+        """The key's lock (an advisory lock on a file beside its receipt, so attempts in other processes
+        sharing the data directory wait too). Polled rather than blocking, so waiters hold no thread."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path(key).with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    await asyncio.sleep(0.02)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock

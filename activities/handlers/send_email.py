@@ -52,11 +52,21 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
     if to is None or subject is None or subject == "":
         raise fail('SEND_EMAIL requires "to" and "subject" fields')
     subject = _scalar(subject)
+    if not inp.idempotency_key:
+        return await _send(to, subject, config)
     store = receipts(deps)
-    if inp.idempotency_key:
+    # One attempt per key at a time: an attempt that outlived its timeout may still be sending when the retry
+    # starts, and both would find no receipt.
+    async with store.held(inp.idempotency_key):
         done = await store.get(inp.idempotency_key)
         if done is not None:
             return done
+        output = await _send(to, subject, config)
+        await store.put(inp.idempotency_key, output)
+        return output
+
+
+async def _send(to: str, subject: str, config: dict[str, Any]) -> dict[str, Any]:
     try:
         path = await send_mail(to, subject, _body(config))
     except ValueError as exc:
@@ -70,6 +80,4 @@ async def handle(inp: RunActivityInput, deps: ActivityDeps) -> dict[str, Any]:
                               "transport": "outbox" if path is not None else "smtp"}
     if config.get("template"):
         output["template"] = config["template"]
-    if inp.idempotency_key:
-        await store.put(inp.idempotency_key, output)
     return output

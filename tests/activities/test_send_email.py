@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,14 @@ async def test_sends_once_per_key(deps: ActivityDeps, outbox: Path) -> None:
     assert "Your order is approved." in str(msg.get_payload())
     await send_email.handle(activity_input("SEND_EMAIL", inp.config, key="mail-2"), deps)
     assert len(messages(outbox)) == 2
+
+
+async def test_overlapping_attempts_with_the_same_key_send_once(deps: ActivityDeps, outbox: Path) -> None:
+    """An attempt that outlives its timeout may still be sending when the next one starts: one message."""
+    inp = activity_input("SEND_EMAIL", {"to": "ann@example.com", "subject": "Overlap"}, key="mail-overlap")
+    outs = await asyncio.gather(*(send_email.handle(inp, deps) for _ in range(4)))
+    assert len(messages(outbox)) == 1
+    assert all(out == outs[0] for out in outs)
 
 
 async def test_template_data_and_recipient_lists(deps: ActivityDeps, outbox: Path) -> None:
