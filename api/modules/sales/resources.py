@@ -543,6 +543,24 @@ def _doc_id(write: Write, kind: documents.DocKind) -> str:
     return str(write.values.get(kind.fk) or getattr(write.row, kind.fk))
 
 
+def _document_child_hooks(kind: documents.DocKind, before_create: Callable[[Write], Awaitable[None]],
+                          before_update: Callable[[Write], Awaitable[None]]) -> Hooks:
+    """What a document's lines and adjustments share: a delete locks the document, every write recalculates
+    it in the same transaction, and create and update answer `{id, orderId}` / `{id, quoteId}` (the
+    reference answers an update like a create)."""
+    async def before_delete(write: Write) -> None:
+        write.extra["doc"] = await documents.lock(write.session, kind, getattr(write.row, kind.fk), write.ctx)
+
+    async def after(write: Write) -> None:
+        await documents.recalculate(write.session, kind, write.extra["doc"])
+
+    def body(w: Write) -> dict[str, Any]:
+        return {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)}
+
+    return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
+                 after_create=after, after_update=after, after_delete=after, created_body=body, updated_body=body)
+
+
 def _line_hooks(kind: documents.DocKind) -> Hooks:
     async def before_create(write: Write) -> None:
         doc, last_line = await documents.lock_for_line(write.session, kind, _doc_id(write, kind), write.ctx)
@@ -565,17 +583,7 @@ def _line_hooks(kind: documents.DocKind) -> Hooks:
             if key in write.values and write.values[key] is None:
                 del write.values[key]
 
-    async def before_delete(write: Write) -> None:
-        write.extra["doc"] = await documents.lock(write.session, kind, getattr(write.row, kind.fk), write.ctx)
-
-    async def after(write: Write) -> None:
-        await documents.recalculate(write.session, kind, write.extra["doc"])
-
-    return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
-                 after_create=after, after_update=after, after_delete=after,
-                 created_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)},
-                 # The reference answers an update like a create: `{id, orderId}` / `{id, quoteId}`.
-                 updated_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)})
+    return _document_child_hooks(kind, before_create, before_update)
 
 
 def _adjustment_hooks(kind: documents.DocKind) -> Hooks:
@@ -592,17 +600,7 @@ def _adjustment_hooks(kind: documents.DocKind) -> Hooks:
         write.extra["doc"] = doc
         await _prepare_adjustment(write.session, kind, doc, write.values, creating=False)
 
-    async def before_delete(write: Write) -> None:
-        write.extra["doc"] = await documents.lock(write.session, kind, getattr(write.row, kind.fk), write.ctx)
-
-    async def after(write: Write) -> None:
-        await documents.recalculate(write.session, kind, write.extra["doc"])
-
-    return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
-                 after_create=after, after_update=after, after_delete=after,
-                 created_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)},
-                 # The reference answers an update like a create: `{id, orderId}` / `{id, quoteId}`.
-                 updated_body=lambda w: {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)})
+    return _document_child_hooks(kind, before_create, before_update)
 
 
 LINE_ITEM = ("id", "line_number", "kind", "status_entry_id", "status", "product_id", "product_variant_id",
