@@ -109,12 +109,13 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, **pool: Any) -> AsyncEngine:
+    """The engine for `url`; `pool` overrides the connection pool's options (pool_size, max_overflow, ...)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_async_engine(url, **{"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **pool})
 
 
 def get_engine() -> AsyncEngine:

@@ -75,18 +75,25 @@ def idempotent(endpoint: Endpoint) -> Endpoint:
         if not ctx.tenant_id:
             raise BadRequest(f"{HEADER} needs a tenant")
         fingerprint = _fingerprint(ctx, request, await request.body())
+        # The claim and its release use sessions of their own; the request's gives its connection back
+        # first (it has only read, to authenticate), or as many concurrent keyed requests as the pool has
+        # connections would each hold one while waiting for a second that never comes.
+        if session.in_transaction():
+            await session.commit()
         claim = await _claim(ctx.tenant_id, key, fingerprint)
         if isinstance(claim, JSONResponse):
             return claim
         try:
             result = await endpoint(**kwargs)
         except ApiError as exc:
+            await session.rollback()  # what the request wrote and did not commit is lost anyway
             if exc.status >= 500:
                 await _release(claim)
             else:
                 await _finish(claim, exc.status, exc.body())
             raise
         except BaseException:
+            await session.rollback()
             await _release(claim)
             raise
         route_ = request.scope.get("route")

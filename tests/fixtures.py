@@ -3,17 +3,20 @@ and authenticated HTTP calls against the app."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from api.db import sessionmaker
+from api.db import get_engine, make_engine, sessionmaker, set_engine
 from api.modules.auth.models import Role, RoleAcl, User, UserRole
 from api.modules.directory.models import Organization, Tenant
 from api.modules.directory.tree import rebuild_tree
 from api.security import hash_password, issue_token
+from api.settings import get_settings
 
 PASSWORD = "correct horse battery"
 
@@ -117,3 +120,18 @@ class World:
 
     async def admin(self) -> Caller:
         return await self.user(["*"])
+
+
+@contextlib.asynccontextmanager
+async def narrow_pool(size: int = 2) -> AsyncIterator[None]:
+    """The app's database behind a pool of `size` connections and no overflow, whose checkouts give up
+    after 5 s: more concurrent requests than connections show whether a request ever needs a second
+    connection while holding one (they would wait for each other until the timeout)."""
+    previous = get_engine()
+    engine = make_engine(get_settings().db_url, pool_size=size, max_overflow=0, pool_timeout=5)
+    set_engine(engine)
+    try:
+        yield
+    finally:
+        set_engine(previous)
+        await engine.dispose()

@@ -161,7 +161,7 @@ async def instance_events(
 async def validate_start(request: Request, session: SessionDep, ctx: ViewInstances) -> dict[str, Any]:
     body = _validated(ValidateStart, await read_json(request))
     tenant_id, org_id = write_scope(ctx)
-    await shipped_rules.ensure(tenant_id)  # before this request takes a connection (shipped_rules.py)
+    await shipped_rules.ensure(tenant_id, releasing=session)
     return await svc.validate_start(session, tenant_id=tenant_id, organization_id=org_id, org_scope=ctx.org_scope,
                                     workflow_id=body.workflow_id, version=body.version,
                                     context=dict(body.context or {}), locale=body.locale or "en")
@@ -178,7 +178,7 @@ async def start_instance(request: Request, session: SessionDep, ctx: ViewInstanc
     ensure(ctx, "workflows.instances.create")
     tenant_id, org_id = write_scope(ctx)
     body = _validated(StartInstance, await read_json(request))
-    await shipped_rules.ensure(tenant_id)  # before this request takes a connection (shipped_rules.py)
+    await shipped_rules.ensure(tenant_id, releasing=session)
     definition = await svc.resolve_definition(session, tenant_id=tenant_id, org_scope=ctx.org_scope,
                                               workflow_id=body.workflow_id, version=body.version)
     svc.check_runnable(definition)

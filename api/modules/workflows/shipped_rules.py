@@ -43,13 +43,20 @@ async def install(session: AsyncSession, tenant_id: str, *, workflow_id: str | N
                                rules=rules_of(workflow_id), reset=reset)
 
 
-async def ensure(tenant_id: str) -> None:
+async def ensure(tenant_id: str, *, releasing: AsyncSession | None = None) -> None:
     """Installs the shipped rules the tenant lacks, in a transaction of its own (committed whatever becomes
     of the request that needed them: a start refused by these very rules still leaves them installed). One
     installation at a time per event loop, so many first starts at once take one extra connection, not one
-    each; afterwards the tenant is remembered and nothing is asked."""
+    each; afterwards the tenant is remembered and nothing is asked.
+
+    `releasing`: the caller's session, which has only read so far (authentication). Its transaction is ended
+    first so it gives its connection back: requests waiting here while holding connections would otherwise
+    leave none for the installation once there are as many of them as the pool has connections (every first
+    start of a tenant timed out when 50 arrived at once)."""
     if not tenant_id or tenant_id in _installed:
         return
+    if releasing is not None and releasing.in_transaction():
+        await releasing.commit()
     lock = _locks.setdefault(id(asyncio.get_running_loop()), asyncio.Lock())
     async with lock:
         if tenant_id in _installed:

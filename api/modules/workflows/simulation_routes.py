@@ -99,7 +99,7 @@ async def simulate_document(body: SimulateDocument, session: SessionDep, ctx: Vi
     definition = document if bare else document["definition"]
     workflow_id = "simulation" if bare else str(document.get("workflowId"))
     version = 1 if bare else int(document.get("version") or 1)
-    await shipped_rules.ensure(tenant_id)  # before this request takes a connection (shipped_rules.py)
+    await shipped_rules.ensure(tenant_id, releasing=session)
     return await _run(session, ctx, definition, body, definition_id=None, workflow_id=workflow_id, version=version,
                       organization_id=None, prefix=("definition",) if bare else ("definition", "definition"))
 
@@ -113,7 +113,7 @@ async def simulate_definition(id: str, body: SimulationScript, session: SessionD
                               ctx: ViewDefinitions) -> dict[str, Any]:
     ensure(ctx, "workflows.instances.create")
     tenant_id, _ = defs.write_scope(ctx)
-    await shipped_rules.ensure(tenant_id)  # before this request takes a connection (shipped_rules.py)
+    await shipped_rules.ensure(tenant_id, releasing=session)
     item = await defs.get_definition(session, ctx, id)
     return await _run(session, ctx, item.get("definition") or {}, body, definition_id=str(item["id"]),
                       workflow_id=str(item["workflowId"]), version=int(item.get("version") or 1),

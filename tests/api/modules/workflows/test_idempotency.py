@@ -18,7 +18,7 @@ from api.settings import get_settings
 from tests.api.modules.business_rules.helpers import EXECUTE, LOGS, create_rule
 from tests.api.modules.workflows.builders import INSTANCES, NIL, minimal
 from tests.api.modules.workflows.test_scenarios import define
-from tests.fixtures import Caller, World
+from tests.fixtures import Caller, World, narrow_pool
 
 RULE_FEATURES = ["business_rules.*"]
 RUN = {"entityType": "IdemEntity", "eventType": "beforeSave", "data": {"status": "ACTIVE"}}
@@ -119,6 +119,21 @@ async def test_concurrent_duplicates_run_once(world: World) -> None:
     assert all(r.json() == answers[0].json() for r in answers)
     assert sum("idempotent-replayed" in r.headers for r in answers) == 3
     assert await log_count(me, rule_id) == 1
+
+
+async def test_more_keyed_requests_at_once_than_the_pool_has_connections_all_answer(world: World) -> None:
+    # The claim takes a connection of its own: the request gives back the one it authenticated with first
+    # (a caller the API has not seen yet: a known one is authenticated from memory, with no connection).
+    _, rule_id = await rule_caller(world)
+    me = await world.user(RULE_FEATURES)
+    async with narrow_pool(2):
+        answers = await asyncio.gather(*[me.post(EXECUTE, json=RUN, headers=key()) for _ in range(6)])
+        assert [r.status_code for r in answers] == [200] * 6, [r.text for r in answers]
+        # a refused request records its answer in the same situation
+        me = await world.user(RULE_FEATURES)
+        refused = await asyncio.gather(*[me.post(EXECUTE, json={}, headers=key()) for _ in range(6)])
+    assert {r.status_code for r in refused} == {400}, [r.text for r in refused]
+    assert await log_count(me, rule_id) == 6
 
 
 async def instances_of(definition_id: str) -> int:

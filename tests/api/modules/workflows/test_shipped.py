@@ -4,12 +4,14 @@ them back (api/modules/workflows/shipped_rules.py)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from api.modules.workflows.shipped_rules import rules_of
 from definitions import load_shipped
 from tests.api.modules.workflows.builders import INSTANCES
-from tests.fixtures import World
+from tests.fixtures import World, narrow_pool
 
 pytestmark = pytest.mark.usefixtures("engine")
 ADMIN = ["workflows.*", "business_rules.*"]
@@ -71,3 +73,14 @@ async def test_a_tenants_changes_are_kept_and_reset_to_code_restores_the_rules(w
     assert r.status_code == 200, r.text
     r = await me.post(f"{INSTANCES}/validate-start", json={"workflowId": "workflows.checkout-demo", "context": CART})
     assert r.json()["canStart"] is True, r.text
+
+
+async def test_more_first_starts_at_once_than_the_pool_has_connections_all_start(world: World) -> None:
+    # Each request holds the connection it authenticated with; the installation of the tenant's shipped
+    # rules needs one more. Before the request gave its own back, they all waited for the pool's timeout.
+    me = await world.user(ADMIN)
+    async with narrow_pool(2):
+        answers = await asyncio.gather(*(
+            me.post(INSTANCES, json={"workflowId": "workflows.checkout-demo", "initialContext": CART})
+            for _ in range(6)))
+    assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers]
