@@ -11,7 +11,6 @@ from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.children import resolve_sub_workflow
 from activities.guards import evaluate_guard
@@ -37,15 +36,10 @@ ACTIVITIES: list[Any] = [run_activity_with_projection, project, evaluate_guard, 
 # - workflow task slots: a chain of local activities holds its workflow task while they run, so 20 slots
 #   (enough when every activity was a regular one) capped how many instances progress at once; still
 #   bounded, so a replay storm after a restart stays in check;
-# - the cache keeps running instances' state in memory, so a step does not replay the history;
-# - the sandbox passes the whole `engine` package through, `engine.workflow` included: otherwise it executes
-#   that module again for every instance it loads (compiling it, applying the workflow decorators: ~3.7 ms of
-#   worker CPU per instance, more than a tenth of it). Safe because the package is deterministic by rule
-#   (no I/O, clock or randomness: tests/test_architecture.py) and holds no module state an instance changes.
+# - the cache keeps running instances' state in memory, so a step does not replay the history.
+# The workflow itself runs outside Temporal's sandbox (engine/workflow.py says why).
 WORKER_OPTIONS: dict[str, Any] = {
     "max_concurrent_workflow_tasks": 100, "max_cached_workflows": 1000,
-    "workflow_runner": SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("engine")),
 }
 
 

@@ -1,8 +1,8 @@
 """The step machine's effects as Temporal commands, for `DefinitionWorkflow` (engine/workflow.py).
 
-Its own module, passed through the workflow sandbox like the machine: the sandbox executes the workflow's
-module afresh for every instance it loads, so that module holds the workflow class and little else.
-Everything here runs inside the workflow and must stay deterministic (no I/O, clock or randomness).
+Everything here runs inside the workflow and must stay deterministic (no I/O, clock or randomness): the
+workflow runs outside Temporal's sandbox (engine/workflow.py says why), so nothing but these rules and the
+replay tests keeps it so.
 """
 
 from __future__ import annotations

@@ -27,32 +27,29 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
-with workflow.unsafe.imports_passed_through():
-    # Not `from engine import _state`: the sandbox does not pass a submodule named in a from-list through,
-    # and would execute a fresh copy of engine/_state.py for every instance it loads.
-    import engine._state as st
-    from engine._definition import DefinitionError, compile_definition
-    from engine._effects import Interrupted, TemporalEffects, cancelled, empty_definition, refuse
-    from engine._machine import EngineError, Machine
-    from engine._state import carry, new_state, restore
-    from engine.contract import (
-        FAILED_RETENTION_SECONDS,
-        QUERY_STATE,
-        UPDATE_ADVANCE,
-        UPDATE_CANCEL,
-        UPDATE_CLAIM_TASK,
-        UPDATE_COMPLETE_TASK,
-        UPDATE_RETRY,
-        UPDATE_SIGNAL,
-        WORKFLOW_TYPE,
-        Actor,
-        AdvanceInput,
-        ClaimTaskInput,
-        CompleteTaskInput,
-        SignalInput,
-        StartInput,
-        UpdateResult,
-    )
+from engine import _state as st
+from engine._definition import DefinitionError, compile_definition
+from engine._effects import Interrupted, TemporalEffects, cancelled, empty_definition, refuse
+from engine._machine import EngineError, Machine
+from engine._state import carry, new_state, restore
+from engine.contract import (
+    FAILED_RETENTION_SECONDS,
+    QUERY_STATE,
+    UPDATE_ADVANCE,
+    UPDATE_CANCEL,
+    UPDATE_CLAIM_TASK,
+    UPDATE_COMPLETE_TASK,
+    UPDATE_RETRY,
+    UPDATE_SIGNAL,
+    WORKFLOW_TYPE,
+    Actor,
+    AdvanceInput,
+    ClaimTaskInput,
+    CompleteTaskInput,
+    SignalInput,
+    StartInput,
+    UpdateResult,
+)
 
 # Past this many history events (or when Temporal suggests it first), a resting run continues as new: far below
 # Temporal's limits (50,000 events, 50 MB), so a run never approaches them. Runs whose history began before this
@@ -61,7 +58,13 @@ CONTINUE_AS_NEW_EVENTS = 10_000
 CONTINUE_AS_NEW_PATCH = "continue-as-new"
 
 
-@workflow.defn(name=WORKFLOW_TYPE)
+# Outside Temporal's workflow sandbox. The sandbox re-imports a workflow's module for every instance it loads
+# and runs every activation and every payload conversion through its import hooks: with the engine already
+# passed through it (it guarded nothing of the engine: passed-through modules are not restricted), that cost
+# ~6 ms of the worker's ~22 ms CPU per instance (docs/benchmarks.md, "Outside the sandbox"). Determinism rests
+# on the rules the sandbox never checked here anyway: the `engine` package reads no clock, randomness,
+# environment or files (tests/test_architecture.py) and every committed history replays (tests/engine).
+@workflow.defn(name=WORKFLOW_TYPE, sandboxed=False)
 class DefinitionWorkflow:
     @workflow.init
     def __init__(self, start: StartInput) -> None:

@@ -38,6 +38,53 @@ def test_pure_packages_import_no_io(package: str) -> None:
     assert {k: v for k, v in bad.items() if v} == {}
 
 
+# What the workflow's code may not touch, since it runs outside Temporal's sandbox (engine/workflow.py): a
+# replay must make the same decisions, so no clock, randomness, fresh uuids, environment, files or threads.
+# The workflow's clock and uuids are `workflow.now()` / `workflow.uuid4()` (the `Effects` port).
+WORKFLOW_FORBIDDEN_IMPORTS = {"os", "uuid", "secrets", "threading", "subprocess", "pathlib", "shutil", "tempfile",
+                              "urllib", "http", "logging", "concurrent"}
+WORKFLOW_FORBIDDEN_CALLS = {"now", "utcnow", "today", "fromtimestamp", "uuid1", "uuid4", "getenv", "urandom"}
+WORKFLOW_FORBIDDEN_NAMES = {"open", "input", "print", "exec", "eval", "id", "hash"}
+
+
+def _workflow_own(receiver: ast.expr) -> bool:
+    """`workflow.now()`, `effects.now()`, `self.effects.now()`: the workflow's clock and uuids."""
+    return (isinstance(receiver, ast.Name) and receiver.id in {"workflow", "effects"}) or (
+        isinstance(receiver, ast.Attribute) and receiver.attr == "effects")
+
+
+def _nondeterministic(path: Path) -> list[str]:
+    """What `path` does that a replay could not repeat: forbidden imports, and calls of the clock and the like
+    (`x.now()`, `open(...)`) other than the workflow's own (`workflow.now()`, `workflow.uuid4()`)."""
+    found: list[str] = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if node.level == 0 else []
+            found += [f"import {n}" for n in names if n.split(".")[0] in WORKFLOW_FORBIDDEN_IMPORTS]
+        elif isinstance(node, ast.Call):
+            fn = node.func
+            if isinstance(fn, ast.Attribute) and fn.attr in WORKFLOW_FORBIDDEN_CALLS and not _workflow_own(fn.value):
+                found.append(f"{ast.unparse(fn)}() line {node.lineno}")
+            elif isinstance(fn, ast.Name) and fn.id in WORKFLOW_FORBIDDEN_NAMES:
+                found.append(f"{fn.id}() line {node.lineno}")
+    return found
+
+
+def test_the_workflow_code_reads_no_clock_randomness_or_environment() -> None:
+    # engine/simulation.py runs in the API, not in a workflow, but keeps the same rule (its virtual clock).
+    offenders = {str(p.relative_to(ROOT)): _nondeterministic(p) for p in _sources("engine")}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_determinism_check_finds_what_it_looks_for(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import os\nimport uuid\nfrom datetime import datetime\nx = datetime.now()\n"
+                      "y = uuid.uuid4()\nz = workflow.now()\nw = open('f')\nv = self.effects.now()\nu = date.today()\n")
+    assert _nondeterministic(sample) == ["import os", "import uuid", "datetime.now() line 4", "uuid.uuid4() line 5",
+                                         "open() line 7", "date.today() line 9"]
+
+
 def test_jscompat_uses_the_standard_library_only() -> None:
     assert sorted(_imports(ROOT / "jscompat.py") - sys.stdlib_module_names - {"__future__"}) == []
 

@@ -22,7 +22,6 @@ from api.payload_converter import DATA_CONVERTER
 from engine.workflow import DefinitionWorkflow
 from tests.engine import stand_ins
 from tests.engine.runner import Runner
-from worker import WORKER_OPTIONS
 
 
 async def _start_server() -> WorkflowEnvironment:
@@ -35,11 +34,8 @@ async def _start_server() -> WorkflowEnvironment:
 @asynccontextmanager
 async def _runner(env: WorkflowEnvironment) -> AsyncIterator[Runner]:
     queue = f"engine-{uuid.uuid4()}"
-    # The worker's sandbox (the `engine` package passed through), so the suite runs what production runs;
-    # test_replay.py also replays every history in the SDK's default sandbox.
     async with Worker(env.client, task_queue=queue, workflows=[DefinitionWorkflow],
-                      activities=[stand_ins.run_activity, project, evaluate_guard, resolve_sub_workflow],
-                      workflow_runner=WORKER_OPTIONS["workflow_runner"]):
+                      activities=[stand_ins.run_activity, project, evaluate_guard, resolve_sub_workflow]):
         yield Runner(env, queue)
 
 

@@ -29,7 +29,6 @@ from temporalio.worker import (
 from engine.contract import ACTIVITY_RUN, RunActivityInput
 from engine.workflow import DefinitionWorkflow
 from tests.engine.runner import HISTORIES
-from worker import WORKER_OPTIONS
 
 FILES = sorted(HISTORIES.glob("*.json"))
 
@@ -38,19 +37,11 @@ def test_histories_are_committed() -> None:
     assert len(FILES) >= 5
 
 
-# Each history replays in the SDK's default sandbox (which executes engine/workflow.py afresh per instance, so
-# it also catches what that module does at import) and in the worker's (`WORKER_OPTIONS`: the `engine` package
-# passed through, one module shared by every instance).
-RUNNERS = {"default-sandbox": None, "worker-runner": WORKER_OPTIONS["workflow_runner"]}
-
-
-@pytest.mark.parametrize("runner", RUNNERS)
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-async def test_replay(path: object, runner: str) -> None:
+async def test_replay(path: object) -> None:
     assert hasattr(path, "read_text")
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # type: ignore[attr-defined]
-    options = {"workflow_runner": RUNNERS[runner]} if RUNNERS[runner] is not None else {}
-    result = await Replayer(workflows=[DefinitionWorkflow], **options).replay_workflow(history)
+    result = await Replayer(workflows=[DefinitionWorkflow]).replay_workflow(history)
     assert result.replay_failure is None
 
 
