@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from api import errors, manifest, metrics, openapi, storage_checks
+from api import errors, manifest, metrics, openapi, routing, storage_checks
 from api.body import BodyGuard
 from api.settings import get_settings
 from console import mount as mount_console
@@ -47,6 +47,7 @@ def create_app() -> FastAPI:
     mount_console(app)
     # Prometheus' /metrics, outside /api like the console (docs/operations.md).
     app.include_router(metrics.router)
+    routing.prefilter(app)
     settings = get_settings()
     # The upload route checks its own limit (`attachments_max_upload_bytes`, 413 with `maxBytes`); a
     # multipart body is a little larger than the file it carries.

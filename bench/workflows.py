@@ -279,20 +279,19 @@ def _trace_transactions() -> None:
 
 
 def _trace_activations() -> None:
-    """Times every workflow activation (the workflow code's run inside the sandbox), per workflow type."""
-    from temporalio.worker.workflow_sandbox import _runner
+    """Times every workflow activation (the workflow's own code, in or out of the sandbox), per workflow type."""
+    from temporalio.worker import _workflow_instance
 
-    activate = _runner._Instance.activate
+    activate = _workflow_instance._WorkflowInstanceImpl.activate
 
     def timed(self: Any, act: Any) -> Any:
         began = time.perf_counter()
         try:
             return activate(self, act)
         finally:
-            TRACE.setdefault(f"activation of {self.instance_details.defn.name}", []).append(
-                time.perf_counter() - began)
+            TRACE.setdefault(f"activation of {self._defn.name}", []).append(time.perf_counter() - began)
 
-    _runner._Instance.activate = timed  # type: ignore[method-assign]
+    _workflow_instance._WorkflowInstanceImpl.activate = timed  # type: ignore[method-assign]
 
 
 # --- driver ------------------------------------------------------------------------------------------------
