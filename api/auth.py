@@ -4,18 +4,16 @@ feature and scope checks every route depends on."""
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
 
 import httpx
 from fastapi import Depends, Request
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
+from api.caches import Watched
 from api.db import utcnow
 from api.deps import SessionDep
 from api.errors import BadRequest, Forbidden, Unauthorized
@@ -248,45 +246,13 @@ async def context_for_user(session: AsyncSession, user: User) -> AuthContext:
 # built from. Another API process's writes reach this one within CALLER_TTL_SECONDS. Tokens are still
 # decoded (signature, expiry) on every request; API keys are always resolved afresh (their use is recorded).
 CALLER_TTL_SECONDS = 5.0
-_CALLER_TABLES = frozenset({"users", "roles", "user_roles", "role_acls", "user_acls", "organizations"})
-_callers: dict[tuple[str, int, str | None, str | None], tuple[float, int, AuthContext, bool]] = {}
-_generation = itertools.count()
-_current_generation = next(_generation)
+_callers: Watched[tuple[AuthContext, bool]] = Watched(
+    frozenset({"users", "roles", "user_roles", "role_acls", "user_acls", "organizations"}),
+    ttl=lambda: CALLER_TTL_SECONDS)
 
 
 def forget_callers() -> None:
-    global _current_generation
-    _current_generation = next(_generation)
-    _callers.clear()
-
-
-def _touches_callers(session: Session) -> None:
-    session.info["callers_changed"] = True
-    forget_callers()
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _flush: UOWTransaction) -> None:
-    for obj in itertools.chain(session.new, session.dirty, session.deleted):
-        if getattr(obj, "__tablename__", None) in _CALLER_TABLES:
-            _touches_callers(session)
-            return
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_write(state: ORMExecuteState) -> None:
-    if state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in _CALLER_TABLES:
-            _touches_callers(state.session)
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    # Again once committed: a request that read the old rows between the flush and the commit may have
-    # remembered them.
-    if session.info.pop("callers_changed", False):
-        forget_callers()
+    _callers.forget()
 
 
 def _copy(ctx: AuthContext) -> AuthContext:
@@ -301,13 +267,12 @@ async def _signed_in(request: Request, session: AsyncSession, token: str) -> Aut
         return None
     key = (str(claims["sub"]), int(claims.get("ver") or 0), request.cookies.get("om_selected_tenant"),
            request.cookies.get("om_selected_org") or request.headers.get("x-om-selected-org"))
-    now = time.monotonic()
     remembered = _callers.get(key)
-    if remembered is not None and remembered[0] > now and remembered[1] == _current_generation:
-        if remembered[3]:
+    if remembered is not None:
+        if remembered[1]:
             request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
-        return _copy(remembered[2])
-    generation = _current_generation
+        return _copy(remembered[0])
+    generation = _callers.generation()
     user = await session.get(User, claims["sub"])
     if user is None or user.deleted_at is not None or int(claims.get("ver") or 0) != (user.token_version or 0):
         return None
@@ -316,8 +281,7 @@ async def _signed_in(request: Request, session: AsyncSession, token: str) -> Aut
     stale_cookie = await _scope_org(session, ctx, request)
     if stale_cookie:
         request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
-    if generation == _current_generation:
-        _callers[key] = (now + CALLER_TTL_SECONDS, generation, _copy(ctx), stale_cookie)
+    _callers.put(key, (_copy(ctx), stale_cookie), generation)
     return ctx
 
 

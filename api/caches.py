@@ -4,9 +4,16 @@ caches in its manifest (`Module.caches`); nothing registers itself at import."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import itertools
+import time
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -28,3 +35,76 @@ class CacheSegment:
         held = self.size()
         self.clear()
         return held
+
+
+class Watched(Generic[V]):
+    """Values read from some tables, kept `ttl()` seconds and forgotten the moment this process writes any of
+    those tables: at the flush (a unit-of-work change or a bulk UPDATE/DELETE), and again at the commit, since
+    a request that read the old rows between the two may have stored them. Another process's writes are
+    seen within the TTL. A value read while a write happened is not stored (`generation()` before reading,
+    `put(..., generation)` after)."""
+
+    def __init__(self, tables: frozenset[str], ttl: Callable[[], float]) -> None:
+        self.tables = tables
+        self.ttl = ttl
+        self._entries: dict[Hashable, tuple[float, V]] = {}
+        self._generation = 0
+        _WATCHED.append(self)
+
+    def generation(self) -> int:
+        return self._generation
+
+    def get(self, key: Hashable) -> V | None:
+        kept = self._entries.get(key)
+        if kept is None or kept[0] <= time.monotonic():
+            return None
+        return kept[1]
+
+    def put(self, key: Hashable, value: V, generation: int) -> None:
+        if generation == self._generation:
+            self._entries[key] = (time.monotonic() + self.ttl(), value)
+
+    def forget(self) -> None:
+        self._generation = next(_generations)
+        self._entries.clear()
+
+    def keys(self) -> list[Hashable]:
+        return list(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+_WATCHED: list[Watched[Any]] = []
+_generations = itertools.count(1)
+_CHANGED = "watched_tables_changed"
+
+
+def _touched(session: Session, tables: set[str]) -> None:
+    for cache in _WATCHED:
+        if cache.tables & tables:
+            session.info.setdefault(_CHANGED, set()).add(id(cache))
+            cache.forget()
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    tables = {getattr(obj, "__tablename__", "") for obj in itertools.chain(session.new, session.dirty, session.deleted)}
+    _touched(session, tables)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _bulk_write(state: ORMExecuteState) -> None:
+    if state.is_update or state.is_delete:
+        name = getattr(getattr(state.statement, "table", None), "name", None)
+        if name:
+            _touched(state.session, {name})
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    changed = session.info.pop(_CHANGED, None)
+    if changed:
+        for cache in _WATCHED:
+            if id(cache) in changed:
+                cache.forget()

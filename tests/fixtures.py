@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from sqlalchemy import event
 
 from api.db import get_engine, make_engine, sessionmaker, set_engine
 from api.modules.auth.models import Role, RoleAcl, User, UserRole
@@ -135,3 +136,19 @@ async def narrow_pool(size: int = 2) -> AsyncIterator[None]:
     finally:
         set_engine(previous)
         await engine.dispose()
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements the app's database runs inside the block (every session of this process)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -3,33 +3,16 @@ the tables a caller is built from (users, roles, ACLs, organizations) is seen by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from api import auth
-from api.db import get_engine, sessionmaker, utcnow
+from api.db import sessionmaker, utcnow
 from api.modules.auth.models import RoleAcl, User
-from tests.fixtures import World
+from tests.fixtures import World, statements
 
 CHECK = "/api/auth/feature-check"
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def granted(caller: Any, *features: str) -> list[str]:
@@ -45,8 +28,10 @@ async def test_a_caller_is_resolved_once_and_its_copy_is_its_own(world: World) -
         assert await granted(me, "example.todos.view") == ["example.todos.view"]
     assert not [s for s in seen if "FROM users" in s or "FROM role_acls" in s]
     # Each request gets a copy: changing one (as the super-admin tenant switch does) leaves the cache alone.
-    key = next(k for k in auth._callers if k[0] == me.user_id)
-    auth._callers[key][2].features.clear()
+    key = next(k for k in auth._callers.keys() if isinstance(k, tuple) and k[0] == me.user_id)
+    remembered = auth._callers.get(key)
+    assert remembered is not None
+    remembered[0].features.clear()
     assert await granted(me, "example.todos.view") == []
     auth.forget_callers()
     assert await granted(me, "example.todos.view") == ["example.todos.view"]

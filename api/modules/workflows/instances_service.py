@@ -24,6 +24,7 @@ from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal
+from api.caches import Watched
 from api.casing import js_iso
 from api.db import new_id, utcnow
 from api.errors import ApiError, BadRequest
@@ -97,6 +98,40 @@ def _not_found(workflow_id: str, version: int | None) -> StartError:
     return StartError("DEFINITION_NOT_FOUND", f"Workflow definition not found: {workflow_id}{suffix}", 404)
 
 
+# Definitions this process resolved, kept a moment: the lookup (a query and the definition's JSON) was about a
+# fifth of the API's CPU for a start under load (docs/benchmarks.md, "API CPU per start"). Any write of a
+# definition row by this process forgets them at once (create, update, delete, undo, reset to code alike);
+# one made through another API process is seen within DEFINITION_TTL_SECONDS (docs/workflows.md, "Versions").
+DEFINITION_TTL_SECONDS = 2.0
+_definitions: Watched[ResolvedDefinition] = Watched(frozenset({WorkflowDefinition.__tablename__}),
+                                                           ttl=lambda: DEFINITION_TTL_SECONDS)
+
+
+def forget_definitions() -> None:
+    _definitions.forget()
+
+
+async def _definition_row(session: AsyncSession, tenant_id: str, org_scope: Sequence[str] | None,
+                          workflow_id: str) -> ResolvedDefinition | None:
+    key = (tenant_id, workflow_id, None if org_scope is None else tuple(sorted(org_scope)))
+    generation = _definitions.generation()
+    kept = _definitions.get(key)
+    if kept is not None:
+        return kept
+    stmt = select(WorkflowDefinition).where(WorkflowDefinition.tenant_id == tenant_id,
+                                            WorkflowDefinition.workflow_id == workflow_id,
+                                            WorkflowDefinition.deleted_at.is_(None))
+    if org_scope is not None:
+        stmt = stmt.where(WorkflowDefinition.organization_id.in_(list(org_scope)))
+    row = (await session.execute(stmt)).scalars().first()
+    found = None if row is None else ResolvedDefinition(
+        row.id, row.workflow_id, row.workflow_name, row.version, row.enabled, row.definition or {},
+        row.created_by, row.organization_id)
+    if found is not None:
+        _definitions.put(key, found, generation)
+    return found
+
+
 async def resolve_definition(session: AsyncSession, *, tenant_id: str, org_scope: Sequence[str] | None,
                              workflow_id: str, version: int | None) -> ResolvedDefinition:
     """The tenant's row for `workflow_id` in scope, else the code-defined workflow of that id.
@@ -104,16 +139,8 @@ async def resolve_definition(session: AsyncSession, *, tenant_id: str, org_scope
     A row in scope is authoritative even when disabled: a disabled customization must not quietly start
     the code version. A disabled definition is refused as disabled (400), also without a version.
     """
-    stmt = select(WorkflowDefinition).where(WorkflowDefinition.tenant_id == tenant_id,
-                                            WorkflowDefinition.workflow_id == workflow_id,
-                                            WorkflowDefinition.deleted_at.is_(None))
-    if org_scope is not None:
-        stmt = stmt.where(WorkflowDefinition.organization_id.in_(list(org_scope)))
-    row = (await session.execute(stmt)).scalars().first()
-    if row is not None:
-        found = ResolvedDefinition(row.id, row.workflow_id, row.workflow_name, row.version, row.enabled,
-                                   row.definition or {}, row.created_by, row.organization_id)
-    else:
+    found = await _definition_row(session, tenant_id, org_scope, workflow_id)
+    if found is None:
         code = shipped().get(workflow_id)
         if code is None:
             raise _not_found(workflow_id, version)

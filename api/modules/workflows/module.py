@@ -3,8 +3,9 @@ and the event triggers that start instances."""
 
 from __future__ import annotations
 
+from api.caches import CacheSegment
 from api.manifest import Module, NavEntry, Searchable, Widget
-from api.modules.workflows import metrics, shipped_rules
+from api.modules.workflows import instances_service, metrics, shipped_rules
 from api.modules.workflows.definitions_service import ENTITY, UNDOABLE
 from api.modules.workflows.models import WorkflowDefinition
 from api.modules.workflows.routes import router
@@ -62,6 +63,9 @@ module = Module(
     subscribers=(("*", start_workflows_for_event),
                  ("directory.organization.created", shipped_rules.install_for_new_organization)),
     undoable={ENTITY: UNDOABLE},
+    caches=(CacheSegment("workflows.definitions", "Definitions looked up to start instances (kept a few seconds)",
+                         size=lambda: len(instances_service._definitions), clear=instances_service.forget_definitions,
+                         stats=lambda: {"ttlSeconds": instances_service.DEFINITION_TTL_SECONDS}),),
     # Open and overdue tasks by queue, open instances by definition: read at each /metrics scrape.
     metrics=(metrics.task_gauges, metrics.instance_gauges),
     workflows=("workflows.simple-approval", "workflows.checkout-demo"),

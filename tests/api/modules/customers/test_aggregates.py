@@ -3,32 +3,12 @@ with one of everything and one with many of everything cost the same statements.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-
-from api.db import get_engine
-from tests.fixtures import Caller, World
+from tests.fixtures import Caller, World, statements
 
 ALL = ["customers.*", "example.todos.*"]
 INCLUDE = "addresses,comments,activities,deals,todos"
-
-
-@contextmanager
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def customer_with(me: Caller, n: int, url: str = "/api/customers/people") -> str:

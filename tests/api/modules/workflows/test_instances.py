@@ -8,12 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from api import temporal
 from api.db import sessionmaker
+from api.modules.workflows import instances_service as svc
 from api.modules.workflows.models import WorkflowEvent, WorkflowInstance
 from definitions import code_workflow_uuid, load_shipped
 from tests.api.modules.business_rules.helpers import RULES, rule_payload
@@ -28,7 +29,7 @@ from tests.api.modules.workflows.builders import (
     with_steps,
 )
 from tests.api.modules.workflows.stand_in import Seen
-from tests.fixtures import Caller, World
+from tests.fixtures import Caller, World, statements
 
 pytestmark = pytest.mark.usefixtures("stand_in")
 ADMIN = ["workflows.*"]
@@ -105,6 +106,41 @@ async def test_start_writes_the_row_and_event_then_starts_the_pinned_workflow(
     assert started["eventData"] == {"workflowId": definition["workflowId"], "version": 1, "startStepId": "start",
                                     "initialContext": {"orderId": "order-1"}, "metadata": instance["metadata"]}
     assert started["userId"] == me.user_id and isinstance(started["id"], str)
+
+
+async def test_starts_reuse_the_definition_they_looked_up_until_this_process_saves_one(
+        world: World, stand_in: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch) -> None:
+    me = await world.user(ADMIN)
+    definition = await define(me, minimal("-cache"))
+    await start(me, definition["workflowId"])
+    with statements() as queries:
+        await start(me, definition["workflowId"])
+    assert not [q for q in queries if "FROM workflow_definitions" in q]  # looked up by the first start
+    # An update through the API is seen by the very next start: steps, version, enabled.
+    steps = [*definition["definition"]["steps"][:1], step("middle", "AUTOMATED", "Middle"),
+             *definition["definition"]["steps"][1:]]
+    changed = {"steps": steps,
+               "transitions": [transition("s-m", "start", "middle"), transition("m-e", "middle", "end")]}
+    r = await me.put(f"{DEFINITIONS}/{definition['id']}", json={"definition": changed})
+    assert r.status_code == 200, r.text
+    instance = await start(me, definition["workflowId"])
+    pinned = (await seen(stand_in, instance["id"])).start.definition
+    assert pinned == r.json()["data"]["definition"] and [s["stepId"] for s in pinned["steps"]] == [
+        "start", "middle", "end"]
+    r = await me.put(f"{DEFINITIONS}/{definition['id']}", json={"enabled": False})
+    assert r.status_code == 200, r.text
+    r = await me.post(INSTANCES, json={"workflowId": definition["workflowId"]})
+    assert r.status_code == 400 and "disabled" in r.json()["error"], r.text
+    # A change this process did not make (another API process's) is seen once the lookup is older than its TTL.
+    async with sessionmaker()() as s:  # plain SQL: no ORM event sees it, as none would in another process
+        await (await s.connection()).execute(text("UPDATE workflow_definitions SET enabled = true WHERE id = :id"),
+                                             {"id": definition["id"]})
+        await s.commit()
+    r = await me.post(INSTANCES, json={"workflowId": definition["workflowId"]})
+    assert r.status_code == 400, r.text  # still the disabled one it looked up
+    monkeypatch.setattr(svc, "DEFINITION_TTL_SECONDS", -1.0)
+    svc.forget_definitions()
+    await start(me, definition["workflowId"])
 
 
 async def test_tc_wf_004_unknown_disabled_and_broken_definitions(world: World) -> None:
