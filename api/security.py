@@ -47,12 +47,30 @@ def issue_token(*, user_id: str, tenant_id: str | None, org_id: str | None, emai
     return jwt.encode(claims, settings.secret(), algorithm="HS256")
 
 
+# Tokens whose signature this process has verified, with their claims: a client sends the same token with
+# every request, and checking its HMAC and parsing it again cost more than the rest of the caller lookup.
+# Expiry is still checked on every use; keyed by the secret too, so a token is never trusted under another.
+_VERIFIED_MAX = 4096
+_verified: dict[tuple[str, str], dict[str, Any]] = {}
+
+
 def decode_token(token: str) -> dict[str, Any] | None:
-    try:
-        claims: dict[str, Any] = jwt.decode(token, get_settings().secret(), algorithms=["HS256"])
-    except jwt.PyJWTError:
+    secret = get_settings().secret()
+    claims = _verified.get((secret, token))
+    if claims is None:
+        try:
+            claims = jwt.decode(token, secret, algorithms=["HS256"])
+        except jwt.PyJWTError:
+            return None
+        if not isinstance(claims.get("sub"), str):
+            return None
+        if len(_verified) >= _VERIFIED_MAX:
+            _verified.clear()
+        _verified[(secret, token)] = claims
+    elif not isinstance(claims.get("exp"), int | float) or claims["exp"] <= time.time():
+        del _verified[(secret, token)]  # expired since (PyJWT refuses exp <= now, without leeway)
         return None
-    return claims if isinstance(claims.get("sub"), str) else None
+    return dict(claims)
 
 
 def sha256(value: str) -> str:
