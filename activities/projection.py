@@ -25,14 +25,13 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, inspect, select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection, Engine, Table, bindparam, inspect, select
 from sqlalchemy.types import DateTime
 from temporalio import activity
 
 from activities.deps import get_deps
 from activities.run import execute
-from api.db import Base, get_engine, utcnow
+from api.db import Base, get_engine, sqlite_twin, utcnow
 from api.metrics import (
     INSTANCES_CANCELLED,
     INSTANCES_COMPLETED,
@@ -118,18 +117,18 @@ def _by_keys(rows: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [group for _, group in runs]
 
 
-async def _upsert(conn: AsyncConnection, model: type[Base], rows: list[dict[str, Any]], *,
-                  newer_only: bool = False) -> None:
+def _upsert(conn: Connection, model: type[Base], rows: list[dict[str, Any]], *, newer_only: bool = False) -> None:
     """Insert or update by id. With `newer_only` a stored row with a higher `projection_seq` is kept."""
     for group in _by_keys(rows):
-        await conn.execute(_upsert_statement(conn.dialect.name, model, tuple(group[0]), newer_only), group)
+        conn.execute(_upsert_statement(conn.dialect.name, model, tuple(group[0]), newer_only), group)
 
 
-async def write(conn: AsyncConnection, batches: list[ProjectionBatch]) -> None:
+def write(conn: Connection, batches: list[ProjectionBatch]) -> None:
     """Apply `batches` (in arrival order) in `conn`'s transaction, reads first and then a few multi-row
-    writes, so the write lock is held briefly."""
+    writes, so the write lock is held briefly. Synchronous: it runs in one thread with SQLite's own driver,
+    or through `AsyncConnection.run_sync` elsewhere (`_commit`)."""
     ids = list({batch.instance_id for batch in batches})
-    stored: dict[str, int] = {row[0]: row[1] for row in await conn.execute(_STORED_SEQ, {"ids": ids})}
+    stored: dict[str, int] = {row[0]: row[1] for row in conn.execute(_STORED_SEQ, {"ids": ids})}
     now = utcnow()
     instances: dict[str, dict[str, Any]] = {}
     rows: dict[type[Base], dict[str, dict[str, Any]]] = {StepInstance: {}, WorkflowBranchInstance: {}, UserTask: {}}
@@ -149,18 +148,32 @@ async def write(conn: AsyncConnection, batches: list[ProjectionBatch]) -> None:
         events += [_values(WorkflowEvent, event, workflow_instance_id=batch.instance_id, tenant_id=batch.tenant_id,
                            organization_id=batch.organization_id) for event in batch.events]
     if instances:
-        await _upsert(conn, WorkflowInstance, list(instances.values()), newer_only=True)
+        _upsert(conn, WorkflowInstance, list(instances.values()), newer_only=True)
     for model, by_id in rows.items():
         if by_id:
-            await _upsert(conn, model, list(by_id.values()))
+            _upsert(conn, model, list(by_id.values()))
     for group in _by_keys(events):
         # In batch order, so event ids keep the order things happened in when timestamps tie.
-        await conn.execute(_event_statement(conn.dialect.name), group)
+        conn.execute(_event_statement(conn.dialect.name), group)
+
+
+def _commit_in_thread(engine: Engine, batches: list[ProjectionBatch]) -> None:
+    with engine.begin() as conn:
+        write(conn, batches)
 
 
 async def _commit(batches: list[ProjectionBatch]) -> None:
-    async with get_engine().begin() as conn:
-        await write(conn, batches)
+    """One transaction. On a SQLite file it runs whole in one worker thread (`api.db.sqlite_twin`): a group
+    is ~7 statements, which through aiosqlite cost ~30 hand-offs between the event loop and the connection's
+    thread, the largest part of the worker's CPU per instance (docs/benchmarks.md, "Projection in one
+    thread")."""
+    engine = get_engine()
+    twin = sqlite_twin(engine)
+    if twin is not None:
+        await asyncio.to_thread(_commit_in_thread, twin, batches)
+        return
+    async with engine.begin() as conn:
+        await conn.run_sync(write, batches)
 
 
 class _GroupWriter:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, Index, MetaData, String, event
+from sqlalchemy import JSON, DateTime, Dialect, Engine, Index, MetaData, String, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -116,6 +117,25 @@ def make_engine(url: str, **pool: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, **{"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **pool})
+
+
+_sqlite_twins: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def sqlite_twin(engine: AsyncEngine) -> Engine | None:
+    """For a SQLite file database: the same file through the plain sqlite3 driver (same settings), for code
+    that runs a whole transaction in one worker thread. Through aiosqlite every statement costs the event
+    loop four hand-offs to the connection's thread (cursor, execute, fetch, close). None for other
+    databases and for in-memory SQLite (another connection would see another database)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") or "mode=memory" in str(url):
+        return None
+    twin = _sqlite_twins.get(engine.sync_engine)
+    if twin is None:
+        twin = create_engine(url.set(drivername="sqlite"), connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(twin, "connect", _sqlite_pragmas)
+        _sqlite_twins[engine.sync_engine] = twin
+    return twin
 
 
 def get_engine() -> AsyncEngine:

@@ -17,7 +17,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import WorkflowUpdateStage
 
-from api.db import get_engine, make_engine, sessionmaker, set_engine
+from api.db import get_engine, make_engine, sessionmaker, set_engine, sqlite_twin
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog
 from api.settings import get_settings
 from engine.contract import UPDATE_ADVANCE, UPDATE_CANCEL, Actor, AdvanceInput, UpdateResult
@@ -58,6 +58,9 @@ async def database_down() -> AsyncIterator[Outage]:
     broken = make_engine(_unreachable_url())
     outage = Outage()
     event.listen(broken.sync_engine, "do_connect", outage.tried)
+    twin = sqlite_twin(broken)  # the projection's writes on SQLite (activities/projection.py)
+    if twin is not None:
+        event.listen(twin, "do_connect", outage.tried)
     set_engine(broken)
     try:
         yield outage
