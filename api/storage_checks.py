@@ -5,10 +5,11 @@ it, SQLite would store the value and PostgreSQL would fail the request with a 50
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Integer, SmallInteger, String, event, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm import Mapper, Session, UOWTransaction
 
 from api.casing import camel
 from api.errors import BadRequest
@@ -23,27 +24,40 @@ def _int_bound(column_type: Any) -> int | None:
     return None
 
 
+@cache
+def _limits(mapper: Mapper[Any]) -> tuple[tuple[str, int | None, int | None], ...]:
+    """Per mapped class, once: (attribute, text length limit, integer bound) of each single-column attribute;
+    flushes check every new and changed row, so this is not worked out per row."""
+    out = []
+    for attr in mapper.column_attrs:
+        if len(attr.columns) != 1:
+            continue
+        column_type = attr.columns[0].type
+        length = getattr(column_type, "length", None) if isinstance(column_type, String) else None
+        out.append((attr.key, length, _int_bound(column_type)))
+    return tuple(out)
+
+
 def problems(obj: Any) -> list[dict[str, Any]]:
     """The column values of `obj` the database would refuse, as `{path, message, code}` issues."""
     state = inspect(obj)
+    values = state.dict
     out: list[dict[str, Any]] = []
-    for attr in state.mapper.column_attrs:
-        if attr.key not in state.dict or len(attr.columns) != 1:
+    for key, length, bound in _limits(state.mapper):
+        if key not in values:
             continue
-        value, column_type = state.dict[attr.key], attr.columns[0].type
-        path = [camel(attr.key)]
+        value = values[key]
         if isinstance(value, str):
             if "\x00" in value:
-                out.append({"path": path, "message": "Text may not contain NUL characters", "code": "nul_character"})
-            length = getattr(column_type, "length", None) if isinstance(column_type, String) else None
+                out.append({"path": [camel(key)], "message": "Text may not contain NUL characters",
+                            "code": "nul_character"})
             if length is not None and len(value) > length:
-                out.append({"path": path, "message": f"String must contain at most {length} character(s)",
+                out.append({"path": [camel(key)], "message": f"String must contain at most {length} character(s)",
                             "code": "too_big"})
-        elif isinstance(value, int) and not isinstance(value, bool):
-            bound = _int_bound(column_type)
-            if bound is not None and not -bound <= value < bound:
-                out.append({"path": path, "message": f"Number must be between {-bound} and {bound - 1}",
-                            "code": "too_big"})
+        elif isinstance(value, int) and not isinstance(value, bool) and bound is not None \
+                and not -bound <= value < bound:
+            out.append({"path": [camel(key)], "message": f"Number must be between {-bound} and {bound - 1}",
+                        "code": "too_big"})
     return out
 
 

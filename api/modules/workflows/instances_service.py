@@ -9,6 +9,7 @@ None of the start functions need an HTTP caller, so event triggers can start ins
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import uuid
 from collections.abc import Sequence
@@ -79,6 +80,15 @@ class ResolvedDefinition:
     created_by: str | None = None
     # The row's organization; None for a code-defined workflow (it belongs to no organization).
     organization_id: str | None = None
+
+    @functools.cached_property
+    def parsed(self) -> Definition | None:
+        """The definition as the engine reads it (None when it does not parse): once per definition this process
+        keeps (`_definitions`), not once per start."""
+        try:
+            return Definition.model_validate(self.definition)
+        except ValidationError:
+            return None
 
     @property
     def start_step_id(self) -> str | None:
@@ -193,9 +203,8 @@ async def check_preconditions(session: AsyncSession, definition: ResolvedDefinit
                            execution_time_ms=int(result.execution_time_ms or 0),
                            blocked=not getattr(result, "allowed", True))
 
-    try:
-        parsed = Definition.model_validate(definition.definition)
-    except ValidationError:
+    parsed = definition.parsed
+    if parsed is None:
         return StartCheck(errors=[{"ruleId": "_INVALID_DEFINITION", "message": "Workflow definition is invalid",
                                    "code": "INVALID_DEFINITION"}])
     outcome = await guards.validate_start(parsed, workflow_id=definition.workflow_id, context=context,
