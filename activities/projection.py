@@ -165,8 +165,8 @@ def _commit_in_thread(engine: Engine, batches: list[ProjectionBatch]) -> None:
 async def _commit(batches: list[ProjectionBatch]) -> None:
     """One transaction. On a SQLite file it runs whole in one worker thread (`api.db.sqlite_twin`): a group
     is ~7 statements, which through aiosqlite cost ~30 hand-offs between the event loop and the connection's
-    thread, the largest part of the worker's CPU per instance (docs/benchmarks.md, "Projection in one
-    thread")."""
+    thread, the largest part of the worker's CPU per instance (docs/benchmarks.md, "projection in
+    one thread")."""
     engine = get_engine()
     twin = sqlite_twin(engine)
     if twin is not None:

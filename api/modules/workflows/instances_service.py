@@ -109,7 +109,7 @@ def _not_found(workflow_id: str, version: int | None) -> StartError:
 
 
 # Definitions this process resolved, kept a moment: the lookup (a query and the definition's JSON) was about a
-# fifth of the API's CPU for a start under load (docs/benchmarks.md, "API CPU per start"). Any write of a
+# fifth of the API's CPU for a start under load (docs/benchmarks.md, "API start path"). Any write of a
 # definition row by this process forgets them at once (create, update, delete, undo, reset to code alike);
 # one made through another API process is seen within DEFINITION_TTL_SECONDS (docs/workflows.md, "Versions").
 DEFINITION_TTL_SECONDS = 2.0
