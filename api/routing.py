@@ -2,10 +2,11 @@
 
 FastAPI matches a request by asking every included router in turn, and each of those tries every route it
 holds (a regular expression each), then matches the chosen router once more to handle the request: with ~550
-routes that was ~15 % of the API's CPU for a `POST /api/workflows/instances` (docs/benchmarks.md, "Outside the
-sandbox, API start path"). A route's path always begins with its text before the first `{`, so a router none of whose routes'
-texts the path begins with cannot match it, not even partly (a 405 needs the path to match): it answers "no"
-at once. Everything else (the order, partial matches, slash redirects, the answer) is FastAPI's own."""
+routes that was ~15 % of the API's CPU for a `POST /api/workflows/instances` (docs/benchmarks.md, "Outside
+the sandbox, API start path"). A route's path always begins with its text before the first `{`, so a router
+none of whose routes' texts the path begins with cannot match it, not even partly (a 405 needs the path to
+match): it answers "no" at once. Everything else (the order, partial matches, slash redirects, the answer) is
+FastAPI's own."""
 
 from __future__ import annotations
 
