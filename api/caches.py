@@ -68,9 +68,6 @@ class Watched(Generic[V]):
         self._generation = next(_generations)
         self._entries.clear()
 
-    def keys(self) -> list[Hashable]:
-        return list(self._entries)
-
     def __len__(self) -> int:
         return len(self._entries)
 

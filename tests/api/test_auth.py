@@ -28,8 +28,7 @@ async def test_a_caller_is_resolved_once_and_its_copy_is_its_own(world: World) -
         assert await granted(me, "example.todos.view") == ["example.todos.view"]
     assert not [s for s in seen if "FROM users" in s or "FROM role_acls" in s]
     # Each request gets a copy: changing one (as the super-admin tenant switch does) leaves the cache alone.
-    key = next(k for k in auth._callers.keys() if isinstance(k, tuple) and k[0] == me.user_id)
-    remembered = auth._callers.get(key)
+    remembered = auth._callers.get((me.user_id, 0, None, None))  # (user, token version, tenant, organization)
     assert remembered is not None
     remembered[0].features.clear()
     assert await granted(me, "example.todos.view") == []
