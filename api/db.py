@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from api import sqlite_loop
 from api.settings import get_settings
 
 # Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -101,21 +102,16 @@ _sessionmaker: async_sessionmaker[AsyncSession] | None = None
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    # With WAL, NORMAL stays consistent after a crash and only a power loss can drop the last
-    # commits; FULL would fsync on every commit.
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA foreign_keys=ON")
+    for pragma in (*sqlite_loop.PRAGMAS, f"PRAGMA busy_timeout={sqlite_loop.BUSY_TIMEOUT_MS}"):
+        cur.execute(pragma)
     cur.close()
 
 
 def make_engine(url: str, **pool: Any) -> AsyncEngine:
     """The engine for `url`; `pool` overrides the connection pool's options (pool_size, max_overflow, ...)."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **pool)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
+        # Writes run on the event loop, reads in the connection's thread (api/sqlite_loop.py).
+        return create_async_engine(url, connect_args={"async_creator_fn": sqlite_loop.connect}, **pool)
     return create_async_engine(url, **{"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **pool})
 
 
