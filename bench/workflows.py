@@ -599,13 +599,14 @@ class Report:
 
 def _start_direct(setup: Setup, workflow_id: str) -> Callable[[], Awaitable[dict[str, Any]]]:
     """What the API's start does after writing the row, without the row: the engine alone, to its result."""
-    from engine.contract import WORKFLOW_TYPE, StartInput
+    from engine.contract import ENGINE_LEVEL, WORKFLOW_TYPE, StartInput
 
     async def run() -> dict[str, Any]:
         instance_id = str(uuid.uuid4())
         arg = StartInput(instance_id=instance_id, tenant_id=setup.tenant_id, organization_id=setup.org_id,
                          definition_id=setup.definition_ids[workflow_id], workflow_id=workflow_id,
-                         version=1, definition=setup.definitions[workflow_id], metadata={"initiatedBy": None})
+                         version=1, definition=setup.definitions[workflow_id], metadata={"initiatedBy": None},
+                         engine_level=ENGINE_LEVEL)
         handle = await setup.client.start_workflow(WORKFLOW_TYPE, arg, id=instance_id, task_queue=TASK_QUEUE,
                                                    result_type=dict)
         result: dict[str, Any] = await handle.result()

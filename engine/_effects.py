@@ -61,6 +61,16 @@ LOCAL_OPT_IN_PATCH = "local-activities-opt-in"
 # Instances started from here on key their executions by position (`Activities.next_key`) and run the local
 # kinds locally by type again; those that started before keep their counter keys and their local rule.
 POSITION_KEYS_PATCH = "activity-keys-by-position"
+# A resting run whose history grew long continues as new (engine/workflow.py); runs whose history began before
+# this change only do so once the patch marker is recorded.
+CONTINUE_AS_NEW_PATCH = "continue-as-new"
+# The level from which a run has a change from its start (StartInput.engine_level), without asking
+# `workflow.patched`: each patched() that a run calls for the first time costs it a marker and an upsert of the
+# TemporalChangeVersion search attribute, which the server writes to its visibility store (about 1 ms of the
+# dev server's CPU per instance, docs/benchmarks.md, "Changes by level"). Runs below a change's level (those
+# started before levels: 0) ask patched() as before, so their histories replay unchanged. A new change gets a
+# patch id for the runs already going and a level: ENGINE_LEVEL + 1, which ENGINE_LEVEL then becomes.
+CHANGE_LEVELS = {LOCAL_ACTIVITIES_PATCH: 1, LOCAL_OPT_IN_PATCH: 1, POSITION_KEYS_PATCH: 1, CONTINUE_AS_NEW_PATCH: 1}
 # The projection must land eventually: retried until the database answers.
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
@@ -136,7 +146,8 @@ class TemporalEffects:
     or its worker ignores the field) is written with the local activity before anything else.
     """
 
-    def __init__(self, on_child_done: Callable[[str, dict[str, Any]], None] | None = None) -> None:
+    def __init__(self, on_child_done: Callable[[str, dict[str, Any]], None] | None = None, *, level: int = 0) -> None:
+        self._level = level
         # The batch the next activity carries; batches to write before anything else, in order.
         self._carry: ProjectionBatch | None = None
         self._owed: list[ProjectionBatch] = []
@@ -151,10 +162,14 @@ class TemporalEffects:
     def new_id(self) -> str:
         return str(workflow.uuid4())
 
+    def has(self, change: str) -> bool:
+        """Whether this run has `change`: from its start by its level, else as `workflow.patched` says."""
+        return self._level >= CHANGE_LEVELS[change] or workflow.patched(change)
+
     def key_run(self) -> str | None:
         # The run id: keys of a new run (a retry after the workflow ended, a continue-as-new) never meet
         # those of an earlier one, even when the counts start over.
-        return workflow.info().run_id if workflow.patched(POSITION_KEYS_PATCH) else None
+        return workflow.info().run_id if self.has(POSITION_KEYS_PATCH) else None
 
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome:
         carry, self._carry = self._carry, None
@@ -172,7 +187,7 @@ class TemporalEffects:
     async def _execute(self, call: ActivityCall, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:
         """The activity's outcome, and whether it confirmed writing `carry`."""
         arg = call.input if carry is None else dataclasses.replace(call.input, projection=carry)
-        if call.local and _local_allowed(call):
+        if call.local and self._local_allowed(call):
             return await self._execute_local(call, arg, carry)
         timeout = timedelta(milliseconds=call.timeout_ms) if call.timeout_ms else DEFAULT_ACTIVITY_TIMEOUT
         for infrastructure_retry in range(INFRASTRUCTURE_RETRIES + 1):
@@ -212,6 +227,17 @@ class TemporalEffects:
                 raise asyncio.CancelledError() from None
             return local_failure(cause, call), False
         return _succeeded(output, carry)
+
+    def _local_allowed(self, call: ActivityCall) -> bool:
+        """Whether this instance runs a local-kind activity locally, by when it started: before local activities
+        never; then by type; then (opt-in) only when its definition said `local: true`; since position keys by
+        type again. The patch asked first is the newest, so a new instance records one marker for it (none
+        from level 1 on)."""
+        if self.has(POSITION_KEYS_PATCH):
+            return True
+        if not self.has(LOCAL_ACTIVITIES_PATCH):
+            return False
+        return not (call.local_by_default and self.has(LOCAL_OPT_IN_PATCH))
 
     async def sleep(self, seconds: float) -> None:
         await self._pay()
@@ -308,17 +334,6 @@ class TemporalEffects:
         await workflow.execute_local_activity(
             ACTIVITY_PROJECT, batch, start_to_close_timeout=LOCAL_ACTIVITY_TIMEOUT, retry_policy=PROJECTION_RETRY,
         )
-
-
-def _local_allowed(call: ActivityCall) -> bool:
-    """Whether this instance runs a local-kind activity locally, by when it started: before local activities
-    never; then by type; then (opt-in) only when its definition said `local: true`; since position keys by
-    type again. The patch asked first is the newest, so a new instance records one marker for it."""
-    if workflow.patched(POSITION_KEYS_PATCH):
-        return True
-    if not workflow.patched(LOCAL_ACTIVITIES_PATCH):
-        return False
-    return not (call.local_by_default and workflow.patched(LOCAL_OPT_IN_PATCH))
 
 
 def _succeeded(output: Any, carry: ProjectionBatch | None) -> tuple[ActivityOutcome, bool]:

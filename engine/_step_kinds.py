@@ -21,7 +21,7 @@ from engine._instance import Instance
 from engine._interpolate import assign, interpolate, lookup
 from engine._state import BranchRecord, StepRecord, TaskRecord, Wait
 from engine._token import Token
-from engine.contract import ResolveChildInput, StartInput
+from engine.contract import ENGINE_LEVEL, ResolveChildInput, StartInput
 
 HandlerResult = tuple[str, Any, str | None]
 Handler = Callable[[Step, StepRecord, Token], Coroutine[Any, Any, HandlerResult]]
@@ -236,6 +236,7 @@ class StepKinds:
             definition=resolved.definition, context=child_context, correlation_key=state.correlation_key,
             metadata=metadata, user_id=instance.user, parent_instance_id=state.instance_id,
             parent_step_id=step.step_id, env=instance.env, failed_retention_seconds=CHILD_FAILED_RETENTION_SECONDS,
+            engine_level=ENGINE_LEVEL,  # a new instance (Temporal does not compare a child's input on replay)
         ))
         return "WAITING", None, None
 

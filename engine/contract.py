@@ -125,6 +125,14 @@ class StartInput:
     # History length (events) past which a resting run continues as new, besides Temporal's own suggestion;
     # None: the engine's default. Tests set it low.
     continue_as_new_events: int | None = None
+    # The engine changes this run has from its start without a patch marker (engine._effects.CHANGE_LEVELS):
+    # ENGINE_LEVEL for every run started by this code; 0 for a run started before levels, which asks
+    # `workflow.patched` about each change as it always did.
+    engine_level: int = 0
+
+
+# What the API and the engine give every run they start (StartInput.engine_level).
+ENGINE_LEVEL = 1
 
 
 @dataclass

@@ -11,7 +11,8 @@ An instance whose history grows long (thousands of Updates, timers) continues as
 next run of the same workflow id takes over its state (docs/workflows.md, "Long-lived instances").
 
 Temporal replays this code on every worker restart. Any change of behaviour that running instances
-could observe (which effect happens, in which order) goes behind `workflow.patched("<change-id>")`,
+could observe (which effect happens, in which order) goes behind a change id: runs already going ask
+`workflow.patched("<change-id>")`, runs started from then on have it by their level (`engine._effects.CHANGE_LEVELS`),
 and the replay test over `tests/engine/histories/` must stay green.
 """
 
@@ -29,7 +30,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 from engine import _state as st
 from engine._definition import DefinitionError, compile_definition
-from engine._effects import Interrupted, TemporalEffects, cancelled, empty_definition, refuse
+from engine._effects import CONTINUE_AS_NEW_PATCH, Interrupted, TemporalEffects, cancelled, empty_definition, refuse
 from engine._machine import EngineError, Machine
 from engine._state import carry, new_state, restore
 from engine.contract import (
@@ -55,7 +56,6 @@ from engine.contract import (
 # Temporal's limits (50,000 events, 50 MB), so a run never approaches them. Runs whose history began before this
 # change only do so once the patch marker is recorded (see `_continue_as_new_due`).
 CONTINUE_AS_NEW_EVENTS = 10_000
-CONTINUE_AS_NEW_PATCH = "continue-as-new"
 
 
 # Outside Temporal's workflow sandbox. The sandbox re-imports a workflow's module for every instance it loads
@@ -81,7 +81,8 @@ class DefinitionWorkflow:
         self._start = start
         # Ends of SUB_WORKFLOW children, waiting for the machine (handled one at a time, under the lock).
         self._inbox: list[tuple[str, dict[str, Any]]] = []
-        self._effects = TemporalEffects(on_child_done=lambda child, result: self._inbox.append((child, result)))
+        self._effects = TemporalEffects(on_child_done=lambda child, result: self._inbox.append((child, result)),
+                                        level=start.engine_level)
         self._machine = Machine(compiled, self._state, self._effects, env=start.env, invalid_definition=invalid)
         self._retention = timedelta(seconds=start.failed_retention_seconds or FAILED_RETENTION_SECONDS)
         # One machine operation at a time; `_busy` is the running one, which cancel may interrupt.
@@ -176,7 +177,7 @@ class DefinitionWorkflow:
             return False
         # Replaying a history recorded before this change, the run did not continue here: patched() is False
         # for it (and stays so for the rest of that run), True for every run that records the marker.
-        return workflow.patched(CONTINUE_AS_NEW_PATCH)
+        return self._effects.has(CONTINUE_AS_NEW_PATCH)
 
     def _woken(self, seen: int) -> bool:
         """Something the rest loop must look at: a child ended, an operation moved the instance (its

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.db import sessionmaker
 from api.modules.workflows.models import StepInstance, UserTask, WorkflowEvent, WorkflowInstance
-from engine.contract import WORKFLOW_TYPE, StartInput
+from engine.contract import ENGINE_LEVEL, WORKFLOW_TYPE, StartInput
 
 HISTORIES = Path(__file__).parent / "histories"
 # Set to record histories that are not committed yet (tests/engine/test_replay.py); committed ones are kept.
@@ -40,7 +40,8 @@ class Runner:
         arg = StartInput(
             instance_id=instance_id, tenant_id=self.tenant_id, organization_id=self.organization_id,
             definition_id=str(uuid.uuid4()), workflow_id="qa.engine", version=1, definition=definition,
-            context=context or {}, metadata={"initiatedBy": "user-1"}, user_id="user-1", **overrides,
+            context=context or {}, metadata={"initiatedBy": "user-1"}, user_id="user-1",
+            **{"engine_level": ENGINE_LEVEL, **overrides},
         )
         return await self.client.start_workflow(WORKFLOW_TYPE, arg, id=instance_id, task_queue=self.queue,
                                                 result_type=dict)

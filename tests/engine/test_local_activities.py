@@ -3,7 +3,8 @@ chain of them completes in one workflow task, and that the definition's retry po
 `local` override still hold; idempotency keys name an execution's place, whatever order concurrent work
 finished in. Replays of instances started under each earlier rule are in test_replay.py (histories without a
 suffix: before local activities; `_local`: local by type, counter keys; `_opt_in`: local only when asked;
-`_positions`: local by type, keys by position, today's rule); a worker killed in the middle of a chain of local
+`_positions`: local by type, keys by position, today's rule; `_level1`: the same rule, by the run's level
+instead of a patch marker); a worker killed in the middle of a chain of local
 activities is in test_durability.py."""
 
 from __future__ import annotations
@@ -65,7 +66,38 @@ async def test_a_chain_of_local_activities_completes_in_one_workflow_task(runner
     types = await history_types(handle)
     assert types.count("workflow_task_completed_event_attributes") == 1
     assert "activity_task_scheduled_event_attributes" not in types
-    assert types.count("marker_recorded_event_attributes") >= 4  # the patch, three activities, the projection
+    assert types.count("marker_recorded_event_attributes") >= 4  # three activities, the projection
+
+
+async def patch_markers(handle: Any) -> list[str]:
+    """The patch ids the run recorded, and whether it upserted TemporalChangeVersion for them."""
+    ids = []
+    for event in (await handle.fetch_history()).events:
+        if event.HasField("marker_recorded_event_attributes"):
+            marker = event.marker_recorded_event_attributes
+            if marker.marker_name == "core_patch":
+                ids.append(marker.details["patch-data"].payloads[0].data.decode())
+        if event.HasField("upsert_workflow_search_attributes_event_attributes"):
+            ids.append("upsert")
+    return ids
+
+
+async def test_a_run_of_the_current_level_has_every_change_without_a_patch_marker(runner: Runner) -> None:
+    definition = chain(*(step(f"a{i}", activities=[act(f"work_{i}")]) for i in (1, 2)))
+    current = await runner.start(definition)
+    before_levels = await runner.start(definition, engine_level=0)
+    for handle in (current, before_levels):
+        assert (await handle.result())["status"] == "COMPLETED"
+    assert await patch_markers(current) == []
+    # A run started before levels asks `workflow.patched`, as it always did: one marker (the newest change,
+    # asked first) and its search-attribute upsert, which the server writes to its visibility store.
+    [marker, upsert] = await patch_markers(before_levels)
+    assert "activity-keys-by-position" in marker and upsert == "upsert"
+    # Both have today's behaviour: local activities, keys by position (the run id in every key).
+    for handle in (current, before_levels):
+        keys = [c.idempotency_key for c in stand_ins.calls(handle.id)]
+        assert len(keys) == 2 and all(f":{handle.result_run_id}:" in key for key in keys), keys
+        assert "activity_task_scheduled_event_attributes" not in await history_types(handle)
 
 
 async def test_local_false_keeps_an_activity_remote(runner: Runner) -> None:

@@ -37,6 +37,7 @@ from api.settings import get_settings
 from definitions import Definition
 from engine import guards
 from engine.contract import (
+    ENGINE_LEVEL,
     ERROR_STATUS,
     WORKFLOW_TYPE,
     GuardInput,
@@ -293,7 +294,7 @@ def start_input(instance: WorkflowInstance, definition: dict[str, Any], *, user_
         definition_id=instance.definition_id, workflow_id=instance.workflow_id, version=instance.version,
         definition=definition, context=dict(instance.context or {}), correlation_key=instance.correlation_key,
         metadata=instance.metadata_json, user_id=user_id, env=interpolation_env(),
-        started_at=js_iso(instance.started_at), **resume,
+        started_at=js_iso(instance.started_at), engine_level=ENGINE_LEVEL, **resume,
     )
 
 
