@@ -18,6 +18,7 @@ from activities.projection import project, run_activity_with_projection
 from api import manifest, temporal
 from api.app import load_models
 from api.db import sessionmaker
+from api.heap import settle
 from api.metrics import serve_worker_metrics
 from api.modules.configs.service import heartbeat
 from api.outbox import Dispatcher
@@ -91,6 +92,7 @@ async def main() -> None:
                         workflows=[*WORKFLOWS, *manifest.temporal_workflows()],
                         activities=[*ACTIVITIES, *manifest.activities()], **worker_options())
         tasks.append(asyncio.create_task(worker.run(), name="temporal-worker"))
+    settle()  # what the process set itself up with stays out of every later collection (api/heap.py)
     log.info("worker ready: temporal %s, task queue %s", settings.temporal_address, settings.temporal_task_queue)
     await stop.wait()
     dispatcher.stop()

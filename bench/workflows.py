@@ -187,6 +187,7 @@ async def run_worker() -> None:
 
     from activities.functions import register
     from api.app import load_models
+    from api.heap import settle
     from api.settings import get_settings
     from worker import ACTIVITIES, WORKER_OPTIONS, WORKFLOWS
 
@@ -210,6 +211,7 @@ async def run_worker() -> None:
                     activities=activities, **_worker_options(WORKER_OPTIONS))
     # The driver asks for the figures so far (and a fresh start) around the parts it measures.
     loop.add_signal_handler(signal.SIGUSR1, _dump_trace)
+    settle()  # as worker.py does once its worker is built
     async with worker:
         print("worker ready", flush=True)
         await stop.wait()
@@ -512,6 +514,7 @@ async def _bench(args: argparse.Namespace, tmp: Path, client: Any) -> None:
 
     from api import temporal
     from api.db import make_engine, set_engine
+    from api.heap import settle
     from api.settings import get_settings
 
     engine = make_engine(get_settings().db_url)
@@ -528,6 +531,7 @@ async def _bench(args: argparse.Namespace, tmp: Path, client: Any) -> None:
         _trace_api(engine)
     temporal.set_client(client, task_queue=TASK_QUEUE)
     token, tenant_id, org_id, user_id = await _seed()
+    settle()  # as server.py does before it serves
     http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench",
                              headers={"Authorization": f"Bearer {token}"}, timeout=120)
     parts = args.only or set(PARTS)
