@@ -3,8 +3,8 @@
 aiosqlite runs every call of a connection in that connection's thread: a statement costs the loop four hand-offs
 (cursor, execute, fetch, close), each a queue put, a thread wake-up and a wake-up of the loop again. For a write
 that is most of its cost: an INSERT by key takes SQLite a few microseconds, the hand-offs about a hundred, and
-more when both cores are busy (docs/benchmarks.md, "SQLite calls on the loop, changes by level"). So
-`LoopConnection` runs on the loop:
+more when both cores are busy (docs/benchmarks.md, "SQLite calls on the loop, changes by level, heap settled").
+So `LoopConnection` runs on the loop:
 
 - cursor creation and closing, and ROLLBACK;
 - INSERT, UPDATE, DELETE, BEGIN, SAVEPOINT, RELEASE and ROLLBACK statements and the rows they return, and COMMIT:

@@ -67,7 +67,7 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new"
 # The level from which a run has a change from its start (StartInput.engine_level), without asking
 # `workflow.patched`: each patched() that a run calls for the first time costs it a marker and an upsert of the
 # TemporalChangeVersion search attribute, which the server writes to its visibility store (about 1 ms of the dev
-# server's CPU per instance: docs/benchmarks.md, "SQLite calls on the loop, changes by level"). Runs below a
+# server's CPU per instance: docs/benchmarks.md, the "every engine change by their level" row). Runs below a
 # change's level (those started before levels: 0) ask patched() as before, so their histories replay unchanged.
 # A new change gets a patch id for the runs already going and a level, ENGINE_LEVEL + 1, which ENGINE_LEVEL then
 # becomes.
