@@ -9,15 +9,17 @@ So `LoopConnection` runs on the loop:
 - cursor creation and closing, and ROLLBACK;
 - INSERT, UPDATE, DELETE, BEGIN, SAVEPOINT, RELEASE and ROLLBACK statements and the rows they return, and COMMIT:
   with WAL they never wait for a reader, and with `synchronous=NORMAL` a commit writes the WAL without fsync;
-- nothing while an earlier call of the same connection still runs in its thread (a cancelled request's).
+- nothing while an earlier call of the same connection still runs in its thread (a cancelled request's), and
+  every `LOOP_STREAK`th call of an unbroken run of them, so a long run of writes lets the loop serve others.
 
 Everything else stays in the thread, where it does not hold up other requests: SELECTs (a list can scan and sort
 many rows), `executemany`, DDL, checkpoints, closing.
 
 Two things could make a call on the loop wait, and both are moved off it:
 - Another connection holds the write lock. The connection's busy timeout is 0, so the call fails at once with
-  SQLITE_BUSY; it is then run again in the thread with the usual timeout (`BUSY_TIMEOUT_MS`). A statement that
-  failed with SQLITE_BUSY changed nothing, so running it again is safe.
+  SQLITE_BUSY; it is then run again in the thread with the usual timeout (`BUSY_TIMEOUT_MS`), as is any call
+  the thread runs that meets a lock. A statement that failed with SQLITE_BUSY changed nothing, so running it
+  again is safe.
 - A commit that crosses SQLite's automatic checkpoint threshold would copy the WAL into the database and fsync
   it. Automatic checkpoints are off on these connections; instead, once `CHECKPOINT_ROWS` rows were changed
   through them since the last one (about SQLite's default threshold of 1,000 pages), a passive checkpoint runs
@@ -37,6 +39,9 @@ import aiosqlite
 BUSY_TIMEOUT_MS = 10_000
 # Rows changed through loop connections between two checkpoints (this process).
 CHECKPOINT_ROWS = 1_000
+# Calls in a row a connection runs on the loop before it hands one to its thread, so that the loop gets a turn
+# during a long run of writes (an import flushing thousands of rows): ~50 statements, a few milliseconds.
+LOOP_STREAK = 200
 # Statements run on the loop: writes by their first word (upper case, after leading blanks).
 _LOOP_STATEMENTS = ("INSERT", "UPDATE", "DELETE", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")
 _LOOP_CALLS = frozenset({"cursor", "rollback", "commit"})
@@ -67,15 +72,18 @@ class LoopConnection(aiosqlite.Connection):
         self._handed = 0
         self._finished = 0
         self._changes_seen = 0
+        self._streak = 0  # calls run on the loop since the last one in the thread
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._connection is not None and self._handed == self._finished and _on_loop(fn, args):
+        if (self._connection is not None and self._handed == self._finished and self._streak < LOOP_STREAK
+                and _on_loop(fn, args)):
+            self._streak += 1
             try:
                 result = fn(*args, **kwargs)
             except sqlite3.OperationalError as exc:
                 if not is_busy(exc):
                     raise
-                result = await self._in_thread(self._patient, fn, *args, **kwargs)
+                result = await self._in_thread(fn, *args, **kwargs)  # tried again there, waiting (_counted)
         else:
             result = await self._in_thread(fn, *args, **kwargs)
         if getattr(fn, "__name__", "") == "commit":
@@ -84,11 +92,19 @@ class LoopConnection(aiosqlite.Connection):
 
     async def _in_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         self._handed += 1
+        self._streak = 0
         return await super()._execute(self._counted, fn, *args, **kwargs)
 
     def _counted(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """`fn` in the thread; one that meets another connection's lock (a write the loop does not run, such as
+        DDL or `executemany`) waits for it as on any other connection."""
         try:
-            return fn(*args, **kwargs)
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+            return self._patient(fn, *args, **kwargs)
         finally:
             self._finished += 1
 

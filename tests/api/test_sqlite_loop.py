@@ -104,6 +104,40 @@ async def test_a_lock_held_past_the_timeout_fails_as_before(conn: LoopConnection
     holder.close()
 
 
+async def test_a_write_the_thread_runs_waits_for_the_lock_too(conn: LoopConnection, db: Path) -> None:
+    holder = sqlite3.connect(db, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    many = asyncio.create_task(conn.executemany("INSERT INTO t (v) VALUES (?)", [("a",), ("b",)]))  # the thread's
+    await asyncio.sleep(0.2)
+    assert not many.done()  # waiting, not "database is locked" at once
+    holder.commit()
+    holder.close()
+    await asyncio.wait_for(many, 10)
+    await conn.commit()
+    cursor = await conn.execute("SELECT count(*) FROM t")
+    assert tuple(await cursor.fetchall()) == ((2,),)
+
+
+async def test_a_long_run_of_writes_lets_the_loop_serve_others(conn: LoopConnection) -> None:
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    before, seen = handed(conn), ticks
+    for i in range(3 * sqlite_loop.LOOP_STREAK):
+        await conn.execute("INSERT INTO t (v) VALUES (?)", (str(i),))
+    await conn.commit()
+    ticker.cancel()
+    assert handed(conn) - before >= 2  # every LOOP_STREAK-th call went to the thread ...
+    assert ticks > seen  # ... and the loop ran the ticker meanwhile
+
+
 async def test_no_call_runs_on_the_loop_while_the_thread_still_runs_one(conn: LoopConnection) -> None:
     slow = asyncio.create_task(conn.execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) FROM n"))
