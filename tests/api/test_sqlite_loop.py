@@ -39,6 +39,23 @@ def file_size(path: Path) -> int:
     return path.stat().st_size
 
 
+class Ticker:
+    """Counts the turns the event loop gives a task of its own while a test waits on the database."""
+
+    def __init__(self, pause: float) -> None:
+        self.ticks = 0
+        self._pause = pause
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            self.ticks += 1
+            await asyncio.sleep(self._pause)
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
 def handed(conn: LoopConnection) -> int:
     return conn._handed
 
@@ -68,23 +85,15 @@ async def test_a_write_waits_for_another_connections_lock_in_the_thread(conn: Lo
     holder = sqlite3.connect(db, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")  # the write lock, held by another connection
     holder.execute("INSERT INTO t (v) VALUES ('first')")
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    ticker = asyncio.create_task(tick())
+    ticker = Ticker(0.01)
     write = asyncio.create_task(conn.execute("INSERT INTO t (v) VALUES ('second')"))
     await asyncio.sleep(0.3)
     assert not write.done()  # waiting for the lock ...
-    assert ticks >= 10  # ... in the thread: the loop ran on meanwhile
+    assert ticker.ticks >= 10  # ... in the thread: the loop ran on meanwhile
     holder.commit()
     await asyncio.wait_for(write, 10)
     await conn.commit()
-    ticker.cancel()
+    ticker.stop()
     holder.close()
     cursor = await conn.execute("SELECT v FROM t ORDER BY id")
     assert [r[0] for r in await cursor.fetchall()] == ["first", "second"]
@@ -119,23 +128,15 @@ async def test_a_write_the_thread_runs_waits_for_the_lock_too(conn: LoopConnecti
 
 
 async def test_a_long_run_of_writes_lets_the_loop_serve_others(conn: LoopConnection) -> None:
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0)
-
-    ticker = asyncio.create_task(tick())
+    ticker = Ticker(0)
     await asyncio.sleep(0)
-    before, seen = handed(conn), ticks
+    before, seen = handed(conn), ticker.ticks
     for i in range(3 * sqlite_loop.LOOP_STREAK):
         await conn.execute("INSERT INTO t (v) VALUES (?)", (str(i),))
     await conn.commit()
-    ticker.cancel()
+    ticker.stop()
     assert handed(conn) - before >= 2  # every LOOP_STREAK-th call went to the thread ...
-    assert ticks > seen  # ... and the loop ran the ticker meanwhile
+    assert ticker.ticks > seen  # ... and the loop ran the ticker meanwhile
 
 
 async def test_no_call_runs_on_the_loop_while_the_thread_still_runs_one(conn: LoopConnection) -> None:
