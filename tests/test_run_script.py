@@ -1,9 +1,15 @@
-"""`make run`'s banner (scripts/run.py): the addresses people need, the console and the metrics among them."""
+"""`make run` (scripts/run.py): the banner with the addresses people need, the console and the metrics among them;
+the options it starts the Temporal dev server with."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import socket
+import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -31,3 +37,32 @@ def test_the_banner_prints_the_console_and_metrics_urls(capsys: pytest.CaptureFi
     assert run.worker_metrics({"STEPWISE_WORKER_METRICS_PORT": "0"}) is None
     assert run.worker_metrics({"STEPWISE_WORKER_METRICS_HOST": "0.0.0.0", "STEPWISE_WORKER_METRICS_PORT": "9500"}) \
         == "http://127.0.0.1:9500/metrics"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_dev_server_keeps_its_store_in_wal_mode(tmp_path: Path) -> None:
+    """The options `make run` gives the dev server are ones it accepts, and its SQLite store ends up in WAL mode
+    (a rollback journal, the default, syncs on every commit)."""
+    run = load()
+    store, port = tmp_path / "temporal.db", _free_port()
+    server = subprocess.Popen([str(Path(sys.executable).parent / "temporal"), "server", "start-dev", "--headless",
+                               "--ip", "127.0.0.1", "--port", str(port), "--http-port", str(_free_port()),
+                               "--db-filename", str(store), "--log-level", "error", *run.TEMPORAL_DEV_OPTIONS],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not run.port_open("127.0.0.1", port):
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else "exited"
+            assert time.monotonic() < deadline, "the dev server did not listen within 60 s"
+            time.sleep(0.2)
+        with contextlib.closing(sqlite3.connect(store)) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert (tmp_path / "temporal.db-wal").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
