@@ -13,6 +13,7 @@ from engine._failure import Failure
 from engine._guards import GuardOutcome
 from engine._instance import Instance
 from engine._interpolate import lookup
+from engine._ports import ID_SCOPE
 from engine._state import BranchRecord
 from engine._steps import Steps
 from engine._tasks import Tasks
@@ -75,6 +76,7 @@ class Branches:
     async def _branch_loop(self, branch: BranchRecord) -> None:
         instance = self.instance
         token = instance.token(branch)
+        scope = ID_SCOPE.set(f"{ID_SCOPE.get()}/{branch.branch_key}")
         try:
             for _ in range(MAX_ITERATIONS):
                 if branch.status != st.ACTIVE or branch.wait is not None:
@@ -112,6 +114,8 @@ class Branches:
             if instance.effects.cancelled(error) and branch.status != st.FAILED:
                 return  # a sibling failed, or the instance is being cancelled: the caller marks it
             raise
+        finally:
+            ID_SCOPE.reset(scope)
 
     def branch_failed(self, branch: BranchRecord, error: str, details: Any = None) -> None:
         instance = self.instance

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid5
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -23,7 +24,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 from definitions import Definition
 from definitions.model import LOCAL_ACTIVITY_LIMIT_MS
 from engine._definition import CompiledDefinition
-from engine._ports import ActivityCall, ActivityOutcome, EngineError
+from engine._ports import ID_SCOPE, ActivityCall, ActivityOutcome, EngineError
 from engine.contract import (
     ACTIVITY_EVALUATE_GUARD,
     ACTIVITY_PROJECT,
@@ -71,7 +72,16 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new"
 # change's level (those started before levels: 0) ask patched() as before, so their histories replay unchanged.
 # A new change gets a patch id for the runs already going and a level, ENGINE_LEVEL + 1, which ENGINE_LEVEL then
 # becomes.
-CHANGE_LEVELS = {LOCAL_ACTIVITIES_PATCH: 1, LOCAL_OPT_IN_PATCH: 1, POSITION_KEYS_PATCH: 1, CONTINUE_AS_NEW_PATCH: 1}
+# Ids of rows and events named by their place (`TemporalEffects.new_id`) instead of drawn from the run's random
+# sequence: a worker that dies before its workflow task completes has already written the projection its local
+# activities carried, and the next worker, whose parallel branches may finish in another order, must name the
+# same rows and events the same way (drawn in turn, two branches' ids swapped: one event written twice and the
+# other never). Runs started before keep drawing theirs.
+IDS_BY_SCOPE_PATCH = "ids-by-scope"
+CHANGE_LEVELS = {LOCAL_ACTIVITIES_PATCH: 1, LOCAL_OPT_IN_PATCH: 1, POSITION_KEYS_PATCH: 1, CONTINUE_AS_NEW_PATCH: 1,
+                 IDS_BY_SCOPE_PATCH: 2}
+# Names the ids of IDS_BY_SCOPE_PATCH (uuid5 of the run, the scope and the count).
+ID_NAMESPACE = UUID("6f1d6a8e-3c55-4b8e-9a51-6d0b1f2c7e90")
 # The projection must land eventually: retried until the database answers.
 PROJECTION_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 # Largest projection batch (JSON) an activity carries; a larger one is written by the local activity.
@@ -156,12 +166,19 @@ class TemporalEffects:
         # them for the machine).
         self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
         self._on_child_done = on_child_done
+        # Ids given so far in this run, by scope (new_id).
+        self._ids: dict[str, int] = {}
 
     def now(self) -> datetime:
         return workflow.now()
 
     def new_id(self) -> str:
-        return str(workflow.uuid4())
+        if not self.has(IDS_BY_SCOPE_PATCH):
+            return str(workflow.uuid4())
+        scope = ID_SCOPE.get()
+        count = self._ids[scope] = self._ids.get(scope, 0) + 1
+        # The run id alone tells runs (and so instances) apart; a new run (a continue-as-new) counts from 1 again.
+        return str(uuid5(ID_NAMESPACE, f"{workflow.info().run_id}:{scope}:{count}"))
 
     def has(self, change: str) -> bool:
         """Whether this run has `change`: from its start by its level, else as `workflow.patched` says."""

@@ -7,6 +7,7 @@ machine itself never touches the clock, ids, activities or the projection any ot
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -65,10 +66,19 @@ class ActivityOutcome:
     attempts: int = 1
 
 
+# The part of the instance the running code works for: "" for the instance itself, "/<branch key>" in a parallel
+# branch (Branches sets it in each branch's own task). Code of one scope runs one thing after another, while
+# scopes run side by side in an order that can change when a workflow task is run again, so `Effects.new_id`
+# numbers ids within a scope.
+ID_SCOPE: ContextVar[str] = ContextVar("engine_id_scope", default="")
+
+
 class Effects(Protocol):
     def now(self) -> datetime: ...
 
-    def new_id(self) -> str: ...
+    def new_id(self) -> str:
+        """An id for a new row or event, the same on every replay; in the workflow, for runs from level 2 on,
+        also on every re-run of a workflow task whatever order parallel branches finish in (by ID_SCOPE)."""
 
     def key_run(self) -> str | None:
         """The run the instance's activity executions are keyed by (`Activities.next_key`); None for an

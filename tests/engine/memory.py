@@ -12,7 +12,7 @@ from typing import Any
 
 from engine._definition import compile_definition
 from engine._machine import Machine
-from engine._ports import ActivityCall, ActivityOutcome
+from engine._ports import ID_SCOPE, ActivityCall, ActivityOutcome
 from engine._state import new_state
 from engine.contract import (
     GuardInput,
@@ -61,11 +61,13 @@ def fails(message: str = "boom", *, until_attempt: int | None = None, retryable:
 
 class MemoryEffects:
     def __init__(self, *, activities: dict[str, Script] | None = None, rules: dict[str, Rule] | None = None,
-                 ticks: dict[str, int] | None = None, run: str | None = "run-1") -> None:
+                 ticks: dict[str, int] | None = None, run: str | None = "run-1", scoped_ids: bool = False) -> None:
         self.clock = T0
         # What `key_run` answers: None plays an instance started before keys by position.
         self.run = run
         self._ids = 0
+        # scoped_ids: ids numbered by ID_SCOPE, as the workflow numbers them from level 2 on.
+        self._scoped: dict[str, int] | None = {} if scoped_ids else None
         self.activities = activities or {}
         self.rules = rules or {}
         # Event-loop turns an activity takes, to order concurrent (async) activities.
@@ -86,6 +88,10 @@ class MemoryEffects:
         return self.clock
 
     def new_id(self) -> str:
+        if self._scoped is not None:
+            scope = ID_SCOPE.get()
+            count = self._scoped[scope] = self._scoped.get(scope, 0) + 1
+            return f"id{scope}#{count}"
         self._ids += 1
         return f"id-{self._ids:04d}"
 

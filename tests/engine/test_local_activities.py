@@ -85,16 +85,21 @@ async def patch_markers(handle: Any) -> list[str]:
 async def test_a_run_of_the_current_level_has_every_change_without_a_patch_marker(runner: Runner) -> None:
     definition = chain(*(step(f"a{i}", activities=[act(f"work_{i}")]) for i in (1, 2)))
     current = await runner.start(definition)
+    level_1 = await runner.start(definition, engine_level=1)
     before_levels = await runner.start(definition, engine_level=0)
-    for handle in (current, before_levels):
+    for handle in (current, level_1, before_levels):
         assert (await handle.result())["status"] == "COMPLETED"
     assert await patch_markers(current) == []
-    # A run started before levels asks `workflow.patched`, as it always did: one marker (the newest change,
-    # asked first) and its search-attribute upsert, which the server writes to its visibility store.
-    [marker, upsert] = await patch_markers(before_levels)
-    assert "activity-keys-by-position" in marker and upsert == "upsert"
-    # Both have today's behaviour: local activities, keys by position (the run id in every key).
-    for handle in (current, before_levels):
+    # A run below a change's level asks `workflow.patched` about it: a marker for the change (ids by scope, asked
+    # at the first id, and for a run started before levels keys by position too, the newest of the first
+    # level's changes and asked first), each with its search-attribute upsert, which the server writes to its
+    # visibility store.
+    [marker, upsert] = await patch_markers(level_1)
+    assert "ids-by-scope" in marker and upsert == "upsert"
+    [scope_marker, _, keys_marker, _] = await patch_markers(before_levels)
+    assert "ids-by-scope" in scope_marker and "activity-keys-by-position" in keys_marker
+    # All three have today's behaviour: local activities, keys by position (the run id in every key).
+    for handle in (current, level_1, before_levels):
         keys = [c.idempotency_key for c in stand_ins.calls(handle.id)]
         assert len(keys) == 2 and all(f":{handle.result_run_id}:" in key for key in keys), keys
         assert "activity_task_scheduled_event_attributes" not in await history_types(handle)
@@ -194,6 +199,38 @@ async def test_keys_name_the_execution_whatever_order_parallel_branches_finish_i
     # them: the second activities took numbers in the order the first ones finished.
     old_b_first, old_a_first = await keys_when("b", None), await keys_when("a", None)
     assert old_b_first["a_2"] == "inst-1:0:a_2:4" and old_a_first["a_2"] == "inst-1:0:a_2:2"
+
+
+async def ids_when(first_done: str, scoped: bool) -> dict[tuple[Any, ...], str]:
+    """Each step row's id and event's key by what it is (step, branch, event type, how many such before it) when
+    the branches run with `first_done`'s first activity finishing first."""
+    slow = "a_1" if first_done == "b" else "b_1"
+    effects = MemoryEffects(ticks={slow: 5}, scoped_ids=scoped)
+    machine = build(fork_of_chains(), effects)
+    await machine.start()
+    store = effects.store
+    assert store.instance is not None and store.instance["status"] == "COMPLETED"
+    branches = {row["id"]: row["branch_key"] for row in store.branches.values()}
+    steps = {row["id"]: (row["step_id"], branches.get(row["branch_instance_id"])) for row in store.steps.values()}
+    named: dict[tuple[Any, ...], str] = {("step", *place): id_ for id_, place in steps.items()}
+    seen: dict[tuple[Any, ...], int] = {}
+    for event in store.events:
+        what = (event["event_type"], steps.get(event["step_instance_id"]), branches.get(event["branch_instance_id"]))
+        seen[what] = seen.get(what, 0) + 1
+        named[(*what, seen[what])] = event["event_key"]
+    return named
+
+
+async def test_rows_and_events_are_named_the_same_whatever_order_parallel_branches_finish_in() -> None:
+    """The projection a lost workflow task's local activities wrote is written again by the next worker, whose
+    branches may finish in another order: each step row and event must get the id it got the first time, or
+    one event is written twice and another never (the store skips a key it has)."""
+    b_first, a_first = await ids_when("b", scoped=True), await ids_when("a", scoped=True)
+    assert b_first == a_first
+    assert a_first[("step", "a", "fork-to-a")] == "id/fork-to-a#1"
+    # Drawn in turn over the whole instance (runs before level 2), the branches' ids swap.
+    old_b_first, old_a_first = await ids_when("b", scoped=False), await ids_when("a", scoped=False)
+    assert old_b_first.keys() == old_a_first.keys() and old_b_first != old_a_first
 
 
 async def test_every_execution_of_an_activity_gets_a_key_of_its_own() -> None:
