@@ -78,8 +78,12 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new"
 # same rows and events the same way (drawn in turn, two branches' ids swapped: one event written twice and the
 # other never). Runs started before keep drawing theirs.
 IDS_BY_SCOPE_PATCH = "ids-by-scope"
+# Guard evaluations keyed by run, scope and count (`Transitions._evaluate_guard`) instead of a count over the whole
+# instance, for the same reason: the guard activity is local, and the key finds the verdict of an evaluation that
+# already ran, so two branches' guards whose keys swapped would each get the other's verdict.
+GUARD_KEYS_BY_SCOPE_PATCH = "guard-keys-by-scope"
 CHANGE_LEVELS = {LOCAL_ACTIVITIES_PATCH: 1, LOCAL_OPT_IN_PATCH: 1, POSITION_KEYS_PATCH: 1, CONTINUE_AS_NEW_PATCH: 1,
-                 IDS_BY_SCOPE_PATCH: 2}
+                 IDS_BY_SCOPE_PATCH: 2, GUARD_KEYS_BY_SCOPE_PATCH: 3}
 # Names the ids of IDS_BY_SCOPE_PATCH (uuid5 of the run, the scope and the count).
 ID_NAMESPACE = UUID("6f1d6a8e-3c55-4b8e-9a51-6d0b1f2c7e90")
 # The projection must land eventually: retried until the database answers.
@@ -188,6 +192,9 @@ class TemporalEffects:
         # The run id: keys of a new run (a retry after the workflow ended, a continue-as-new) never meet
         # those of an earlier one, even when the counts start over.
         return workflow.info().run_id if self.has(POSITION_KEYS_PATCH) else None
+
+    def guard_key_run(self) -> str | None:
+        return workflow.info().run_id if self.has(GUARD_KEYS_BY_SCOPE_PATCH) else None
 
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome:
         carry, self._carry = self._carry, None

@@ -84,6 +84,11 @@ class Effects(Protocol):
         """The run the instance's activity executions are keyed by (`Activities.next_key`); None for an
         instance started before keys by position, which keeps its counter keys."""
 
+    def guard_key_run(self) -> str | None:
+        """The run the instance's guard evaluations are keyed by, with their scope and count in it
+        (`Transitions._evaluate_guard`); None for an instance started before guard keys by scope (engine level
+        3), which keeps its counter over the whole instance."""
+
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome: ...
 
     async def sleep(self, seconds: float) -> None: ...

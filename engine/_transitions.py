@@ -21,6 +21,7 @@ from engine._guards import (
     transition_entity_type,
 )
 from engine._instance import Instance
+from engine._ports import ID_SCOPE
 from engine._steps import Steps
 from engine._token import Token
 from engine.contract import GuardInput, GuardResult
@@ -53,6 +54,8 @@ class Transitions:
         self.instance = instance
         self.activities = activities
         self.steps = steps
+        # Guard evaluations so far in this run, by scope (_evaluate_guard).
+        self._guards_in: dict[str, int] = {}
 
     def _guard_base(self, edge: Edge, event_type: str, context: dict[str, Any], trigger_data: Any) -> GuardInput:
         state, transition = self.instance.state, edge.transition
@@ -68,10 +71,19 @@ class Transitions:
         )
 
     async def _evaluate_guard(self, guard: GuardInput) -> GuardResult:
-        """One rule through the rules service, with the evaluation's idempotency key (contract.GuardInput)."""
+        """One rule through the rules service, with the evaluation's idempotency key (contract.GuardInput): the
+        run, the scope (the instance or a parallel branch, ID_SCOPE) and the count of evaluations in that scope,
+        so a workflow task run again after a worker died evaluates each guard under the key it had, whatever
+        order the branches finish in this time; the key finds the verdict of an evaluation that already ran."""
         state = self.instance.state
-        state.guard_counter += 1
-        key = f"{state.instance_id}:{state.retry_count}:guard:{state.guard_counter}"
+        run = self.instance.effects.guard_key_run()
+        if run is None:  # an instance started before guard keys by scope
+            state.guard_counter += 1
+            key = f"{state.instance_id}:{state.retry_count}:guard:{state.guard_counter}"
+        else:
+            scope = ID_SCOPE.get()
+            count = self._guards_in[scope] = self._guards_in.get(scope, 0) + 1
+            key = f"{state.instance_id}:{run}:{scope}:guard:{count}"
         return await self.instance.effects.evaluate_guard(replace(guard, idempotency_key=key))
 
     async def _evaluate(self, edge: Edge, context: dict[str, Any], trigger_data: Any) -> Candidate:

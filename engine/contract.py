@@ -132,7 +132,7 @@ class StartInput:
 
 
 # What the API and the engine give every run they start (StartInput.engine_level).
-ENGINE_LEVEL = 2
+ENGINE_LEVEL = 3
 
 
 @dataclass

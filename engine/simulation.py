@@ -276,6 +276,9 @@ class SimulatedEffects:
         # Idempotency keys by position, as new instances have; no activity runs, so they key nothing here.
         return "simulation"
 
+    def guard_key_run(self) -> str | None:
+        return "simulation"
+
     def _scripted(self, activity_id: str) -> ActivityScript:
         outcomes = self._outcomes.get(activity_id) or [ActivityScript()]
         index = self._executed.get(activity_id, 0)

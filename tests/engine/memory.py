@@ -61,10 +61,13 @@ def fails(message: str = "boom", *, until_attempt: int | None = None, retryable:
 
 class MemoryEffects:
     def __init__(self, *, activities: dict[str, Script] | None = None, rules: dict[str, Rule] | None = None,
-                 ticks: dict[str, int] | None = None, run: str | None = "run-1", scoped_ids: bool = False) -> None:
+                 ticks: dict[str, int] | None = None, run: str | None = "run-1", scoped_ids: bool = False,
+                 guard_run: str | None = "run-1") -> None:
         self.clock = T0
         # What `key_run` answers: None plays an instance started before keys by position.
         self.run = run
+        # What `guard_key_run` answers: None plays an instance started before guard keys by scope.
+        self.guard_run = guard_run
         self._ids = 0
         # scoped_ids: ids numbered by ID_SCOPE, as the workflow numbers them from level 2 on.
         self._scoped: dict[str, int] | None = {} if scoped_ids else None
@@ -97,6 +100,9 @@ class MemoryEffects:
 
     def key_run(self) -> str | None:
         return self.run
+
+    def guard_key_run(self) -> str | None:
+        return self.guard_run
 
 
     async def run_activity(self, call: ActivityCall) -> ActivityOutcome:

@@ -135,8 +135,8 @@ async def test_a_long_lived_instance_continues_as_new_and_completes(runner: Runn
     assert len(after) >= len(before) >= 3
     await record(after[0], "continue_as_new_first_run")
     await record(after[-1], "continue_as_new_last_run")
-    await record(after[0], "continue_as_new_first_run_level2")
-    await record(after[-1], "continue_as_new_last_run_level2")
+    await record(after[0], "continue_as_new_first_run_level3")
+    await record(after[-1], "continue_as_new_last_run_level3")
 
 
 async def test_a_run_waiting_for_a_child_continues_as_new_only_after_the_child_ended(runner: Runner) -> None:

@@ -233,6 +233,33 @@ async def test_rows_and_events_are_named_the_same_whatever_order_parallel_branch
     assert old_b_first.keys() == old_a_first.keys() and old_b_first != old_a_first
 
 
+async def guard_keys_when(first_done: str, guard_run: str | None) -> dict[str, str]:
+    """Each branch's guard key (a pre-condition on its way to the join) when `first_done`'s branch gets there
+    first."""
+    definition = fork_of_chains()
+    for transition in definition["transitions"]:
+        if transition["toStepId"] == "join":
+            transition["preConditions"] = [{"ruleId": "ok"}]
+    slow = "a_1" if first_done == "b" else "b_1"
+    effects = MemoryEffects(ticks={slow: 5}, rules={"ok": lambda _data: True}, guard_run=guard_run)
+    machine = build(definition, effects)
+    await machine.start()
+    assert effects.store.instance is not None and effects.store.instance["status"] == "COMPLETED"
+    assert [g.data["fromStepId"] for g in effects.guards][0] == first_done
+    return {g.data["fromStepId"]: g.idempotency_key or "" for g in effects.guards}
+
+
+async def test_guard_keys_name_the_evaluation_whatever_order_parallel_branches_finish_in() -> None:
+    """The guard activity is local, and its key finds the verdict of an evaluation that already ran: a workflow
+    task run again after its worker died must key each branch's guard as the first run did, or each branch
+    would get the other's verdict."""
+    b_first, a_first = await guard_keys_when("b", "run-1"), await guard_keys_when("a", "run-1")
+    assert b_first == a_first == {"a": "inst-1:run-1:/fork-to-a:guard:1", "b": "inst-1:run-1:/fork-to-b:guard:1"}
+    # Counted over the whole instance (runs before level 3), the first branch to get there takes number 1.
+    assert await guard_keys_when("b", None) == {"b": "inst-1:0:guard:1", "a": "inst-1:0:guard:2"}
+    assert await guard_keys_when("a", None) == {"a": "inst-1:0:guard:1", "b": "inst-1:0:guard:2"}
+
+
 async def test_every_execution_of_an_activity_gets_a_key_of_its_own() -> None:
     """Run again (here by a retry of the failed instance) it is a new execution: the count goes up."""
     runs: list[str] = []

@@ -61,7 +61,7 @@ async def test_three_automated_steps_complete_and_are_projected(runner: Runner) 
     await record(handle, "automated_chain")
     await record(handle, "automated_chain_local")
     await record(handle, "automated_chain_positions")
-    await record(handle, "automated_chain_level2")
+    await record(handle, "automated_chain_level3")
 
 
 async def test_conditions_priorities_and_ties_choose_the_path(runner: Runner) -> None:
@@ -157,7 +157,7 @@ async def test_failure_after_retries_then_the_retry_update_completes(runner: Run
     await record(handle, "failure_and_retry")
     await record(handle, "failure_and_retry_local")
     await record(handle, "failure_and_retry_positions")
-    await record(handle, "failure_and_retry_level2")
+    await record(handle, "failure_and_retry_level3")
 
 
 async def test_a_4xx_is_not_retried_and_a_failed_instance_ends_after_its_retention(runner: Runner) -> None:
@@ -208,7 +208,7 @@ async def test_compensation_runs_newest_first(runner: Runner) -> None:
     await record(handle, "compensation")
     await record(handle, "compensation_local")
     await record(handle, "compensation_positions")
-    await record(handle, "compensation_level2")
+    await record(handle, "compensation_level3")
 
 
 async def test_guards_go_through_the_business_rules_service(runner: Runner) -> None:
@@ -229,6 +229,7 @@ async def test_guards_go_through_the_business_rules_service(runner: Runner) -> N
     assert (await handle.result())["status"] == "COMPLETED"
     assert [s.step_id for s in await runner.steps(handle.id)] == ["rejected", "end"]
     await record(handle, "guards")
+    await record(handle, "guards_level3")
 
     blocked = await runner.start(definition, context={"decision": "maybe"})
     row = await runner.wait_for(blocked.id, lambda r: r.projection_seq > 0)

@@ -111,7 +111,7 @@ async def test_sla_breach_escalates_after_the_due_date(runner: Runner) -> None:
     await record(handle, "sla_escalation")
     await record(handle, "sla_escalation_local")
     await record(handle, "sla_escalation_positions")
-    await record(handle, "sla_escalation_level2")
+    await record(handle, "sla_escalation_level3")
 
 
 async def test_a_signal_resumes_and_an_unanswered_one_times_out(runner: Runner) -> None:
@@ -237,7 +237,7 @@ async def test_a_task_in_a_branch_is_completed_into_the_branch_namespace(runner:
     await record(handle, "fork_user_task")
     await record(handle, "fork_user_task_local")
     await record(handle, "fork_user_task_positions")
-    await record(handle, "fork_user_task_level2")
+    await record(handle, "fork_user_task_level3")
 
 
 async def test_a_failed_branch_cancels_its_sibling_and_retry_opens_the_fork_anew(runner: Runner) -> None:
@@ -257,4 +257,4 @@ async def test_a_failed_branch_cancels_its_sibling_and_retry_opens_the_fork_anew
     await record(handle, "fork_failure_retry")
     await record(handle, "fork_failure_retry_local")
     await record(handle, "fork_failure_retry_positions")
-    await record(handle, "fork_failure_retry_level2")
+    await record(handle, "fork_failure_retry_level3")
