@@ -318,8 +318,12 @@ def new_state(start: StartInput, *, now: datetime, start_step_id: str | None) ->
 
 def carry(state: InstanceState) -> dict[str, Any]:
     """The state as the next run's input (`StartInput.carried`): its fields, datetimes left for Temporal's
-    converter to write as ISO 8601."""
-    return dataclasses.asdict(state)
+    converter to write as ISO 8601. Closed tasks stay behind (their rows are written): no run reads them again,
+    a claim or completion of one is refused as of a task it does not know, with the same message, and an
+    instance resting for years would otherwise carry every task it ever had into every run."""
+    carried = dataclasses.asdict(state)
+    carried["tasks"] = {task_id: row for task_id, row in carried["tasks"].items() if state.tasks[task_id].is_open}
+    return carried
 
 
 def restore(carried: dict[str, Any]) -> InstanceState:

@@ -189,3 +189,15 @@ async def test_the_carried_state_reads_back_as_it_was_written() -> None:
     [decoded] = await DataConverter.default.decode(await DataConverter.default.encode([start]), [StartInput])
     assert decoded.carried is not None
     assert restore(decoded.carried) == state
+
+
+def test_closed_tasks_are_not_carried_into_the_next_run() -> None:
+    now = datetime(2026, 1, 2, tzinfo=UTC)
+    tasks = {status: TaskRecord(id=status, step_id="review", step_instance_id="s", task_name="Review", created_at=now,
+                                status=status) for status in ("PENDING", "IN_PROGRESS", "ESCALATED", "COMPLETED",
+                                                              "CANCELLED")}
+    state = InstanceState(instance_id="i", tenant_id="t", organization_id="o", definition_id="d", workflow_id="w",
+                          version=1, status="RUNNING", current_step_id="review", context={}, started_at=now,
+                          tasks=tasks)
+    assert sorted(restore(carry(state)).tasks) == ["ESCALATED", "IN_PROGRESS", "PENDING"]
+    assert len(state.tasks) == 5  # the running run keeps them
