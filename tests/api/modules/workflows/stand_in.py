@@ -58,8 +58,14 @@ class StandInWorkflow:
     def fail(self) -> None:
         self._status = "FAILED"
 
+    async def _started(self) -> None:
+        # An Update that arrives with the first workflow task can run before `run` does (the engine waits the
+        # same way).
+        await workflow.wait_condition(lambda: self._start is not None)
+
     @workflow.update(name=UPDATE_ADVANCE)
     async def advance(self, arg: AdvanceInput) -> UpdateResult:
+        await self._started()
         assert self._start is not None
         self._actors.append(arg.actor)
         if arg.to_step_id == "blocked":
@@ -80,6 +86,7 @@ class StandInWorkflow:
 
     @workflow.update(name=UPDATE_CANCEL)
     async def cancel(self, arg: Actor) -> UpdateResult:
+        await self._started()
         self._actors.append(arg)
         self._status = "CANCELLED"
         self._done = True
@@ -87,6 +94,7 @@ class StandInWorkflow:
 
     @workflow.update(name=UPDATE_RETRY)
     async def retry(self, arg: Actor) -> UpdateResult:
+        await self._started()
         self._actors.append(arg)
         if self._status != "FAILED":
             raise ApplicationError(f"Cannot retry workflow in {self._status} status. Only FAILED workflows can be "
