@@ -4,8 +4,9 @@ chain of them completes in one workflow task, and that the definition's retry po
 finished in. Replays of instances started under each earlier rule are in test_replay.py (histories without a
 suffix: before local activities; `_local`: local by type, counter keys; `_opt_in`: local only when asked;
 `_positions`: local by type, keys by position, today's rule; `_level1`: the same rule, by the run's level
-instead of a patch marker); a worker killed in the middle of a chain of local
-activities is in test_durability.py."""
+instead of a patch marker; `_level2`: row and event ids by scope; `_level3`: guard keys by scope too); the ids
+and guard keys of parallel branches whatever order they finish in; a worker killed in the middle of a chain of
+local activities is in test_durability.py."""
 
 from __future__ import annotations
 

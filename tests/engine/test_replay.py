@@ -3,7 +3,7 @@ current interpreter: a change that would break a running instance on its next re
 
 Never re-record a committed history: it stands for instances already running on the old code. A change of
 behaviour gets a change id: runs already going ask `workflow.patched("<change-id>")`, so these still replay, and
-runs started from then on have it by their level (`engine._effects.CHANGE_LEVELS`; `_level1` histories). To
+runs started from then on have it by their level (`engine._effects.CHANGE_LEVELS`; `_levelN` histories). To
 cover a step kind or path no history covers yet, add a new one: call `record(handle, "<new name>")` at the end
 of a test in tests/engine/test_workflow*.py and run just that test with
 `STEPWISE_RECORD_HISTORIES=1 .venv/bin/python -m pytest tests/engine/test_workflow_waits.py -k <test>`;
