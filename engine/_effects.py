@@ -24,7 +24,7 @@ from temporalio.exceptions import TimeoutError as ActivityTimeoutError
 from definitions import Definition
 from definitions.model import LOCAL_ACTIVITY_LIMIT_MS
 from engine._definition import CompiledDefinition
-from engine._ports import ID_SCOPE, ActivityCall, ActivityOutcome, EngineError
+from engine._ports import ActivityCall, ActivityOutcome, EngineError, ScopeCounts
 from engine.contract import (
     ACTIVITY_EVALUATE_GUARD,
     ACTIVITY_PROJECT,
@@ -171,7 +171,7 @@ class TemporalEffects:
         self._children: dict[str, workflow.ChildWorkflowHandle[Any, Any]] = {}
         self._on_child_done = on_child_done
         # Ids given so far in this run, by scope (new_id).
-        self._ids: dict[str, int] = {}
+        self._ids = ScopeCounts()
 
     def now(self) -> datetime:
         return workflow.now()
@@ -179,8 +179,7 @@ class TemporalEffects:
     def new_id(self) -> str:
         if not self.has(IDS_BY_SCOPE_PATCH):
             return str(workflow.uuid4())
-        scope = ID_SCOPE.get()
-        count = self._ids[scope] = self._ids.get(scope, 0) + 1
+        scope, count = self._ids.next()
         # The run id alone tells runs (and so instances) apart; a new run (a continue-as-new) counts from 1 again.
         return str(uuid5(ID_NAMESPACE, f"{workflow.info().run_id}:{scope}:{count}"))
 

@@ -73,6 +73,19 @@ class ActivityOutcome:
 ID_SCOPE: ContextVar[str] = ContextVar("engine_id_scope", default="")
 
 
+class ScopeCounts:
+    """How many of something (ids, guard evaluations) each scope has had so far in a run."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, int] = {}
+
+    def next(self) -> tuple[str, int]:
+        """The running code's scope and the number of the next one in it (from 1)."""
+        scope = ID_SCOPE.get()
+        count = self._counts[scope] = self._counts.get(scope, 0) + 1
+        return scope, count
+
+
 class Effects(Protocol):
     def now(self) -> datetime: ...
 

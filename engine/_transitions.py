@@ -21,7 +21,7 @@ from engine._guards import (
     transition_entity_type,
 )
 from engine._instance import Instance
-from engine._ports import ID_SCOPE
+from engine._ports import ScopeCounts
 from engine._steps import Steps
 from engine._token import Token
 from engine.contract import GuardInput, GuardResult
@@ -55,7 +55,7 @@ class Transitions:
         self.activities = activities
         self.steps = steps
         # Guard evaluations so far in this run, by scope (_evaluate_guard).
-        self._guards_in: dict[str, int] = {}
+        self._guards_in = ScopeCounts()
 
     def _guard_base(self, edge: Edge, event_type: str, context: dict[str, Any], trigger_data: Any) -> GuardInput:
         state, transition = self.instance.state, edge.transition
@@ -81,8 +81,7 @@ class Transitions:
             state.guard_counter += 1
             key = f"{state.instance_id}:{state.retry_count}:guard:{state.guard_counter}"
         else:
-            scope = ID_SCOPE.get()
-            count = self._guards_in[scope] = self._guards_in.get(scope, 0) + 1
+            scope, count = self._guards_in.next()
             key = f"{state.instance_id}:{run}:{scope}:guard:{count}"
         return await self.instance.effects.evaluate_guard(replace(guard, idempotency_key=key))
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from engine._definition import compile_definition
 from engine._machine import Machine
-from engine._ports import ID_SCOPE, ActivityCall, ActivityOutcome
+from engine._ports import ActivityCall, ActivityOutcome, ScopeCounts
 from engine._state import new_state
 from engine.contract import (
     GuardInput,
@@ -70,7 +70,7 @@ class MemoryEffects:
         self.guard_run = guard_run
         self._ids = 0
         # scoped_ids: ids numbered by ID_SCOPE, as the workflow numbers them from level 2 on.
-        self._scoped: dict[str, int] | None = {} if scoped_ids else None
+        self._scoped = ScopeCounts() if scoped_ids else None
         self.activities = activities or {}
         self.rules = rules or {}
         # Event-loop turns an activity takes, to order concurrent (async) activities.
@@ -92,8 +92,7 @@ class MemoryEffects:
 
     def new_id(self) -> str:
         if self._scoped is not None:
-            scope = ID_SCOPE.get()
-            count = self._scoped[scope] = self._scoped.get(scope, 0) + 1
+            scope, count = self._scoped.next()
             return f"id{scope}#{count}"
         self._ids += 1
         return f"id-{self._ids:04d}"
