@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,19 +40,13 @@ def test_the_banner_prints_the_console_and_metrics_urls(capsys: pytest.CaptureFi
         == "http://127.0.0.1:9500/metrics"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_the_dev_server_keeps_its_store_in_wal_mode(tmp_path: Path) -> None:
     """The options `make run` gives the dev server are ones it accepts, and its SQLite store ends up in WAL mode
     (a rollback journal, the default, syncs on every commit)."""
     run = load()
-    store, port = tmp_path / "temporal.db", _free_port()
+    store, port = tmp_path / "temporal.db", free_port()
     server = subprocess.Popen([str(Path(sys.executable).parent / "temporal"), "server", "start-dev", "--headless",
-                               "--ip", "127.0.0.1", "--port", str(port), "--http-port", str(_free_port()),
+                               "--ip", "127.0.0.1", "--port", str(port), "--http-port", str(free_port()),
                                "--db-filename", str(store), "--log-level", "error", *run.TEMPORAL_DEV_OPTIONS],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
