@@ -2,20 +2,21 @@
 one Temporal dev server (results: docs/benchmarks.md, "Workflow engine" and "Tasks, signals and parallel
 branches").
 
-(1) START → 3 AUTOMATED steps (one EXECUTE_FUNCTION `noop` activity each, local activities by default)
-    → END through `DefinitionWorkflow`, projection included, against two hand-written workflows running
-    three no-op activities in a row (bench/handwritten.py: a module of its own, as the sandbox re-imports
-    it per instance): as regular activities (the baseline) and as local activities (the practical limit
-    of this design on this server). A scaling curve: at each --curve level of instances in flight (1,
-    10, 50, 100), --rounds rounds per contestant, interleaved round by round; --instances per round at
-    --concurrency in flight, proportionally elsewhere (at least 20); throughput is instances / round wall
-    time (median round), latency is start call → workflow result over all rounds (at 1 in flight: the
-    unloaded latency). Our engine is started two ways: with the Temporal client (the engine alone, as the
-    API does once it has written the row) and through `POST /api/workflows/instances` (the product path:
-    definition lookup, pre-conditions, instance row, audit entry, commit, then the start). The CPU time
-    the Temporal server, the worker and this process spend per instance is reported too (Linux /proc).
-    Targets: at --concurrency, ours ≥ 2× the regular-activity baseline and ≥ 0.8× the local-activity one,
-    via POST ≥ 1.8× the regular baseline; unloaded p50 ≤ 0.6× the regular baseline; throughput does not
+(1) START → 3 AUTOMATED steps (one EXECUTE_FUNCTION `noop` activity each, local activities by default) → END
+    through `DefinitionWorkflow`, projection included, against two hand-written workflows running three no-op
+    activities in a row (bench/handwritten.py: a module of its own, as the sandbox re-imports it per
+    instance): as regular activities (the baseline) and as local activities (the practical limit of this
+    design on this server). A scaling curve: at each --curve level of instances in flight (1, 10, 50, 100),
+    --rounds rounds per contestant, interleaved round by round and level by level (each round goes up the
+    levels, the next one down, so the machine's drifting load weighs on all levels alike; `_curve`);
+    --instances per round at --concurrency in flight, proportionally elsewhere (at least 20); throughput is
+    instances / round wall time (median round), latency is start call → workflow result over all rounds (at 1
+    in flight: the unloaded latency). Our engine is started two ways: with the Temporal client (the engine
+    alone, as the API does once it has written the row) and through `POST /api/workflows/instances` (the
+    product path: definition lookup, pre-conditions, instance row, audit entry, commit, then the start). The
+    CPU time the Temporal server, the worker and this process spend per instance is reported too (Linux
+    /proc). Targets: at --concurrency, ours ≥ 2× the regular-activity baseline and ≥ 0.8× the local-activity
+    one, via POST ≥ 1.8× the regular baseline; unloaded p50 ≤ 0.6× the regular baseline; throughput does not
     fall from 10 to 100 in flight. BENCH_WORKER_OPTIONS='{"max_concurrent_workflow_tasks": 20}' (JSON)
     replaces worker options, to compare them; BENCH_SERVER_ARGS adds arguments to the dev server's command
     line (e.g. "--dynamic-config-value matching.numTaskqueueWritePartitions=1").
@@ -555,11 +556,9 @@ async def _bench(args: argparse.Namespace, tmp: Path, client: Any) -> None:
             bodies[str(body["workflowId"])] = cast(dict[str, Any], body["definition"])
         setup = Setup(http, client, tenant_id, org_id, user_id, ids, bodies, tmp)
         if parts & set(START_KEYS):
-            for level in args.curve:
-                contestants = [c for c, key in zip(_contestants(setup), START_KEYS, strict=True) if key in parts]
-                print(f"  {level} in flight:", flush=True)
-                await _throughput(args.rounds, _instances_at(args, level), level, contestants)
-                report.curve[level] = contestants
+            report.curve = {level: [c for c, key in zip(_contestants(setup), START_KEYS, strict=True) if key in parts]
+                            for level in args.curve}
+            await _curve(args, report.curve)
         if "advance" in parts:
             report.advances = await _advances(args, setup)
         if "tasks" in parts:
@@ -654,13 +653,34 @@ def _contestants(setup: Setup) -> list[Contestant]:
             Contestant("ours via POST /instances", engine_api)]
 
 
-async def _throughput(rounds: int, instances: int, concurrency: int, contestants: list[Contestant]) -> None:
-    for contestant in contestants:  # warm up: imports, sandbox, connections, compiled definitions
+async def _warm_up(contestants: list[Contestant], instances: int, concurrency: int) -> None:
+    """One short round each, then forgotten: imports, sandbox, connections, compiled definitions."""
+    for contestant in contestants:
         await _round(contestant, min(concurrency, instances), concurrency)
         contestant.rates.clear()
         contestant.latencies.clear()
         contestant.cpu.clear()
         contestant.instances = 0
+
+
+async def _curve(args: argparse.Namespace, curve: dict[int, list[Contestant]]) -> None:
+    """--rounds rounds of the whole curve. Every round visits each level, and at each level runs every
+    contestant once; the levels go up in even rounds and down in odd ones. This machine's other load drifts over
+    minutes, and a curve measured level after level would show the drift as a rise or a fall with concurrency;
+    in this order a steady drift weighs on every level alike."""
+    for level, contestants in curve.items():
+        await _warm_up(contestants, _instances_at(args, level), level)
+    levels = list(curve)
+    for index in range(args.rounds):
+        for level in levels if index % 2 == 0 else levels[::-1]:
+            for contestant in curve[level]:
+                await _round(contestant, _instances_at(args, level), level)
+                print(f"  round {index + 1} {level:>4} in flight {contestant.name:<36} {contestant.rates[-1]:6.1f} "
+                      f"inst/s", flush=True)
+
+
+async def _throughput(rounds: int, instances: int, concurrency: int, contestants: list[Contestant]) -> None:
+    await _warm_up(contestants, instances, concurrency)
     for index in range(rounds):
         for contestant in contestants:
             await _round(contestant, instances, concurrency)
