@@ -267,22 +267,22 @@ async def _signed_in(request: Request, session: AsyncSession, token: str) -> Aut
         return None
     key = (str(claims["sub"]), int(claims.get("ver") or 0), request.cookies.get("om_selected_tenant"),
            request.cookies.get("om_selected_org") or request.headers.get("x-om-selected-org"))
-    remembered = _callers.get(key)
-    if remembered is not None:
-        if remembered[1]:
-            request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
-        return _copy(remembered[0])
-    generation = _callers.generation()
-    user = await session.get(User, claims["sub"])
-    if user is None or user.deleted_at is not None or int(claims.get("ver") or 0) != (user.token_version or 0):
+
+    async def read() -> tuple[AuthContext, bool] | None:
+        # Everything it reads of the request is in `key`: requests that wait for it get the same answer.
+        user = await session.get(User, claims["sub"])
+        if user is None or user.deleted_at is not None or int(claims.get("ver") or 0) != (user.token_version or 0):
+            return None
+        ctx = await context_for_user(session, user)
+        _select_tenant(ctx, request)
+        return ctx, await _scope_org(session, ctx, request)
+
+    remembered = await _callers.load(key, read)
+    if remembered is None:
         return None
-    ctx = await context_for_user(session, user)
-    _select_tenant(ctx, request)
-    stale_cookie = await _scope_org(session, ctx, request)
-    if stale_cookie:
+    if remembered[1]:  # the selected-organization cookie is stale
         request.cookies.pop("om_selected_org", None)  # type: ignore[attr-defined]
-    _callers.put(key, (_copy(ctx), stale_cookie), generation)
-    return ctx
+    return _copy(remembered[0])
 
 
 def _select_tenant(ctx: AuthContext, request: Request) -> None:

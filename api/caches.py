@@ -4,9 +4,10 @@ caches in its manifest (`Module.caches`); nothing registers itself at import."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -41,18 +42,49 @@ class Watched(Generic[V]):
     """Values read from some tables, kept `ttl()` seconds and forgotten the moment this process writes any of
     those tables: at the flush (a unit-of-work change or a bulk UPDATE/DELETE), and again at the commit, since
     a request that read the old rows between the two may have stored them. Another process's writes are
-    seen within the TTL. A value read while a write happened is not stored (`generation()` before reading,
-    `put(..., generation)` after)."""
+    seen within the TTL. A value read while a write happened is not stored (`load`)."""
 
     def __init__(self, tables: frozenset[str], ttl: Callable[[], float]) -> None:
         self.tables = tables
         self.ttl = ttl
         self._entries: dict[Hashable, tuple[float, V]] = {}
         self._generation = 0
+        # Reads under way, by key: the generation they started in, and the future their waiters wait on.
+        self._reading: dict[Hashable, tuple[int, asyncio.Future[V | None]]] = {}
         _WATCHED.append(self)
 
-    def generation(self) -> int:
-        return self._generation
+    async def load(self, key: Hashable, read: Callable[[], Awaitable[V | None]]) -> V | None:
+        """The value kept for `key`, else what `read()` returns (kept unless None).
+
+        Callers that miss the same key while a read of it is under way wait for that read instead of each
+        running their own: when an entry's TTL runs out under load, every request in flight misses it at once,
+        and fifty requests would otherwise run the same queries together. A caller that comes after a write of
+        the watched tables does not wait for a read that began before it. When the read fails, or the request
+        that runs it is cancelled, its waiters read for themselves."""
+        kept = self.get(key)
+        if kept is not None:
+            return kept
+        generation = self._generation
+        pending = self._reading.get(key)
+        if pending is not None and pending[0] == generation:
+            future = pending[1]
+            await asyncio.wait((future,))  # a cancellation of this caller ends the wait, not the read
+            if not future.cancelled():
+                return future.result()
+        future = asyncio.get_running_loop().create_future()
+        self._reading[key] = (generation, future)
+        try:
+            value = await read()
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            if self._reading.get(key, (0, None))[1] is future:
+                del self._reading[key]
+        if value is not None:
+            self._put(key, value, generation)
+        future.set_result(value)
+        return value
 
     def get(self, key: Hashable) -> V | None:
         kept = self._entries.get(key)
@@ -60,13 +92,14 @@ class Watched(Generic[V]):
             return None
         return kept[1]
 
-    def put(self, key: Hashable, value: V, generation: int) -> None:
+    def _put(self, key: Hashable, value: V, generation: int) -> None:
         if generation == self._generation:
             self._entries[key] = (time.monotonic() + self.ttl(), value)
 
     def forget(self) -> None:
         self._generation = next(_generations)
         self._entries.clear()
+        self._reading.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

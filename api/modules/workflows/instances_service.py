@@ -124,23 +124,19 @@ def forget_definitions() -> None:
 
 async def _definition_row(session: AsyncSession, tenant_id: str, org_scope: Sequence[str] | None,
                           workflow_id: str) -> ResolvedDefinition | None:
-    key = (tenant_id, workflow_id, None if org_scope is None else tuple(sorted(org_scope)))
-    generation = _definitions.generation()
-    kept = _definitions.get(key)
-    if kept is not None:
-        return kept
-    stmt = select(WorkflowDefinition).where(WorkflowDefinition.tenant_id == tenant_id,
-                                            WorkflowDefinition.workflow_id == workflow_id,
-                                            WorkflowDefinition.deleted_at.is_(None))
-    if org_scope is not None:
-        stmt = stmt.where(WorkflowDefinition.organization_id.in_(list(org_scope)))
-    row = (await session.execute(stmt)).scalars().first()
-    found = None if row is None else ResolvedDefinition(
-        row.id, row.workflow_id, row.workflow_name, row.version, row.enabled, row.definition or {},
-        row.created_by, row.organization_id)
-    if found is not None:
-        _definitions.put(key, found, generation)
-    return found
+    async def read() -> ResolvedDefinition | None:
+        stmt = select(WorkflowDefinition).where(WorkflowDefinition.tenant_id == tenant_id,
+                                                WorkflowDefinition.workflow_id == workflow_id,
+                                                WorkflowDefinition.deleted_at.is_(None))
+        if org_scope is not None:
+            stmt = stmt.where(WorkflowDefinition.organization_id.in_(list(org_scope)))
+        row = (await session.execute(stmt)).scalars().first()
+        return None if row is None else ResolvedDefinition(
+            row.id, row.workflow_id, row.workflow_name, row.version, row.enabled, row.definition or {},
+            row.created_by, row.organization_id)
+
+    return await _definitions.load((tenant_id, workflow_id, None if org_scope is None else tuple(sorted(org_scope))),
+                                   read)
 
 
 async def resolve_definition(session: AsyncSession, *, tenant_id: str, org_scope: Sequence[str] | None,
