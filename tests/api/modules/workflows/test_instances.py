@@ -5,6 +5,7 @@ instances")."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -141,6 +142,17 @@ async def test_starts_reuse_the_definition_they_looked_up_until_this_process_sav
     monkeypatch.setattr(svc, "DEFINITION_TTL_SECONDS", -1.0)
     svc.forget_definitions()
     await start(me, definition["workflowId"])
+
+
+async def test_starts_that_find_the_definition_forgotten_together_look_it_up_once(world: World) -> None:
+    me = await world.user(ADMIN)
+    definition = await define(me, minimal("-together"))
+    await start(me, definition["workflowId"])
+    svc.forget_definitions()  # as when the lookup's seconds ran out with starts in flight
+    with statements() as queries:
+        started = await asyncio.gather(*(start(me, definition["workflowId"]) for _ in range(8)))
+    assert len({instance["id"] for instance in started}) == 8
+    assert len([q for q in queries if "FROM workflow_definitions" in q]) == 1
 
 
 async def test_tc_wf_004_unknown_disabled_and_broken_definitions(world: World) -> None:
