@@ -505,15 +505,21 @@ def filter_clause(lc: ListContext, id_column: Any, d: FieldDef, raw: str, name: 
     return exists(select(literal_column("1")).select_from(each).where(each.c.value.in_(typed)))
 
 
-# Expression indexes known to exist, per database: (url, table, key).
+# Expression indexes known to exist, or left out (the table had its share), per database: (url, table, key).
 _INDEXED: set[tuple[str, str, str]] = set()
+# At most this many custom-field expression indexes per table. Tables are shared by every tenant, and every
+# write to one evaluates the expression of each of its indexes: without a bound, a tenant that filters by
+# hundreds of its own fields would slow every tenant's writes. A field past the bound is filtered without an
+# index (the tenant's rows are scanned).
+MAX_FIELD_INDEXES = 32
 
 
 async def ensure_index(session: AsyncSession, lc: ListContext, id_column: Any, d: FieldDef) -> None:
     """SQLite: an index on the field's `json_extract` in the table, created the first time a list filters
-    by the field (PostgreSQL's GIN index already serves every key). Built in a connection of its own,
-    committed at once, so the list's transaction never holds the write lock; when the database is busy it
-    is left for a later list (the filter is the same without it, only slower)."""
+    by the field (PostgreSQL's GIN index already serves every key), unless the table has MAX_FIELD_INDEXES.
+    Built in a connection of its own, committed at once, so the list's transaction never holds the write
+    lock; when the database is busy it is left for a later list (the filter is the same without it, only
+    slower)."""
     bind = session.bind
     if lc.dialect != "sqlite" or d.multi or d.key in lc.secret or not isinstance(bind, AsyncEngine):
         return
@@ -521,9 +527,17 @@ async def ensure_index(session: AsyncSession, lc: ListContext, id_column: Any, d
     marker = (str(bind.url), table, d.key)
     if marker in _INDEXED:
         return
+    name = f"ix_{table}_cf_{d.key}"
     try:
         async with bind.begin() as conn:
-            await conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "ix_{table}_cf_{d.key}" ON "{table}" '
+            # GLOB, not LIKE: `_` in the prefix is a literal.
+            existing = set((await conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name GLOB ?",
+                (table, f"ix_{table}_cf_*"))).scalars())
+            if name not in existing and len(existing) >= MAX_FIELD_INDEXES:
+                _INDEXED.add(marker)
+                return
+            await conn.exec_driver_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" '
                                        f"(json_extract(custom_values, {_sqlite_path(d.key)}))")
     except DBAPIError:
         return

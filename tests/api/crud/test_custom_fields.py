@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from pydantic import ConfigDict
 
-from api.crud import CustomFields, FieldDef
+from api.crud import CustomFields, FieldDef, custom_fields
+from api.db import get_engine
 from tests.api.crud.gadgets import GadgetCreate, GadgetUpdate, gadgets
 from tests.api.crud.helpers import GADGETS, Kit
 
@@ -62,6 +64,33 @@ async def test_values_round_trip_filter_sort_and_export(kit: Kit) -> None:
     assert (item["cf_color"], item["cf_weight"], item["cf_serial"]) == (None, 3.0, "S1")
     export = await me.get(GADGETS, params={"format": "csv", "sortField": "name"})
     assert "cf_serial" in export.text.splitlines()[0] and "S2" in export.text
+
+
+async def test_sqlite_indexes_the_fields_lists_filter_by_up_to_a_bound_per_table(
+        kit: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = get_engine()
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's GIN index serves every key")
+    shades = CustomFields("crudkit:gadget", shipped=tuple(FieldDef(f"shade_{x}", "text") for x in "abc"))
+    kit.serve(gadgets.but(custom_fields=shades, create_schema=Create, update_schema=Update))
+    me = await kit.user()
+    for name, shade in (("dark", "black"), ("light", "white")):
+        body = {"name": name, **{f"cf_shade_{x}": shade for x in "abc"}}
+        assert (await me.post(GADGETS, json=body)).status_code == 201
+
+    async def field_indexes() -> set[str]:
+        async with engine.connect() as conn:
+            return set((await conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'crudkit_gadgets' "
+                "AND name GLOB 'ix_crudkit_gadgets_cf_*'")).scalars())
+
+    # Other tests' filters may have indexed other fields of the table already: room for two more.
+    monkeypatch.setattr(custom_fields, "MAX_FIELD_INDEXES", len(await field_indexes()) + 2)
+    before = await field_indexes()
+    for x in "abc":
+        r = await me.get(GADGETS, params={f"cf_shade_{x}": "white"})
+        assert [i["name"] for i in r.json()["items"]] == ["light"], r.text  # the same answer, indexed or not
+    assert await field_indexes() - before == {"ix_crudkit_gadgets_cf_shade_a", "ix_crudkit_gadgets_cf_shade_b"}
 
 
 async def test_invalid_values_are_400_with_details_and_store_nothing(kit: Kit) -> None:
