@@ -88,22 +88,11 @@ async def _person(client: Any, n: int) -> str:
 
 
 async def _statements(client: Any, url: str) -> int:
-    from sqlalchemy import event
+    from tests.fixtures import statements  # the tests' recorder: every statement of this process's engine
 
-    from api.db import get_engine
-
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    engine = get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements() as seen:
         r = await client.get(url, params={"include": INCLUDE})
         assert r.status_code == 200, r.text
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     return len(seen)
 
 
