@@ -11,8 +11,9 @@ that worker is dead, a signal waits out the timeout before anything moves.
     - baseline: a few instances are signalled while their worker is alive (signal → answer);
     - standby: a second worker is already polling, the first is killed with SIGKILL and every resting
       instance is signalled at once: kill → answer of each signal (the scaled-out case);
-    - restart: the surviving worker is killed too, a new one is started, and once it polls every instance
-      gets its second signal: kill → answer (includes the new worker's start) and signal → answer.
+    - restart: the surviving worker is killed too, a new one is started, and once it polls (and
+      --restart-delay seconds later) every instance gets its second signal: kill → answer (includes the new
+      worker's start) and signal → answer.
     Each signal is `POST /api/workflows/instances/{id}/signal`, answered once the instance has moved on.
 (2) Load. One worker, a burst of --burst instances of START → 3 AUTOMATED steps (a no-op EXECUTE_FUNCTION
     each) → END through `POST /api/workflows/instances`, --concurrency starts in flight: instances/s
@@ -145,8 +146,8 @@ async def _signal_all(http: Any, ids: list[str], name: str, since: float) -> lis
     return list(await asyncio.gather(*(one(i) for i in ids)))
 
 
-async def _recovery_round(http: Any, workers: Workers, sticky: float, count: int, out: dict[str, list[float]]
-                          ) -> None:
+async def _recovery_round(http: Any, workers: Workers, sticky: float, count: int, out: dict[str, list[float]],
+                          restart_delay: float = 0.0) -> None:
     first = await workers.start(sticky)
     ids = await _start(http, str(SIGNALS["workflowId"]), count + BASELINE, 10)
     await _paused(ids, "first")
@@ -161,6 +162,7 @@ async def _recovery_round(http: Any, workers: Workers, sticky: float, count: int
     killed = time.monotonic()
     fresh = await workers.start(sticky)
     out["restart: worker start"].append(time.monotonic() - killed)
+    await asyncio.sleep(restart_delay)
     sent = time.monotonic()
     answers = await _signal_all(http, rest, "again", sent)
     out["restart: kill → answer"] += [a + sent - killed for a in answers]
@@ -259,7 +261,7 @@ async def _bench(args: argparse.Namespace, stack: Stack, client: Any) -> None:
                     for key in ("baseline", "standby", "restart: worker start", "restart: kill → answer",
                                 "restart: signal → answer"):
                         out.setdefault(key, [])
-                    await _recovery_round(http, workers, sticky, args.instances, out)
+                    await _recovery_round(http, workers, sticky, args.instances, out, args.restart_delay)
                 if "load" in args.only:
                     load[sticky].append(await _load_round(http, client, workers, sticky, args.burst,
                                                           args.concurrency))
@@ -294,6 +296,9 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--burst", type=int, default=100, help="instances per load round")
     parser.add_argument("--concurrency", type=int, default=50, help="starts in flight in a load round")
     parser.add_argument("--only", type=lambda s: set(s.split(",")), default={"recovery", "load"})
+    parser.add_argument("--restart-delay", type=float, default=0.0,
+                        help="seconds between the new worker polling and the restart's signals (the server gives "
+                             "up on a sticky queue nobody polled for 10 s)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     return parser.parse_args()
 
