@@ -66,7 +66,8 @@ class Watched(Generic[V]):
             return kept
         generation = self._generation
         pending = self._reading.get(key)
-        if pending is not None and pending[0] == generation:
+        # A read of another event loop (a test's, left behind when its loop closed) is never waited for.
+        if pending is not None and pending[0] == generation and pending[1].get_loop() is asyncio.get_running_loop():
             future = pending[1]
             await asyncio.wait((future,))  # a cancellation of this caller ends the wait, not the read
             if not future.cancelled():

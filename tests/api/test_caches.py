@@ -125,3 +125,15 @@ async def test_nothing_found_is_shared_but_not_kept(cache: Watched[str]) -> None
     assert await asyncio.gather(*callers) == [None, None, None]
     assert await cache.load("k", reads()) == "now there"
     assert reads.count == 2
+
+
+async def test_a_read_left_behind_by_another_event_loop_is_not_waited_for(cache: Watched[str]) -> None:
+    other = asyncio.new_event_loop()
+    try:
+        # What a read under a closed test loop would leave if its task never ran its `finally`.
+        cache._reading["k"] = (cache._generation, other.create_future())
+        reads = Reads()
+        reads.release.set()
+        assert await asyncio.wait_for(cache.load("k", reads()), timeout=5) == "value 1"
+    finally:
+        other.close()
