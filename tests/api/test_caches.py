@@ -90,12 +90,18 @@ async def test_a_failed_read_leaves_its_waiters_to_read_for_themselves(cache: Wa
     assert cache.get("k") in {"value 2", "value 3", "value 4"}
 
 
-async def test_a_cancelled_reader_leaves_its_waiters_to_read_for_themselves(cache: Watched[str]) -> None:
+async def leader_and_waiter(cache: Watched[str]) -> tuple[Reads, asyncio.Task[str | None], asyncio.Task[str | None]]:
+    """A read under way for "k" (its caller, the leader) and a second caller waiting for it."""
     reads = Reads()
     leader = asyncio.create_task(cache.load("k", reads()))
     await settle()
     waiter = asyncio.create_task(cache.load("k", reads()))
     await settle()
+    return reads, leader, waiter
+
+
+async def test_a_cancelled_reader_leaves_its_waiters_to_read_for_themselves(cache: Watched[str]) -> None:
+    reads, leader, waiter = await leader_and_waiter(cache)
     leader.cancel()
     await settle()
     reads.release.set()
@@ -104,11 +110,7 @@ async def test_a_cancelled_reader_leaves_its_waiters_to_read_for_themselves(cach
 
 
 async def test_a_cancelled_waiter_does_not_stop_the_read(cache: Watched[str]) -> None:
-    reads = Reads()
-    leader = asyncio.create_task(cache.load("k", reads()))
-    await settle()
-    waiter = asyncio.create_task(cache.load("k", reads()))
-    await settle()
+    reads, leader, waiter = await leader_and_waiter(cache)
     waiter.cancel()
     await settle()
     reads.release.set()
