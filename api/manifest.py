@@ -46,6 +46,12 @@ MODULES = (
     "catalog",
     "customers",
     "currencies",
+    "shipments",
+    "contractors",
+    "fms_quotes",
+    "fms_locations",
+    "fms_products",
+    "fms_tracking",
     "workflows",
 )
 # The platform: identity, tenancy, audit and keys. It imports no business module; business modules

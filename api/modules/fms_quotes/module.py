@@ -1,0 +1,7 @@
+"""The FMS Quotes & Offers module (being built: its manifest grows with its collections)."""
+
+from __future__ import annotations
+
+from api.manifest import Module
+
+module = Module(id="fms_quotes", title="FMS Quotes & Offers")
