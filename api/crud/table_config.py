@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from sqlalchemy import Boolean, Date, DateTime, Enum, Float, Integer, Numeric, inspect
@@ -110,9 +110,9 @@ TABLE_CONFIG = shape(
 def table_config_route(router: APIRouter, path: str, model: type, entity: str, *, features: Sequence[str],
                        label: str, hints: TableHints = TableHints()) -> None:
     """Adds `GET {path}` to `router`: the grid configuration of `model`, for callers holding `features`."""
-    Caller = Annotated[AuthContext, Depends(requires(*features))]
-
-    async def get_table_config(ctx: Caller) -> dict[str, Any]:
+    # A default rather than an `Annotated` alias: this module postpones annotations, and FastAPI resolves
+    # them from the module's globals, where an alias local to this function does not exist.
+    async def get_table_config(ctx: AuthContext = Depends(requires(*features))) -> dict[str, Any]:
         return table_config(model, entity, hints)
 
     router.add_api_route(

@@ -32,3 +32,22 @@ def test_meta_counts_the_columns() -> None:
     assert config["meta"]["entity"] == "example.todo"
     assert config["meta"]["totalColumns"] == len(config["columns"])
     assert config["meta"]["generatedAt"].endswith("Z")
+
+
+async def test_the_route_documents_itself_and_checks_features() -> None:
+    from fastapi import APIRouter, FastAPI
+    from httpx import ASGITransport, AsyncClient
+
+    from api.crud.table_config import table_config_route
+    from api.errors import install
+
+    router = APIRouter()
+    table_config_route(router, "/example/table-config", Todo, "example.todo", features=("example.todos.view",),
+                       label="todos")
+    app = FastAPI()
+    install(app)
+    app.include_router(router, prefix="/api")
+    operation = app.openapi()["paths"]["/api/example/table-config"]["get"]
+    assert operation["description"].endswith("Requires features: example.todos.view")
+    async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
+        assert (await client.get("/api/example/table-config")).status_code == 401
