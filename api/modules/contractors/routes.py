@@ -1,0 +1,257 @@
+"""The contractors' routes the kit's declarations cannot say: lists that take the reference's `limit`,
+`sortBy` and `sortOrder`, the contractor by path id (its full record with children), the 1:1 upserts of
+payment terms and credit limits, and the grid configurations. (No `from __future__ import annotations`:
+the list routes are built per collection and FastAPI must see their dependency types.)"""
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.auth import AuthContext, requires
+from api.casing import camel, jsonable
+from api.crud import Resource, written
+from api.crud import service as crud
+from api.crud.answers import OK, json_answer, list_answer, many, shape
+from api.crud.export import export_response
+from api.crud.query import is_uuid, list_parameters, query_param
+from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.deps import SessionDep
+from api.errors import BadRequest
+from api.modules.contractors.models import (
+    ADDRESS_PURPOSES,
+    Contractor,
+    ContractorAddress,
+    ContractorContact,
+    ContractorCreditLimit,
+    ContractorPaymentTerms,
+)
+from api.modules.contractors.resources import (
+    DELETE,
+    EDIT,
+    FINANCIAL,
+    VIEW,
+    addresses,
+    contacts_res,
+    contractors,
+    credit_limits,
+    payment_terms,
+    role_types,
+)
+from api.modules.contractors.schemas import ContractorPatch, CreditLimitUpsert, PaymentTermsUpsert
+
+router = APIRouter(tags=["Contractors"])
+
+# The reference's names for paging and sorting, and the platform's (`pageSize`, `sortField`, `sortDir`),
+# which the reference's own screens also send: either is accepted, the reference's first.
+ALIASES = {"limit": "pageSize", "sortField": "sortBy", "sortDir": "sortOrder"}
+
+
+def _params(request: Request) -> dict[str, str]:
+    params = dict(request.query_params)
+    for name, alias in ALIASES.items():
+        other = params.pop(alias, None)
+        if not params.get(name) and other:
+            params[name] = other
+    return params
+
+
+def _list_route(res: Resource, description: str) -> None:
+    """`GET res.path`: the kit's list of `res` (scope, filters, envelope, export) under the reference's names."""
+    Caller = Annotated[AuthContext, Depends(requires(res.features.list))]  # noqa: N806 - a type
+    docs = [p for p in list_parameters(crud.list_spec(res)) if p["name"] not in ("sortField", "sortDir")] + [
+        query_param("sortBy", "string", "Field to sort by (also `sortField`)"),
+        query_param("sortOrder", "string", "asc or desc (also `sortDir`)"),
+        query_param("pageSize", "integer", "Same as `limit`"),
+    ]
+    if res.parent is not None:
+        docs.append(query_param(res.parent.param, "string", "Only the rows of this contractor"))
+
+    async def list_items(request: Request, session: SessionDep, ctx: Caller) -> Any:
+        params = _params(request)
+        stmt, query = await crud.list_query(res, ctx, session, params)
+        if query.export:
+            return export_response(stmt, query, lambda s, rows: crud.items_of(res, ctx, s, rows),
+                                   name=res.entity.replace(".", "_"), columns=res.fields.keys(res.model, res.hidden))
+        return await crud.page_of(res, ctx, session, stmt, query)
+
+    router.add_api_route(res.path, list_items, methods=["GET"], summary=f"List {res.plural_label.lower()}",
+                         description=f"{description} Requires features: {res.features.list}",
+                         openapi_extra={"parameters": docs}, responses=list_answer(res),
+                         operation_id=f"list_{res.entity.replace('.', '_')}")
+
+
+# --- the contractor by path id ----------------------------------------------------------------------------------
+
+View = Annotated[AuthContext, Depends(requires(VIEW))]
+Edit = Annotated[AuthContext, Depends(requires(EDIT))]
+Remove = Annotated[AuthContext, Depends(requires(DELETE))]
+Financial = Annotated[AuthContext, Depends(requires(FINANCIAL))]
+
+_STAMPS: dict[str, str | Mapping[str, Any]] = {"createdAt": "string", "updatedAt": "string"}
+ADDRESS = shape(id="string", purpose="string", addressLine="string?", city="string?", state="string?",
+                postalCode="string?", country="string?", isPrimary="boolean", isActive="boolean", **_STAMPS)
+CONTACT = shape(id="string", firstName="string?", lastName="string?", email="string?", phone="string?",
+                isPrimary="boolean", isActive="boolean", **_STAMPS)
+TERMS = shape(id="string", paymentDays="integer", paymentMethod="string?", currencyCode="string",
+              bankName="string?", bankAccountNumber="string?", bankRoutingNumber="string?", iban="string?",
+              swiftBic="string?", notes="string?", **_STAMPS)
+LIMIT = shape(id="string", creditLimit="string", currencyCode="string", isUnlimited="boolean",
+              currentExposure="string", notes="string?", **_STAMPS)
+SUMMARY: dict[str, str | Mapping[str, Any]] = dict(
+    id="string", name="string", shortName="string?", parentId="string?", taxId="string?",
+    isActive="boolean", roleTypeIds=many({"type": "string"}), **_STAMPS)
+DETAIL = shape(**SUMMARY, addresses=many(ADDRESS), contacts=many(CONTACT),
+               paymentTerms={"anyOf": [TERMS, {"type": "null"}]}, creditLimit={"anyOf": [LIMIT, {"type": "null"}]})
+
+
+def _pick(row: Any, *names: str) -> dict[str, Any]:
+    return {camel(n): jsonable(getattr(row, n)) for n in names}
+
+
+STAMPS = ("created_at", "updated_at")
+
+
+def summary(row: Contractor) -> dict[str, Any]:
+    return {**_pick(row, "id", "name", "short_name", "parent_id", "tax_id", "is_active"),
+            "roleTypeIds": list(row.role_type_ids or []), **_pick(row, *STAMPS)}
+
+
+async def detail(session: AsyncSession, row: Contractor) -> dict[str, Any]:
+    """The contractor with its addresses, contacts, payment terms and credit limit (bank details in full)."""
+    places = (await session.execute(select(ContractorAddress).where(ContractorAddress.contractor_id == row.id)
+                                    .order_by(ContractorAddress.created_at, ContractorAddress.id))).scalars()
+    people = (await session.execute(select(ContractorContact).where(ContractorContact.contractor_id == row.id)
+                                    .order_by(ContractorContact.created_at, ContractorContact.id))).scalars()
+    terms = (await session.execute(select(ContractorPaymentTerms).where(
+        ContractorPaymentTerms.contractor_id == row.id))).scalars().first()
+    limit = (await session.execute(select(ContractorCreditLimit).where(
+        ContractorCreditLimit.contractor_id == row.id))).scalars().first()
+    return {
+        **summary(row),
+        "addresses": [_pick(a, "id", "purpose", "address_line", "city", "state", "postal_code", "country",
+                            "is_primary", "is_active", *STAMPS) for a in places],
+        "contacts": [_pick(c, "id", "first_name", "last_name", "email", "phone", "is_primary", "is_active", *STAMPS)
+                     for c in people],
+        "paymentTerms": _pick(terms, "id", "payment_days", "payment_method", "currency_code", "bank_name",
+                              "bank_account_number", "bank_routing_number", "iban", "swift_bic", "notes", *STAMPS)
+        if terms else None,
+        "creditLimit": _pick(limit, "id", "credit_limit", "currency_code", "is_unlimited", "current_exposure",
+                             "notes", *STAMPS) if limit else None,
+    }
+
+
+def _id(value: str) -> str:
+    if not is_uuid(value):
+        raise BadRequest("Invalid contractor id")
+    return value
+
+
+@router.get("/contractors/contractors/{id}", summary="Get contractor",
+            description="Returns one contractor with its addresses, contacts, payment terms and credit limit. "
+                        f"Requires features: {VIEW}",
+            responses=json_answer(DETAIL))
+async def get_contractor(id: str, session: SessionDep, ctx: View) -> dict[str, Any]:
+    row = await crud.get_row(contractors, ctx, session, _id(id))
+    return await detail(session, row)
+
+
+@router.put("/contractors/contractors/{id}", summary="Update contractor by id",
+            description="Updates the contractor named by the path; keys left out keep their values. Answers the "
+                        f"contractor as it is now. Requires features: {EDIT}",
+            responses=json_answer(shape(**SUMMARY)))
+async def update_contractor(id: str, body: ContractorPatch, session: SessionDep, ctx: Edit) -> JSONResponse:
+    write = await crud.update(contractors, ctx, session, _id(id), body)
+    return written(summary(write.row), crud.entry_of(write))
+
+
+@router.delete("/contractors/contractors/{id}", summary="Delete contractor by id",
+               description=f"Deletes (softly) the contractor named by the path. Requires features: {DELETE}",
+               responses=json_answer(shape(success="true")))
+async def delete_contractor(id: str, session: SessionDep, ctx: Remove) -> Response:
+    write = await crud.delete(contractors, ctx, session, _id(id))
+    return written({"success": True}, crud.entry_of(write))
+
+
+# --- 1:1 upserts -------------------------------------------------------------------------------------------------
+
+async def upsert(res: Resource, ctx: AuthContext, session: AsyncSession, body: Any) -> crud.Write:
+    """The contractor's one row of `res`: updated when it has one (only the keys sent change), else created."""
+    contractor = await crud.get_row(contractors, ctx, session, body.contractor_id, custom=False)
+    model: Any = res.model
+    existing = (await session.execute(select(model.id).where(
+        model.contractor_id == contractor.id, model.tenant_id == contractor.tenant_id))).scalar()
+    if existing is None:
+        return await crud.create(res, ctx, session, body)
+    return await crud.update(res, ctx, session, existing, body)
+
+
+def _upsert_routes(res: Resource, schema: Any, what: str) -> None:
+    label = res.label.lower()
+    text = (f"Sets the contractor's {what} (`contractorId` in the body): creates them when it has none, "
+            f"otherwise changes the keys sent. Requires features: {FINANCIAL}")
+
+    Upsert: Any = schema  # noqa: N806 - a class
+
+    async def create(body: Upsert, session: SessionDep, ctx: Financial) -> JSONResponse:
+        write = await upsert(res, ctx, session, body)
+        return written({"id": write.row.id}, crud.entry_of(write), 201)
+
+    async def change(body: Upsert, session: SessionDep, ctx: Financial) -> JSONResponse:
+        write = await upsert(res, ctx, session, body)
+        return written({"ok": True}, crud.entry_of(write))
+
+    router.add_api_route(res.path, create, methods=["POST"], status_code=201, summary=f"Upsert {label}",
+                         description=text, responses=json_answer(shape(id="string"), 201),
+                         operation_id=f"create_{res.entity.replace('.', '_')}")
+    router.add_api_route(res.path, change, methods=["PUT"], summary=f"Upsert {label} (update)",
+                         description=text, responses=json_answer(OK),
+                         operation_id=f"update_{res.entity.replace('.', '_')}")
+
+
+_list_route(contractors, "Returns a page of contractors in the current scope, each with its roles, credit and "
+                         "payment summary, primary contact and primary address.")
+_list_route(addresses, "Returns a page of contractor addresses (`contractorId`: one contractor's).")
+_list_route(contacts_res, "Returns a page of contractor contacts (`contractorId`: one contractor's).")
+_list_route(role_types, "Returns a page of contractor role types.")
+_list_route(payment_terms, "Returns a page of payment terms, bank details masked (`contractorId`: one "
+                           "contractor's).")
+_list_route(credit_limits, "Returns a page of credit limits with the available credit, the exposure percentage "
+                           "and whether the limit is exceeded (`contractorId`: one contractor's).")
+_upsert_routes(payment_terms, PaymentTermsUpsert, "payment terms")
+_upsert_routes(credit_limits, CreditLimitUpsert, "credit limit")
+
+
+# --- grids -------------------------------------------------------------------------------------------------------
+
+GRIDS = (
+    ("/contractors/table-config", Contractor, "contractor", "contractors",
+     TableHints(hidden=("parent_id", "role_type_ids"),
+                renderers={"name": "ContractorNameRenderer", "is_active": "StatusBadgeRenderer"})),
+    ("/contractors/addresses/table-config", ContractorAddress, "contractor_address", "contractor addresses",
+     TableHints(hidden=("contractor_id",), dropdowns={"purpose": ADDRESS_PURPOSES},
+                renderers={"is_primary": "CheckboxRenderer", "is_active": "StatusBadgeRenderer"})),
+    ("/contractors/contacts/table-config", ContractorContact, "contractor_contact", "contractor contacts",
+     TableHints(hidden=("contractor_id",),
+                renderers={"is_primary": "CheckboxRenderer", "is_active": "StatusBadgeRenderer"})),
+)
+
+
+def _grid_route(path: str, model: type, entity: str, label: str, hints: TableHints) -> None:
+    # The kit's `table_config_route` declares its caller type inside a module that postpones annotations, so
+    # FastAPI cannot resolve it; the same route is built here from the kit's `table_config` and schema.
+    async def get_table_config(ctx: View) -> dict[str, Any]:
+        return table_config(model, entity, hints)
+
+    router.add_api_route(path, get_table_config, methods=["GET"], summary=f"Get {label} table configuration",
+                         description=f"The grid columns of {label}: key, title, width, type, dropdown choices and "
+                                     f"which are read-only, generated from the stored fields. Requires features: "
+                                     f"{VIEW}", responses=json_answer(TABLE_CONFIG),
+                         operation_id=f"table_config_{entity}")
+
+
+for grid in GRIDS:
+    _grid_route(*grid)
