@@ -1,0 +1,278 @@
+"""The module's own routes: the grid configurations, offers built from quote lines and their new
+versions, and the reads and writes that address a quote, line or offer by its path (`/{id}`), which
+the kit's body-addressed routes do not serve. Each still writes through the kit's service, so every
+change is scoped, audited and announced as the kit's own writes are."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
+
+from api import audit, outbox
+from api.auth import AuthContext, requires
+from api.crud import Resource, Write, written
+from api.crud import service as crud
+from api.crud.answers import json_answer, many, record, shape, with_keys
+from api.crud.query import is_uuid, query_param
+from api.crud.routes import delete_id
+from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.deps import SessionDep
+from api.errors import BadRequest, Conflict
+from api.modules.audit_logs.models import ActionLog
+from api.modules.fms_quotes import service
+from api.modules.fms_quotes.models import (
+    CARGO_TYPES,
+    CHARGE_CATEGORIES,
+    CHARGE_UNITS,
+    CONTAINER_TYPES,
+    DIRECTIONS,
+    INCOTERMS,
+    QUOTE_STATUSES,
+    FmsOffer,
+    FmsOfferLine,
+    FmsQuote,
+    FmsQuoteLine,
+)
+from api.modules.fms_quotes.resources import (
+    OFFERS_MANAGE,
+    OFFERS_VIEW,
+    QUOTES_MANAGE,
+    QUOTES_VIEW,
+    TAG,
+    decorate_offers,
+    offer_lines,
+    offers,
+    quote_lines,
+    quotes,
+)
+from api.modules.fms_quotes.schemas import (
+    OfferCreate,
+    OfferLineUpdate,
+    OfferUpdate,
+    OfferVersion,
+    QuoteFields,
+    QuoteLineUpdate,
+)
+
+router = APIRouter(tags=[TAG])
+
+ViewQuotes = Annotated[AuthContext, Depends(requires(QUOTES_VIEW))]
+ManageQuotes = Annotated[AuthContext, Depends(requires(QUOTES_MANAGE))]
+ViewOffers = Annotated[AuthContext, Depends(requires(OFFERS_VIEW))]
+ManageOffers = Annotated[AuthContext, Depends(requires(OFFERS_MANAGE))]
+
+# --- grid configurations ---------------------------------------------------------------------------------
+
+QUOTE_GRID = TableHints(
+    hidden=("client_id", "origin_port_ids", "destination_port_ids"),
+    renderers={"quoteNumber": "QuoteNumberRenderer", "status": "StatusRenderer"},
+    dropdowns={"status": QUOTE_STATUSES, "direction": DIRECTIONS, "incoterm": INCOTERMS, "cargoType": CARGO_TYPES})
+# The quote wizard's grid: prices are edited, the product snapshot is shown read-only.
+QUOTE_LINE_GRID = TableHints(
+    hidden=("quote_id", "product_id", "variant_id", "price_id", "product_type", "contract_type", "created_at",
+            "updated_at"),
+    read_only=("line_number", "charge_code", "product_name", "provider_name", "container_size", "unit_cost",
+               "currency_code"))
+OFFER_LINE_GRID = TableHints(
+    hidden=("offer_id", "line_number", "product_name", "charge_code", "container_size", "created_at", "updated_at"),
+    dropdowns={"chargeCategory": CHARGE_CATEGORIES, "chargeUnit": CHARGE_UNITS, "containerType": CONTAINER_TYPES})
+
+
+def _grid_text(label: str) -> str:
+    return (f"The grid columns of {label}: key, title, width, type, dropdown choices and which are read-only, "
+            f"generated from the stored fields. Requires features: {QUOTES_VIEW}")
+
+
+# Served here rather than by `api.crud.table_config.table_config_route`, whose caller annotation is a string
+# FastAPI cannot resolve (the kit module postpones annotations), so it asks for `ctx` as a parameter.
+@router.get("/fms_quotes/table-config", summary="Get quote table configuration", description=_grid_text("quotes"),
+            responses=json_answer(TABLE_CONFIG))
+async def quote_grid(ctx: ViewQuotes) -> dict[str, Any]:
+    return table_config(FmsQuote, "fms_quote", QUOTE_GRID)
+
+
+@router.get("/fms_quotes/quote-lines/table-config", summary="Get quote line table configuration",
+            description=_grid_text("quote lines"), responses=json_answer(TABLE_CONFIG))
+async def quote_line_grid(ctx: ViewQuotes) -> dict[str, Any]:
+    return table_config(FmsQuoteLine, "fms_quote_line", QUOTE_LINE_GRID)
+
+
+@router.get("/fms_quotes/offer-lines/table-config", summary="Get offer line table configuration",
+            description=_grid_text("offer lines"), responses=json_answer(TABLE_CONFIG))
+async def offer_line_grid(ctx: ViewQuotes) -> dict[str, Any]:
+    return table_config(FmsOfferLine, "fms_offer_line", OFFER_LINE_GRID)
+
+
+# --- answers ----------------------------------------------------------------------------------------------
+
+def _checked(row_id: str, label: str) -> str:
+    if not is_uuid(row_id):
+        raise BadRequest(f"Invalid {label} id")
+    return row_id
+
+
+def _no_content(entry: ActionLog) -> Response:
+    out = Response(status_code=204)
+    audit.operation_header(out, entry)
+    return out
+
+
+def _row_answer(res: Resource, write: Write) -> JSONResponse:
+    return written(crud.describe(res, write.row, public=True), crud.entry_of(write))
+
+
+OFFER = with_keys(record(offers), lines=many(record(offer_lines)),
+                  quote={"type": ["object", "null"], "properties": {"id": {"type": "string"}}})
+NO_CONTENT: dict[int | str, Any] = {204: {"description": "Deleted"}}
+
+
+async def _offer_body(session: Any, ctx: AuthContext, offer: FmsOffer) -> dict[str, Any]:
+    item = crud.describe(offers, offer, public=True)
+    await decorate_offers(session, ctx, [item])
+    return item
+
+
+async def _announce_lines(session: Any, lines: list[FmsOfferLine]) -> None:
+    # Lines written with their offer are announced like lines added one by one (subscribers, search).
+    for line in lines:
+        outbox.emit(session, f"{offer_lines.entity}.created", crud.describe(offer_lines, line),
+                    tenant_id=line.tenant_id, organization_id=line.organization_id)
+
+
+# --- quotes -----------------------------------------------------------------------------------------------
+
+@router.delete("/fms_quotes", status_code=204, response_class=Response, summary="Delete quote",
+               description="Deletes (softly) the quote `?id=` (or `{\"id\"}` in the body); answers 204. "
+                           f"Requires features: {QUOTES_MANAGE}",
+               openapi_extra={"parameters": [query_param("id", "string", "Id of the quote")]}, responses=NO_CONTENT)
+async def delete_quote_by_query(request: Request, ctx: ManageQuotes, session: SessionDep) -> Response:
+    row_id = _checked(await delete_id(request, missing="Quote id is required"), "quote")
+    return _no_content(crud.entry_of(await crud.delete(quotes, ctx, session, row_id)))
+
+
+@router.put("/fms_quotes/{id}", summary="Update quote by id",
+            description="Updates the quote `{id}`; keys left out keep their values. Answers the quote. "
+                        f"Requires features: {QUOTES_MANAGE}",
+            responses=json_answer(record(quotes)))
+async def update_quote(id: str, body: QuoteFields, ctx: ManageQuotes, session: SessionDep) -> JSONResponse:
+    return _row_answer(quotes, await crud.update(quotes, ctx, session, _checked(id, "quote"), body))
+
+
+@router.delete("/fms_quotes/{id}", status_code=204, response_class=Response, summary="Delete quote by id",
+               description=f"Deletes (softly) the quote `{{id}}`; answers 204. Requires features: {QUOTES_MANAGE}",
+               responses=NO_CONTENT)
+async def delete_quote(id: str, ctx: ManageQuotes, session: SessionDep) -> Response:
+    return _no_content(crud.entry_of(await crud.delete(quotes, ctx, session, _checked(id, "quote"))))
+
+
+# --- quote lines -------------------------------------------------------------------------------------------
+
+@router.put("/fms_quotes/quote-lines/{id}", summary="Update quote line",
+            description="Updates the quote line `{id}`; keys left out keep their values. Answers the line. "
+                        f"Requires features: {QUOTES_MANAGE}",
+            responses=json_answer(record(quote_lines)))
+async def update_quote_line(id: str, body: QuoteLineUpdate, ctx: ManageQuotes, session: SessionDep) -> JSONResponse:
+    return _row_answer(quote_lines, await crud.update(quote_lines, ctx, session, _checked(id, "line"), body))
+
+
+@router.delete("/fms_quotes/quote-lines/{id}", status_code=204, response_class=Response, summary="Delete quote line",
+               description=f"Deletes (softly) the quote line `{{id}}`; answers 204. Requires features: {QUOTES_MANAGE}",
+               responses=NO_CONTENT)
+async def delete_quote_line(id: str, ctx: ManageQuotes, session: SessionDep) -> Response:
+    return _no_content(crud.entry_of(await crud.delete(quote_lines, ctx, session, _checked(id, "line"))))
+
+
+# --- offers ------------------------------------------------------------------------------------------------
+
+@router.post("/fms_quotes/offers", status_code=201, summary="Create offer from quote lines",
+             description="Builds a draft offer of the quote `quoteId` from its lines (all live lines, or `lineIds`): "
+                         "each offer line snapshots a quote line at its sales price (`unitSales`), amount = quantity "
+                         "× unit price, and the offer's total is the sum of the amounts. The offer gets the next "
+                         "number of its organization, `OFF-<year>-NNNN`, as version 1. Answers the offer with its "
+                         f"lines. Requires features: {OFFERS_MANAGE}",
+             responses=json_answer(OFFER, 201))
+async def create_offer(body: OfferCreate, ctx: ManageOffers, session: SessionDep) -> JSONResponse:
+    quote: FmsQuote = await service.visible(session, ctx, FmsQuote, body.quote_id, "Quote", lock=True)
+    lines = await service.selected_lines(session, quote, body.line_ids)
+    terms = body.model_dump(include={"contract_type", "carrier_name", "payment_terms", "special_terms",
+                                     "customer_notes", "notes"}, exclude_none=True)
+    offer, rows = await service.build_offer(session, quote, lines, valid_until=body.valid_until, terms=terms)
+    entry = await crud.record(session, ctx, kind=offers.entity, action="create", row=offer, label=offers.label,
+                              before=None, after=await crud.snapshot(offers, session, offer),
+                              event=crud.describe(offers, offer), payload=body)
+    await _announce_lines(session, rows)
+    return written(await _offer_body(session, ctx, offer), entry, 201)
+
+
+@router.post("/fms_quotes/offers/version", status_code=201, summary="Create new offer version",
+             description="Copies the offer `offerId` and its lines as the next version of the same number, in draft "
+                         "(valid for 14 days), and marks the offer `superseded` with `supersededById` pointing at the "
+                         "copy. A draft or an already superseded offer is refused (400). Answers "
+                         f"`{{id, offerNumber, version}}`. Requires features: {OFFERS_MANAGE}",
+             responses=json_answer(shape(id="string", offerNumber="string", version="integer"), 201))
+async def create_offer_version(body: OfferVersion, ctx: ManageOffers, session: SessionDep) -> JSONResponse:
+    offer: FmsOffer = await service.visible(session, ctx, FmsOffer, body.offer_id, "Offer", lock=True)
+    before = await crud.snapshot(offers, session, offer)
+    try:
+        copy, rows = await service.new_version(session, offer)
+    except IntegrityError:
+        # Two requests versioned the same offer at once (SQLite has no row lock): the first one won.
+        raise Conflict("The offer was versioned by another request; reload it") from None
+    entry = await crud.record(session, ctx, kind=offers.entity, action="create", row=copy, label=offers.label,
+                              before=None, after=await crud.snapshot(offers, session, copy),
+                              event=crud.describe(offers, copy), payload=body)
+    await crud.record(session, ctx, kind=offers.entity, action="update", row=offer, label=offers.label,
+                      before=before, after=await crud.snapshot(offers, session, offer),
+                      event=crud.describe(offers, offer), payload={"status": "superseded",
+                                                                   "supersededById": copy.id})
+    await _announce_lines(session, rows)
+    return written({"id": copy.id, "offerNumber": copy.offer_number, "version": copy.version}, entry, 201)
+
+
+@router.get("/fms_quotes/offers/{id}", summary="Get offer",
+            description="Returns one offer with its `lines` and its `quote` (number and status). "
+                        f"Requires features: {OFFERS_VIEW}",
+            responses=json_answer(OFFER))
+async def get_offer(id: str, ctx: ViewOffers, session: SessionDep) -> dict[str, Any]:
+    offer = await service.visible(session, ctx, FmsOffer, _checked(id, "offer"), "Offer")
+    return await _offer_body(session, ctx, offer)
+
+
+@router.put("/fms_quotes/offers/{id}", summary="Update offer",
+            description="Updates the offer `{id}` (status, validity, terms, notes); a superseded offer is history "
+                        "and refused (409), and `superseded` is reached only by versioning. Answers the offer with "
+                        f"its lines. Requires features: {OFFERS_MANAGE}",
+            responses=json_answer(OFFER))
+async def update_offer(id: str, body: OfferUpdate, ctx: ManageOffers, session: SessionDep) -> JSONResponse:
+    write = await crud.update(offers, ctx, session, _checked(id, "offer"), body)
+    return written(await _offer_body(session, ctx, write.row), crud.entry_of(write))
+
+
+@router.delete("/fms_quotes/offers/{id}", status_code=204, response_class=Response, summary="Delete offer",
+               description="Deletes (softly) the draft offer `{id}` and its lines; other offers are refused (400). "
+                           f"Answers 204. Requires features: {OFFERS_MANAGE}",
+               responses=NO_CONTENT)
+async def delete_offer(id: str, ctx: ManageOffers, session: SessionDep) -> Response:
+    return _no_content(crud.entry_of(await crud.delete(offers, ctx, session, _checked(id, "offer"))))
+
+
+# --- offer lines -------------------------------------------------------------------------------------------
+
+@router.put("/fms_quotes/offer-lines/{id}", summary="Update offer line",
+            description="Updates the offer line `{id}` (not on a superseded offer, 409); its amount follows "
+                        "quantity × unit price unless `amount` is given, and the offer's total follows. Answers the "
+                        f"line. Requires features: {QUOTES_MANAGE}",
+            responses=json_answer(record(offer_lines)))
+async def update_offer_line(id: str, body: OfferLineUpdate, ctx: ManageQuotes, session: SessionDep) -> JSONResponse:
+    return _row_answer(offer_lines, await crud.update(offer_lines, ctx, session, _checked(id, "line"), body))
+
+
+@router.delete("/fms_quotes/offer-lines/{id}", status_code=204, response_class=Response, summary="Delete offer line",
+               description="Deletes (softly) the offer line `{id}` (not on a superseded offer, 409); the offer's total "
+                           f"follows. Answers 204. Requires features: {QUOTES_MANAGE}",
+               responses=NO_CONTENT)
+async def delete_offer_line(id: str, ctx: ManageQuotes, session: SessionDep) -> Response:
+    return _no_content(crud.entry_of(await crud.delete(offer_lines, ctx, session, _checked(id, "line"))))
