@@ -178,6 +178,8 @@ def updated_answer(res: Resource) -> dict[int | str, Any]:
 
 
 def deleted_answer(res: Resource) -> dict[int | str, Any]:
+    if res.deleted_body is None:
+        return {204: {"description": f"The {res.label} is deleted"}}
     return json_answer(fixed_schema(res.deleted_body))
 
 

@@ -147,9 +147,9 @@ class Resource:
     # with 409 when the row changed since.
     lock: bool = False
     hooks: Hooks = Hooks()
-    # The body of a successful update or delete.
+    # The body of a successful update or delete; `deleted_body=None` answers a delete 204 with no body.
     updated_body: Mapping[str, Any] = field(default_factory=lambda: {"ok": True})
-    deleted_body: Mapping[str, Any] = field(default_factory=lambda: {"ok": True})
+    deleted_body: Mapping[str, Any] | None = field(default_factory=lambda: {"ok": True})
     # What `hooks.created_body` / `hooks.updated_body` answer, for the OpenAPI document (the fixed bodies
     # above document themselves; api/crud/answers.py).
     created_schema: Answer | None = None

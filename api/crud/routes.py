@@ -30,6 +30,20 @@ def written(body: dict[str, Any], entry: ActionLog | None, status_code: int = 20
     return out
 
 
+def deleted(res: Resource, entry: ActionLog | None) -> Response:
+    """A delete's answer: the resource's `deleted_body`, or 204 with no body when it has none."""
+    if res.deleted_body is not None:
+        return written(dict(res.deleted_body), entry)
+    out = Response(status_code=204)
+    if entry is not None:
+        audit.operation_header(out, entry)
+    return out
+
+
+def _no_content(empty: bool) -> dict[str, Any]:
+    return {"status_code": 204, "response_class": Response} if empty else {}
+
+
 async def delete_id(request: Request, *, param: str = "id", missing: str = "id is required") -> str:
     """The id of a DELETE: `?id=` or a JSON body `{"id": ...}`."""
     if value := request.query_params.get(param):
@@ -199,7 +213,7 @@ def crud_router(res: Resource) -> APIRouter:
                                                         f"(or `{{\"id\"}}` in the body).", res.features.delete),
                    openapi_extra={"parameters": [query_param(res.delete_id_param, "string",
                                                              f"Id of the {label}")]},
-                   responses=answers.deleted_answer(res)))
+                   responses=answers.deleted_answer(res), **_no_content(res.deleted_body is None)))
     async def delete_item(request: Request, ctx: Deleting, session: SessionDep) -> Response:
         # Who may delete is decided before what is deleted: 401/403 come before a 400 about the id.
         row_id = await delete_id(request, param=res.delete_id_param, missing=missing_id)
@@ -207,7 +221,7 @@ def crud_router(res: Resource) -> APIRouter:
             raise BadRequest(f"Invalid {label} id")
         write = await service.delete(res, ctx, session, row_id,
                                      expected_updated_at=request.headers.get(service.LOCK_HEADER))
-        return written(dict(res.deleted_body), service.entry_of(write))
+        return deleted(res, service.entry_of(write))
 
     return router
 

@@ -203,6 +203,18 @@ async def test_declared_answers_and_delete_id(kit: Kit) -> None:
     assert (await me.delete(GADGETS, params={"gadgetId": gadget_id})).json() == {"success": True}
 
 
+async def test_a_delete_without_a_body_answers_204_and_offers_its_undo(kit: Kit) -> None:
+    kit.serve(gadgets.but(deleted_body=None))
+    me = await kit.user()
+    gadget_id = await make(me)
+    r = await me.delete(GADGETS, params={"id": gadget_id})
+    assert r.status_code == 204 and r.content == b""
+    assert r.headers.get("x-om-operation")
+    assert (await me.get(GADGETS, params={"id": gadget_id})).json()["items"] == []
+    delete = kit.app.openapi()["paths"]["/api/crudkit/gadgets"]["delete"]["responses"]
+    assert "204" in delete and "200" not in delete and "content" not in delete["204"]
+
+
 def _parse(raw: Any, partial: bool) -> dict[str, Any]:
     if not isinstance(raw, dict) or (not partial and not isinstance(raw.get("name"), str)):
         raise BadRequest("Validation failed: name: Required")
