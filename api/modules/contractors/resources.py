@@ -243,6 +243,7 @@ contractors = Resource(
     label="Contractor",
     # The list is served by routes.py (it takes `limit`, `sortBy` and `sortOrder`) through the kit's functions.
     operations=frozenset({"create", "update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     descriptions={"create": "Creates a contractor; the body may nest `contacts`, `addresses`, `paymentTerms` and "
                             "`creditLimit` (and `primaryContactEmail`/`primaryContactPhone`), all written together."},
     search=(Contractor.name, Contractor.short_name, Contractor.tax_id),
@@ -312,6 +313,7 @@ addresses = Resource(
     label="Address",
     plural="Addresses",
     operations=frozenset({"create", "update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     sort=Sort((ContractorAddress.purpose, ContractorAddress.city, ContractorAddress.country,
                ContractorAddress.is_primary, ContractorAddress.created_at, ContractorAddress.updated_at),
               default=ContractorAddress.created_at),
@@ -339,6 +341,7 @@ contacts_res = Resource(
     tag=TAG,
     label="Contact",
     operations=frozenset({"create", "update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     sort=Sort((ContractorContact.first_name, ContractorContact.last_name, ContractorContact.email,
                ContractorContact.is_primary, ContractorContact.created_at, ContractorContact.updated_at),
               default=ContractorContact.created_at),
@@ -374,6 +377,7 @@ payment_terms = Resource(
     plural="Payment terms",
     # POST and PUT are one upsert per contractor (routes.py); the list is aliased there too.
     operations=frozenset({"delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     sort=Sort((ContractorPaymentTerms.payment_days, ContractorPaymentTerms.currency_code,
                ContractorPaymentTerms.created_at, ContractorPaymentTerms.updated_at),
               default=ContractorPaymentTerms.created_at),
@@ -419,6 +423,7 @@ credit_limits = Resource(
     label="Credit limit",
     # POST and PUT are one upsert per contractor (routes.py); the list is aliased there too.
     operations=frozenset({"delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     sort=Sort((ContractorCreditLimit.credit_limit, ContractorCreditLimit.current_exposure,
                ContractorCreditLimit.currency_code, ContractorCreditLimit.created_at,
                ContractorCreditLimit.updated_at), default=ContractorCreditLimit.created_at),
@@ -460,6 +465,7 @@ role_types = Resource(
     tag=TAG,
     label="Role type",
     operations=frozenset({"create", "update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     search=(ContractorRoleType.name, ContractorRoleType.code, ContractorRoleType.description),
     sort=Sort((ContractorRoleType.name, ContractorRoleType.code, ContractorRoleType.category,
                ContractorRoleType.sort_order, ContractorRoleType.created_at, ContractorRoleType.updated_at),
