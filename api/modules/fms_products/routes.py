@@ -1,0 +1,130 @@
+"""The charge codes' routes that are not the kit's: one code by path id, the grid configuration and the
+spreadsheet import. (No `from __future__ import annotations`: FastAPI must see the dependencies' real types.)"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.datastructures import UploadFile
+
+from api import audit
+from api.auth import AuthContext, requires
+from api.crud import service as crud
+from api.crud import written
+from api.crud.answers import json_answer, many, record, shape
+from api.crud.query import is_uuid
+from api.crud.routes import read_json, validate_model
+from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.deps import SessionDep
+from api.errors import BadRequest
+from api.modules.fms_products import service
+from api.modules.fms_products.models import CHARGE_UNITS, FmsChargeCode
+from api.modules.fms_products.resources import IMPORT, MANAGE, VIEW, charge_codes
+from api.modules.fms_products.schemas import ChargeCodeUpdate
+from api.spreadsheets import MAX_BYTES, read_table
+
+router = APIRouter(tags=["Fms Products"])
+Viewer = Annotated[AuthContext, Depends(requires(VIEW))]
+Manager = Annotated[AuthContext, Depends(requires(MANAGE))]
+Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
+PATH = "/fms_products/charge-codes/{id}"
+
+
+def _id(id: str) -> str:
+    if not is_uuid(id):
+        raise BadRequest("Invalid charge code id")
+    return id
+
+
+@router.get(PATH, summary="Get charge code",
+            description="One charge code of the caller's organizations by id (404 otherwise). "
+                        f"Requires features: {VIEW}",
+            responses=json_answer(record(charge_codes)))
+async def get_charge_code(id: str, session: SessionDep, ctx: Viewer) -> dict[str, Any]:
+    row = await crud.get_row(charge_codes, ctx, session, _id(id))
+    return crud.describe(charge_codes, row, public=True)
+
+
+@router.put(PATH, summary="Update charge code",
+            description="Changes the given fields (description, chargeUnit, fieldSchema, isActive; the code stays) "
+                        f"and answers the updated record. Requires features: {MANAGE}",
+            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"type": "object", "properties": {
+                    "description": {"type": ["string", "null"]},
+                    "chargeUnit": {"enum": list(CHARGE_UNITS)},
+                    "fieldSchema": {"type": ["object", "null"]},
+                    "isActive": {"type": "boolean"}}},
+                "example": {"description": "Bunker adjustment factor", "chargeUnit": "per_container"}}}}},
+            responses=json_answer(record(charge_codes)))
+async def update_charge_code(id: str, request: Request, session: SessionDep, ctx: Manager) -> JSONResponse:
+    raw = await read_json(request)
+    if not isinstance(raw, dict):
+        raise BadRequest("Invalid input", [{"path": [], "message": "Expected an object"}])
+    body = validate_model(ChargeCodeUpdate, {**raw, "id": _id(id)})
+    write = await crud.update(charge_codes, ctx, session, id, body)
+    return written(crud.describe(charge_codes, write.row, public=True), crud.entry_of(write))
+
+
+@router.delete(PATH, status_code=204, response_class=Response, summary="Delete charge code",
+               description=f"Soft-deletes the charge code (undoable from the action log). Requires features: {MANAGE}",
+               responses={204: {"description": "Deleted"}})
+async def delete_charge_code(id: str, session: SessionDep, ctx: Manager) -> Response:
+    write = await crud.delete(charge_codes, ctx, session, _id(id))
+    out = Response(status_code=204)
+    audit.operation_header(out, crud.entry_of(write))
+    return out
+
+
+HINTS = TableHints(hidden=("field_schema", "created_by", "updated_by"),
+                   renderers={"code": "CodeRenderer", "charge_unit": "ChargeUnitRenderer"},
+                   dropdowns={"charge_unit": CHARGE_UNITS})
+
+
+# Served here rather than by the kit's `table_config_route`, whose dependency FastAPI cannot resolve yet
+# (its annotation names a local under postponed evaluation); same answer, same documentation.
+@router.get("/fms_products/table-config", summary="Get charge codes table configuration",
+            description="The grid columns of charge codes: key, title, width, type, dropdown choices and which are "
+                        f"read-only, generated from the stored fields. Requires features: {VIEW}",
+            responses=json_answer(TABLE_CONFIG))
+async def charge_codes_table_config(ctx: Viewer) -> dict[str, Any]:
+    return table_config(FmsChargeCode, "fms_charge_code", HINTS)
+
+
+UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "A .csv, .xlsx or .xls file; the first row names the columns"}}}}}}}
+IMPORT_RESULT = shape(chargeCodesCreated="integer", chargeCodesUpdated="integer",
+                      chargeCodesUnchanged="integer", errors=many(shape(row="integer", message="string")),
+                      totalRows="integer")
+
+
+async def _read_upload(request: Request) -> tuple[bytes, str | None, str | None]:
+    """The multipart `file` field: its bytes, name and content type (400 when it is missing)."""
+    if "multipart/form-data" not in request.headers.get("content-type", "").lower():
+        raise BadRequest("No file uploaded", [{"path": ["file"], "message": "Send the file as multipart/form-data"}])
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception:
+        raise BadRequest("Invalid multipart body") from None
+    try:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise BadRequest("No file uploaded", [{"path": ["file"], "message": "Required"}])
+        # One byte over the reader's limit is enough for it to refuse the file by size.
+        return await file.read(MAX_BYTES + 1), file.filename, file.content_type
+    finally:
+        await form.close()
+
+
+@router.post("/fms_products/charge-codes/import", summary="Import charge codes",
+             description="Upserts charge codes by code from an uploaded table (multipart `file`: .csv, .xlsx or "
+                         ".xls) with the columns `code`, `charge_unit` (per_container, per_piece or one_time) and "
+                         "optionally `description`. Rows matching a stored code update it (`chargeCodesUpdated`) "
+                         "unless they change nothing (`chargeCodesUnchanged`, not written). All or nothing: any "
+                         "bad row answers 400 listing every problem by row, and nothing is written. Requires "
+                         f"features: {IMPORT}",
+             openapi_extra=UPLOAD_BODY, responses=json_answer(IMPORT_RESULT))
+async def import_charge_codes(request: Request, session: SessionDep, ctx: Importing) -> dict[str, Any]:
+    content, filename, content_type = await _read_upload(request)
+    return await service.import_table(session, ctx, read_table(content, filename, content_type))
