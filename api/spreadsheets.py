@@ -77,6 +77,10 @@ def _table(raw: list[tuple[int, list[str]]]) -> Table:
     rows: list[dict[str, str]] = []
     lines: list[int] = []
     for line, cells in data:
+        if any("\x00" in cell for cell in cells):
+            # No database text column stores NUL (PostgreSQL refuses it), so no import can take the row.
+            raise BadRequest(f"Line {line}: text may not contain NUL characters.",
+                             [{"row": line, "message": "Text may not contain NUL characters"}])
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(headers) if h}
         rows.append(row)
         lines.append(line)

@@ -50,6 +50,7 @@ def test_short_rows_fill_missing_cells_with_blanks() -> None:
     (b"\n\n", "a.csv", "The file has no header row."),
     (b"not a zip", "a.xlsx", "Could not read the XLSX file"),
     (b"not an xls", "a.xls", "Could not read the XLS file"),
+    (b"a,b\n1,x\x00y\n", "a.csv", "Line 2: text may not contain NUL characters."),
 ])
 def test_bad_files_are_bad_requests(content: bytes, name: str, message: str) -> None:
     with pytest.raises(BadRequest) as raised:

@@ -90,10 +90,6 @@ def plan(table: Table) -> Plan:
     seen: dict[str, int] = {}
     for line, raw in zip(table.lines, table.rows, strict=True):
         cell = {key: raw.get(header, "").strip() for key, header in cols.items()}
-        if any("\x00" in v for v in cell.values()):
-            # PostgreSQL text cannot hold NUL; such a cell is a broken export, not a value.
-            out.errors.append({"row": line, "message": "Text may not contain NUL characters"})
-            continue
         kind = cell["type"].lower()
         if kind not in TYPES:
             out.errors.append({"row": line, "message": f"type must be one of: {', '.join(TYPES)}"})

@@ -56,10 +56,6 @@ async def import_table(session: AsyncSession, ctx: AuthContext, table: Table) ->
     seen: dict[str, int] = {}
     for line, raw in zip(table.lines, table.rows, strict=True):
         cell = {key: raw.get(header, "").strip() for key, header in cols.items()}
-        if any("\x00" in v for v in cell.values()):
-            # PostgreSQL text cannot hold NUL; such a cell is a broken export, not a value.
-            errors.append({"row": line, "message": "Text may not contain NUL characters"})
-            continue
         code = cell["code"].upper()
         values: dict[str, Any] = {"code": code, "chargeUnit": cell["charge_unit"].lower(),
                                   "description": cell.get("description") or None}
