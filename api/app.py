@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from api import errors, manifest, metrics, openapi, routing, storage_checks
+from api import errors, manifest, metrics, openapi, routing, spreadsheets, storage_checks
 from api.body import BodyGuard
 from api.settings import get_settings
 from console import mount as mount_console
@@ -51,8 +51,12 @@ def create_app() -> FastAPI:
     settings = get_settings()
     # The upload route checks its own limit (`attachments_max_upload_bytes`, 413 with `maxBytes`); a
     # multipart body is a little larger than the file it carries.
-    uploads = {("POST", "/api/attachments"): max(settings.max_body_bytes,
-                                                 settings.attachments_max_upload_bytes + 64 * 1024)}
+    attachment = max(settings.max_body_bytes, settings.attachments_max_upload_bytes + 64 * 1024)
+    uploads = {("POST", "/api/attachments"): attachment, ("POST", "/api/shipments/{id}/documents"): attachment}
+    # The imports read their file with api/spreadsheets.py, which refuses a larger one with a clear 400.
+    imports = max(settings.max_body_bytes, spreadsheets.MAX_BYTES + 64 * 1024)
+    uploads |= {("POST", path): imports for path in (
+        "/api/fms_locations/import", "/api/fms_products/charge-codes/import", "/api/shipments/shipments/import")}
     app.add_middleware(BodyGuard, limit=settings.max_body_bytes, larger=uploads)
     # Outside the body guard, so a refused (413) request is timed and counted too.
     app.add_middleware(metrics.HttpMetrics, prefixes=("/api",), routes=app.router.routes)

@@ -90,12 +90,24 @@ class BodyGuard:
     not) is a 413; a body read as JSON (any media type but forms and multipart: several routes parse JSON
     whatever the header says) must pass `check_json`; a form may not carry NUL (`%00`), nor may the query
     string. Then the app gets the body as one message. `larger` gives named routes (method, path) a limit of
-    their own: file uploads carry more than JSON bodies do."""
+    their own: file uploads carry more than JSON bodies do. A path may name a segment as `{id}`, which matches
+    any one segment."""
 
     def __init__(self, app: ASGIApp, limit: int, larger: dict[tuple[str, str], int] | None = None) -> None:
         self.app = app
         self.default = limit
-        self.larger = dict(larger or {})
+        self.larger = {key: size for key, size in (larger or {}).items() if "{" not in key[1]}
+        self.templates = [(method, re.compile(re.sub(r"\\\{[^/]*?\\\}", "[^/]+", re.escape(path)) + "$"), size)
+                          for (method, path), size in (larger or {}).items() if "{" in path]
+
+    def limit_for(self, method: str, path: str) -> int:
+        path = path.rstrip("/")
+        if (method, path) in self.larger:
+            return self.larger[(method, path)]
+        for verb, pattern, size in self.templates:
+            if verb == method and pattern.match(path):
+                return size
+        return self.default
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,7 +117,7 @@ class BodyGuard:
             await _answer(send, 400, BodyError("Invalid query parameters", [
                 {"path": [], "message": "Text may not contain NUL characters", "code": "nul_character"}]).body())
             return
-        limit = self.larger.get((scope.get("method", ""), scope.get("path", "").rstrip("/")), self.default)
+        limit = self.limit_for(scope.get("method", ""), scope.get("path", ""))
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _too_large(send)

@@ -1,7 +1,29 @@
-"""The Shipments module (being built: its manifest grows with its collections)."""
+"""The Shipments module: shipments with their containers, documents and tasks, the pickers and grid
+configuration of their screens, and the spreadsheet import (docs/shipments.md)."""
 
 from __future__ import annotations
 
-from api.manifest import Module
+from api.commands import crud_commands
+from api.manifest import Module, NavEntry
+from api.modules.shipments.resources import CREATE, DELETE, EDIT, IMPORT, VIEW, containers, documents, shipments, tasks
+from api.modules.shipments.routes import router
 
-module = Module(id="shipments", title="Shipments")
+module = Module(
+    id="shipments",
+    title="Shipments",
+    features={
+        VIEW: "View shipments",
+        CREATE: "Create shipments",
+        EDIT: "Edit shipments",
+        DELETE: "Delete shipments",
+        IMPORT: "Import shipments from spreadsheets",
+    },
+    # The kit serves /shipments; the other three are written by the module's routes through the kit's
+    # functions and are listed here so their writes are audited and undoable like any collection's.
+    resources=(shipments, containers, documents, tasks),
+    routers=(router,),
+    navigation=(NavEntry("/backend/shipments", "Shipments", group_id="shipments", group_name="Shipments",
+                         features=(VIEW,), order=10, group_order=600),),
+    # Workflows may create and update shipments through UPDATE_ENTITY.
+    commands=crud_commands(shipments, ("create", "update")),
+)
