@@ -18,7 +18,8 @@ REFERENCE: list[dict[str, Any]] = json.loads(
     (Path(__file__).parent.parent / "data" / "reference_endpoints.json").read_text())
 DONE = ["Authentication & Accounts", "Directory", "API Keys", "Audit & Action Logs", "Example", "Business Rules",
         "Workflows", "Attachments", "Dictionaries", "Feature Toggles", "Configuration", "Onboarding", "Perspectives",
-        "Dashboards", "Entities", "Search", "Query Index", "Currencies", "Catalog", "Customers", "Booking", "Sales"]
+        "Dashboards", "Entities", "Search", "Query Index", "Currencies", "Catalog", "Customers", "Booking", "Sales",
+        "Shipments", "Contractors", "FMS Quotes & Offers", "FMS Locations", "Fms Products", "Freighttech"]
 # Anonymous by design (signing in, password reset, locale, files of public
 # attachment partitions, self sign-up); everything else needs a caller.
 PUBLIC = {("POST", "/auth/login"), ("POST", "/auth/reset"), ("POST", "/auth/reset/confirm"),
