@@ -135,6 +135,10 @@ class Resource:
     # The serializer of events, audit payloads and the detail route, when it differs from list items.
     detail_fields: Fields | None = None
     detail: bool = False
+    # Operations also served on `{path}/{id}`, the id taken from the path: "update" (PUT, keys left out keep
+    # their values, answers the record as `detail` does) and "delete" (DELETE, answers as the collection's).
+    # Independent of `operations`: a collection may offer a write only by path.
+    by_id: frozenset[str] = frozenset()
     hidden: frozenset[str] = frozenset()
     # Columns recomputed from other rows by hooks: undo and redo do not mistake their drift for a
     # later edit.

@@ -2,11 +2,13 @@
 signatures close over each resource's schemas and FastAPI must see the real classes.)"""
 
 from collections.abc import Callable
+from functools import cache
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError, create_model
+from pydantic.json_schema import SkipJsonSchema
 
 from api import audit
 from api.auth import AuthContext, requires
@@ -223,7 +225,63 @@ def crud_router(res: Resource) -> APIRouter:
                                      expected_updated_at=request.headers.get(service.LOCK_HEADER))
         return deleted(res, service.entry_of(write))
 
+    def _path_id(id: str) -> str:
+        if not is_uuid(id):
+            raise BadRequest(f"Invalid {label} id")
+        return id
+
+    def _record(write: service.Write) -> JSONResponse:
+        return written(service.describe(res, write.row, public=True), service.entry_of(write))
+
+    by_id_text = f"Updates the {label} named by the path; keys left out keep their values. Answers the {label}."
+    by_id_schema = res.update_schema if "update" in res.by_id else None
+    if isinstance(by_id_schema, Body):
+        custom_by_id = by_id_schema
+
+        @router.put(res.path + "/{id}", summary=f"Update {label} by id",
+                    description=_describe(res, "update_by_id", by_id_text, res.features.update),
+                    openapi_extra=_body_openapi(custom_by_id, True), responses=answers.detail_answer(res))
+        async def update_custom_by_id(id: str, request: Request, session: SessionDep,
+                                      ctx: Updating) -> JSONResponse:
+            raw = await read_json(request)
+            data = custom_by_id.parse({**raw, "id": _path_id(id)} if isinstance(raw, dict) else raw, True)
+            data.pop("id", None)
+            return _record(await service.update(res, ctx, session, id, data,
+                                                expected_updated_at=request.headers.get(service.LOCK_HEADER),
+                                                custom=_submitted(raw)))
+    elif by_id_schema is not None:
+        UpdateById: Any = _without_id(by_id_schema)  # noqa: N806 - a class
+
+        @router.put(res.path + "/{id}", summary=f"Update {label} by id",
+                    description=_describe(res, "update_by_id", by_id_text, res.features.update),
+                    responses=answers.detail_answer(res))
+        async def update_item_by_id(id: str, body: UpdateById, request: Request, session: SessionDep,
+                                    ctx: Updating) -> JSONResponse:
+            if "id" in type(body).model_fields:
+                body.id = _path_id(id)  # hooks read the id off the body, as on the collection's PUT
+            return _record(await service.update(res, ctx, session, _path_id(id), body,
+                                                expected_updated_at=request.headers.get(service.LOCK_HEADER),
+                                                custom=await _raw_custom(request)))
+
+    @_when("delete" in res.by_id, router.delete(
+        res.path + "/{id}", summary=f"Delete {label} by id",
+        description=_describe(res, "delete_by_id", f"Deletes the {label} named by the path.", res.features.delete),
+        responses=answers.deleted_answer(res), **_no_content(res.deleted_body is None)))
+    async def delete_item_by_id(id: str, request: Request, ctx: Deleting, session: SessionDep) -> Response:
+        write = await service.delete(res, ctx, session, _path_id(id),
+                                     expected_updated_at=request.headers.get(service.LOCK_HEADER))
+        return deleted(res, service.entry_of(write))
+
     return router
+
+
+@cache
+def _without_id(model: type[BaseModel]) -> type[BaseModel]:
+    """An update schema whose body need not carry the id (the path does), nor documents it."""
+    if "id" not in model.model_fields:
+        return model
+    return create_model(f"{model.__name__}ById", __base__=model,
+                        id=(Annotated[str | None, SkipJsonSchema()], Field(default=None, exclude=True)))
 
 
 def validate_model(model: type[BaseModel], raw: Any) -> BaseModel:

@@ -19,7 +19,7 @@ from api.crud.answers import OK, deleted_answer, json_answer, list_answer, many,
 from api.crud.export import export_response
 from api.crud.query import is_uuid, list_parameters, query_param
 from api.crud.routes import deleted
-from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest
 from api.modules.contractors.models import (
@@ -242,18 +242,6 @@ GRIDS = (
 )
 
 
-def _grid_route(path: str, model: type, entity: str, label: str, hints: TableHints) -> None:
-    # The kit's `table_config_route` declares its caller type inside a module that postpones annotations, so
-    # FastAPI cannot resolve it; the same route is built here from the kit's `table_config` and schema.
-    async def get_table_config(ctx: View) -> dict[str, Any]:
-        return table_config(model, entity, hints)
+for _path, _model, _entity, _label, _hints in GRIDS:
+    table_config_route(router, _path, _model, _entity, features=(VIEW,), label=_label, hints=_hints)
 
-    router.add_api_route(path, get_table_config, methods=["GET"], summary=f"Get {label} table configuration",
-                         description=f"The grid columns of {label}: key, title, width, type, dropdown choices and "
-                                     f"which are read-only, generated from the stored fields. Requires features: "
-                                     f"{VIEW}", responses=json_answer(TABLE_CONFIG),
-                         operation_id=f"table_config_{entity}")
-
-
-for grid in GRIDS:
-    _grid_route(*grid)

@@ -16,7 +16,7 @@ from api.crud import service as crud
 from api.crud.answers import json_answer, many, record, shape
 from api.crud.query import is_uuid
 from api.crud.routes import read_json, validate_model
-from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest
 from api.modules.fms_locations import service
@@ -118,14 +118,8 @@ HINTS = TableHints(hidden=("port_id", "created_by", "updated_by"),
 ViewPorts = Annotated[AuthContext, Depends(requires(VIEW_PORTS))]
 
 
-# Served here rather than by the kit's `table_config_route`, whose dependency FastAPI cannot resolve yet
-# (its annotation names a local under postponed evaluation); same answer, same documentation.
-@router.get("/fms_locations/table-config", summary="Get locations table configuration",
-            description="The grid columns of locations: key, title, width, type, dropdown choices and which are "
-                        f"read-only, generated from the stored fields. Requires features: {VIEW_PORTS}",
-            responses=json_answer(TABLE_CONFIG))
-async def locations_table_config(ctx: ViewPorts) -> dict[str, Any]:
-    return table_config(FmsLocation, "fms_location", HINTS)
+table_config_route(router, "/fms_locations/table-config", FmsLocation, "fms_location", features=(VIEW_PORTS,),
+                   label="locations", hints=HINTS)
 
 
 IMPORT_RESULT = shape(locationsCreated="integer", locationsUpdated="integer", locationsUnchanged="integer",

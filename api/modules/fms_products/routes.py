@@ -14,7 +14,7 @@ from api.crud import written
 from api.crud.answers import json_answer, many, record, shape
 from api.crud.query import is_uuid
 from api.crud.routes import read_json, validate_model
-from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest
 from api.modules.fms_products import service
@@ -80,14 +80,8 @@ HINTS = TableHints(hidden=("field_schema", "created_by", "updated_by"),
                    dropdowns={"charge_unit": CHARGE_UNITS})
 
 
-# Served here rather than by the kit's `table_config_route`, whose dependency FastAPI cannot resolve yet
-# (its annotation names a local under postponed evaluation); same answer, same documentation.
-@router.get("/fms_products/table-config", summary="Get charge codes table configuration",
-            description="The grid columns of charge codes: key, title, width, type, dropdown choices and which are "
-                        f"read-only, generated from the stored fields. Requires features: {VIEW}",
-            responses=json_answer(TABLE_CONFIG))
-async def charge_codes_table_config(ctx: Viewer) -> dict[str, Any]:
-    return table_config(FmsChargeCode, "fms_charge_code", HINTS)
+table_config_route(router, "/fms_products/table-config", FmsChargeCode, "fms_charge_code", features=(VIEW,),
+                   label="charge codes", hints=HINTS)
 
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {

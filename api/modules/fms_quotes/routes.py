@@ -18,7 +18,7 @@ from api.crud import service as crud
 from api.crud.answers import json_answer, many, record, shape, with_keys
 from api.crud.query import is_uuid, query_param
 from api.crud.routes import delete_id
-from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict
 from api.modules.audit_logs.models import ActionLog
@@ -81,29 +81,11 @@ OFFER_LINE_GRID = TableHints(
     dropdowns={"chargeCategory": CHARGE_CATEGORIES, "chargeUnit": CHARGE_UNITS, "containerType": CONTAINER_TYPES})
 
 
-def _grid_text(label: str) -> str:
-    return (f"The grid columns of {label}: key, title, width, type, dropdown choices and which are read-only, "
-            f"generated from the stored fields. Requires features: {QUOTES_VIEW}")
-
-
-# Served here rather than by `api.crud.table_config.table_config_route`, whose caller annotation is a string
-# FastAPI cannot resolve (the kit module postpones annotations), so it asks for `ctx` as a parameter.
-@router.get("/fms_quotes/table-config", summary="Get quote table configuration", description=_grid_text("quotes"),
-            responses=json_answer(TABLE_CONFIG))
-async def quote_grid(ctx: ViewQuotes) -> dict[str, Any]:
-    return table_config(FmsQuote, "fms_quote", QUOTE_GRID)
-
-
-@router.get("/fms_quotes/quote-lines/table-config", summary="Get quote line table configuration",
-            description=_grid_text("quote lines"), responses=json_answer(TABLE_CONFIG))
-async def quote_line_grid(ctx: ViewQuotes) -> dict[str, Any]:
-    return table_config(FmsQuoteLine, "fms_quote_line", QUOTE_LINE_GRID)
-
-
-@router.get("/fms_quotes/offer-lines/table-config", summary="Get offer line table configuration",
-            description=_grid_text("offer lines"), responses=json_answer(TABLE_CONFIG))
-async def offer_line_grid(ctx: ViewQuotes) -> dict[str, Any]:
-    return table_config(FmsOfferLine, "fms_offer_line", OFFER_LINE_GRID)
+for _path, _model, _entity, _label, _hints in (
+        ("/fms_quotes/table-config", FmsQuote, "fms_quote", "quotes", QUOTE_GRID),
+        ("/fms_quotes/quote-lines/table-config", FmsQuoteLine, "fms_quote_line", "quote lines", QUOTE_LINE_GRID),
+        ("/fms_quotes/offer-lines/table-config", FmsOfferLine, "fms_offer_line", "offer lines", OFFER_LINE_GRID)):
+    table_config_route(router, _path, _model, _entity, features=(QUOTES_VIEW,), label=_label, hints=_hints)
 
 
 # --- answers ----------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from api.crud import service as crud
 from api.crud.answers import deleted_answer, item, json_answer, many, record, shape, with_keys
 from api.crud.query import is_uuid, parse_int
 from api.crud.routes import deleted, read_json, validate_model
-from api.crud.table_config import TABLE_CONFIG, TableHints, table_config
+from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound, PayloadTooLarge
 from api.modules.dictionaries import service as dictionaries
@@ -213,15 +213,8 @@ GRID_HINTS = TableHints(hidden=("client_id", "shipper_id", "consignee_id", "cont
                                     "incoterms": INCOTERMS})
 
 
-# Served here rather than by the kit's `table_config_route`: that helper declares its caller's type inside a
-# module that postpones annotations, so FastAPI cannot resolve the dependency (the other freight modules do
-# the same until the kit is fixed).
-@router.get("/shipments/table-config", summary="Get shipments table configuration",
-            description="The grid columns of shipments: key, title, width, type, dropdown choices and which are "
-                        f"read-only, generated from the stored fields. Requires features: {VIEW}",
-            responses=json_answer(TABLE_CONFIG))
-async def shipments_table_config(ctx: Viewing) -> dict[str, Any]:
-    return table_config(Shipment, "shipment", GRID_HINTS)
+table_config_route(router, "/shipments/table-config", Shipment, "shipment", features=(VIEW,), label="shipments",
+                   hints=GRID_HINTS)
 
 
 # --- import ----------------------------------------------------------------------------------------------

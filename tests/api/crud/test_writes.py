@@ -215,6 +215,37 @@ async def test_a_delete_without_a_body_answers_204_and_offers_its_undo(kit: Kit)
     assert "204" in delete and "200" not in delete and "content" not in delete["204"]
 
 
+async def test_writes_by_path_id(kit: Kit) -> None:
+    kit.serve(gadgets.but(operations=frozenset({"list", "create"}), by_id=frozenset({"update", "delete"}),
+                          deleted_body=None))
+    me = await kit.user()
+    gadget_id = await make(me, name="Anvil", quantity=2)
+    # Only by path: the collection's own PUT and DELETE are not offered.
+    assert (await me.put(GADGETS, json={"id": gadget_id, "quantity": 5})).status_code == 405
+    r = await me.put(f"{GADGETS}/{gadget_id}", json={"quantity": 3, "id": "ignored: the path names the gadget"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["id"], r.json()["name"], r.json()["quantity"]) == (gadget_id, "Anvil", 3)
+    assert json.loads(r.headers["x-om-operation"])["commandId"] == "crudkit.gadget.update"
+    assert problem(await me.put(f"{GADGETS}/{gadget_id}", json={"name": ""}))
+    assert problem(await me.put(f"{GADGETS}/{gadget_id}", json=["not", "an", "object"]))
+    assert problem(await me.put(f"{GADGETS}/nope", json={"quantity": 1})) == {"error": "Invalid gadget id"}
+    assert (await stored(Gadget, gadget_id)).quantity == 3
+    stranger = await kit.stranger()
+    assert problem(await stranger.put(f"{GADGETS}/{gadget_id}", json={"quantity": 9}), 404)
+    assert problem(await stranger.delete(f"{GADGETS}/{gadget_id}"), 404)
+    reader = await kit.user(["crudkit.gadgets.view"])
+    assert problem(await reader.put(f"{GADGETS}/{gadget_id}", json={"quantity": 9}), 403)
+    assert problem(await reader.delete(f"{GADGETS}/{gadget_id}"), 403)
+    r = await me.delete(f"{GADGETS}/{gadget_id}")
+    assert r.status_code == 204 and r.headers.get("x-om-operation")
+    assert (await stored(Gadget, gadget_id)).deleted_at is not None
+    doc = kit.app.openapi()
+    put = doc["paths"]["/api/crudkit/gadgets/{id}"]["put"]
+    body_ref = put["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert "id" not in doc["components"]["schemas"][body_ref]["properties"]
+    assert "quantity" in put["responses"]["200"]["content"]["application/json"]["schema"]["properties"]
+
+
 def _parse(raw: Any, partial: bool) -> dict[str, Any]:
     if not isinstance(raw, dict) or (not partial and not isinstance(raw.get("name"), str)):
         raise BadRequest("Validation failed: name: Required")
