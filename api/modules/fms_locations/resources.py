@@ -121,6 +121,9 @@ ports = Resource(
     filters={"q": _Q},
     fields=Fields(*_COMMON, casing="snake"),
     detail_fields=DETAIL,
+    detail=True,
+    by_id=frozenset({"update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     hooks=Hooks(before_create=_checks(PORT, ("code", "name", "locode")),
                 before_update=_checks(PORT, ("code", "name", "locode")),
                 before_delete=_refuse_port_with_terminals),
@@ -142,6 +145,9 @@ terminals = Resource(
     filters={"q": _Q, "portId": Filter.uuid(FmsLocation.port_id, "Only terminals of this port")},
     fields=Fields(*_COMMON, "port_id", casing="snake", rename={"port_id": "portId"}),
     detail_fields=DETAIL,
+    detail=True,
+    by_id=frozenset({"update", "delete"}),
+    deleted_body=None,
     hooks=Hooks(before_create=_checks(TERMINAL, ("code", "name")),
                 before_update=_checks(TERMINAL, ("code", "name"))),
 )

@@ -98,5 +98,8 @@ charge_codes = Resource(
     detail_fields=Fields("id", "organization_id", "tenant_id", "code", "description", "charge_unit",
                          "field_schema", "is_active", "created_at", "created_by", "updated_at", "updated_by",
                          "deleted_at"),
+    detail=True,
+    by_id=frozenset({"update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
     hooks=Hooks(before_create=_create, before_update=_update),
 )

@@ -4,77 +4,22 @@ spreadsheet import. (No `from __future__ import annotations`: FastAPI must see t
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
 from starlette.datastructures import UploadFile
 
-from api import audit
 from api.auth import AuthContext, requires
-from api.crud import service as crud
-from api.crud import written
-from api.crud.answers import json_answer, many, record, shape
-from api.crud.query import is_uuid
-from api.crud.routes import read_json, validate_model
+from api.crud.answers import json_answer, many, shape
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest
 from api.modules.fms_products import service
 from api.modules.fms_products.models import CHARGE_UNITS, FmsChargeCode
-from api.modules.fms_products.resources import IMPORT, MANAGE, VIEW, charge_codes
-from api.modules.fms_products.schemas import ChargeCodeUpdate
+from api.modules.fms_products.resources import IMPORT, MANAGE, VIEW
 from api.spreadsheets import MAX_BYTES, read_table
 
 router = APIRouter(tags=["Fms Products"])
 Viewer = Annotated[AuthContext, Depends(requires(VIEW))]
 Manager = Annotated[AuthContext, Depends(requires(MANAGE))]
 Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
-PATH = "/fms_products/charge-codes/{id}"
-
-
-def _id(id: str) -> str:
-    if not is_uuid(id):
-        raise BadRequest("Invalid charge code id")
-    return id
-
-
-@router.get(PATH, summary="Get charge code",
-            description="One charge code of the caller's organizations by id (404 otherwise). "
-                        f"Requires features: {VIEW}",
-            responses=json_answer(record(charge_codes)))
-async def get_charge_code(id: str, session: SessionDep, ctx: Viewer) -> dict[str, Any]:
-    row = await crud.get_row(charge_codes, ctx, session, _id(id))
-    return crud.describe(charge_codes, row, public=True)
-
-
-@router.put(PATH, summary="Update charge code",
-            description="Changes the given fields (description, chargeUnit, fieldSchema, isActive; the code stays) "
-                        f"and answers the updated record. Requires features: {MANAGE}",
-            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"type": "object", "properties": {
-                    "description": {"type": ["string", "null"]},
-                    "chargeUnit": {"enum": list(CHARGE_UNITS)},
-                    "fieldSchema": {"type": ["object", "null"]},
-                    "isActive": {"type": "boolean"}}},
-                "example": {"description": "Bunker adjustment factor", "chargeUnit": "per_container"}}}}},
-            responses=json_answer(record(charge_codes)))
-async def update_charge_code(id: str, request: Request, session: SessionDep, ctx: Manager) -> JSONResponse:
-    raw = await read_json(request)
-    if not isinstance(raw, dict):
-        raise BadRequest("Invalid input", [{"path": [], "message": "Expected an object"}])
-    body = validate_model(ChargeCodeUpdate, {**raw, "id": _id(id)})
-    write = await crud.update(charge_codes, ctx, session, id, body)
-    return written(crud.describe(charge_codes, write.row, public=True), crud.entry_of(write))
-
-
-@router.delete(PATH, status_code=204, response_class=Response, summary="Delete charge code",
-               description=f"Soft-deletes the charge code (undoable from the action log). Requires features: {MANAGE}",
-               responses={204: {"description": "Deleted"}})
-async def delete_charge_code(id: str, session: SessionDep, ctx: Manager) -> Response:
-    write = await crud.delete(charge_codes, ctx, session, _id(id))
-    out = Response(status_code=204)
-    audit.operation_header(out, crud.entry_of(write))
-    return out
-
-
 HINTS = TableHints(hidden=("field_schema", "created_by", "updated_by"),
                    renderers={"code": "CodeRenderer", "charge_unit": "ChargeUnitRenderer"},
                    dropdowns={"charge_unit": CHARGE_UNITS})
