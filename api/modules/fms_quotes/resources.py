@@ -29,7 +29,14 @@ from api.modules.fms_quotes.models import (
     FmsQuote,
     FmsQuoteLine,
 )
-from api.modules.fms_quotes.schemas import OfferLineCreate, QuoteCreate, QuoteLineCreate, QuoteUpdate
+from api.modules.fms_quotes.schemas import (
+    OfferLineCreate,
+    OfferLineUpdate,
+    QuoteCreate,
+    QuoteLineCreate,
+    QuoteLineUpdate,
+    QuoteUpdate,
+)
 
 QUOTES_VIEW = "fms_quotes.quotes.view"
 QUOTES_MANAGE = "fms_quotes.quotes.manage"
@@ -65,8 +72,10 @@ quotes = Resource(
     features=Features.view_manage(QUOTES_VIEW, QUOTES_MANAGE),
     tag=TAG,
     label="Quote",
-    # Deleting by `?id=` answers 204 (routes.py), as deleting by the path does.
-    operations=frozenset({"list", "create", "update"}),
+    operations=frozenset({"list", "create", "update", "delete"}),
+    by_id=frozenset({"update", "delete"}),
+    deleted_body=None,  # the reference answers its deletes 204
+    dialect=Dialect(invalid_delete_id=True),
     descriptions={"list": "Returns a paginated list of freight quotes (snake_case items); `search` or `q` "
                           "searches number, notes, status, direction, incoterm and cargo type.",
                   "detail": "Returns one freight quote by id (camelCase)."},
@@ -115,12 +124,14 @@ quote_lines = Resource(
     model=FmsQuoteLine,
     entity="fms_quotes.quote_line",
     create_schema=QuoteLineCreate,
-    update_schema=None,
+    update_schema=QuoteLineUpdate,
     features=Features.view_manage(QUOTES_VIEW, QUOTES_MANAGE),
     tag=TAG,
     label="Quote line",
-    # Updates and deletes address the line by its path (`/quote-lines/{id}`, routes.py).
+    # Updates and deletes address the line by its path (`/quote-lines/{id}`).
     operations=frozenset({"list", "create"}),
+    by_id=frozenset({"update", "delete"}),
+    deleted_body=None,
     descriptions={"list": "Returns the lines of the quote `quoteId` in line order (`limit` per page).",
                   "create": "Adds a line to the quote `quoteId`: numbered after the last one unless `lineNumber` "
                             "is given, in the quote's currency unless `currencyCode` is. Answers the line."},
@@ -179,10 +190,14 @@ offers = Resource(
     features=Features.view_manage(OFFERS_VIEW, OFFERS_MANAGE),
     tag=TAG,
     label="Offer",
-    # Offers are built from quote lines and addressed by their path (routes.py); the kit lists them.
+    # Offers are built from quote lines (routes.py); the kit lists and deletes them.
     operations=frozenset({"list"}),
+    by_id=frozenset({"delete"}),
+    deleted_body=None,
     descriptions={"list": "Returns offers, newest first, each with its `lines` and its `quote` (number and status); "
-                          "`quoteId` narrows to one quote's offers (`limit` per page)."},
+                          "`quoteId` narrows to one quote's offers (`limit` per page).",
+                  "delete_by_id": "Deletes (softly) the draft offer `{id}` and its lines; other offers are refused "
+                                  "(400). Answers 204."},
     envelope=Envelope.LIMIT,
     dialect=LISTS,
     sort=Sort((FmsOffer.offer_number, FmsOffer.version, FmsOffer.status, FmsOffer.total_amount, FmsOffer.valid_until,
@@ -263,14 +278,21 @@ offer_lines = Resource(
     model=FmsOfferLine,
     entity="fms_quotes.offer_line",
     create_schema=OfferLineCreate,
-    update_schema=None,
+    update_schema=OfferLineUpdate,
     features=Features.view_manage(QUOTES_VIEW, QUOTES_MANAGE),
     tag=TAG,
     label="Offer line",
     operations=frozenset({"list", "create"}),
+    by_id=frozenset({"update", "delete"}),
+    deleted_body=None,
     descriptions={"list": "Returns the lines of the offer `offerId` in line order (`limit` per page).",
                   "create": "Adds a charge to the offer `offerId` (not to a superseded one): its amount is quantity × "
-                            "unit price unless `amount` is given, and the offer's total follows. Answers the line."},
+                            "unit price unless `amount` is given, and the offer's total follows. Answers the line.",
+                  "update_by_id": "Updates the offer line `{id}` (not on a superseded offer, 409); its amount follows "
+                                  "quantity × unit price unless `amount` is given, and the offer's total follows. "
+                                  "Answers the line.",
+                  "delete_by_id": "Deletes (softly) the offer line `{id}` (not on a superseded offer, 409); the "
+                                  "offer's total follows. Answers 204."},
     envelope=Envelope.LIMIT,
     dialect=LISTS,
     sort=Sort((FmsOfferLine.line_number, FmsOfferLine.charge_name, FmsOfferLine.amount, FmsOfferLine.created_at,

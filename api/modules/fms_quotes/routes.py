@@ -7,21 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
-from api import audit, outbox
+from api import outbox
 from api.auth import AuthContext, requires
-from api.crud import Resource, Write, written
 from api.crud import service as crud
+from api.crud import written
 from api.crud.answers import json_answer, many, record, shape, with_keys
-from api.crud.query import is_uuid, query_param
-from api.crud.routes import delete_id
+from api.crud.query import is_uuid
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest, Conflict
-from api.modules.audit_logs.models import ActionLog
 from api.modules.fms_quotes import service
 from api.modules.fms_quotes.models import (
     CARGO_TYPES,
@@ -45,16 +43,11 @@ from api.modules.fms_quotes.resources import (
     decorate_offers,
     offer_lines,
     offers,
-    quote_lines,
-    quotes,
 )
 from api.modules.fms_quotes.schemas import (
     OfferCreate,
-    OfferLineUpdate,
     OfferUpdate,
     OfferVersion,
-    QuoteFields,
-    QuoteLineUpdate,
 )
 
 router = APIRouter(tags=[TAG])
@@ -96,19 +89,8 @@ def _checked(row_id: str, label: str) -> str:
     return row_id
 
 
-def _no_content(entry: ActionLog) -> Response:
-    out = Response(status_code=204)
-    audit.operation_header(out, entry)
-    return out
-
-
-def _row_answer(res: Resource, write: Write) -> JSONResponse:
-    return written(crud.describe(res, write.row, public=True), crud.entry_of(write))
-
-
 OFFER = with_keys(record(offers), lines=many(record(offer_lines)),
                   quote={"type": ["object", "null"], "properties": {"id": {"type": "string"}}})
-NO_CONTENT: dict[int | str, Any] = {204: {"description": "Deleted"}}
 
 
 async def _offer_body(session: Any, ctx: AuthContext, offer: FmsOffer) -> dict[str, Any]:
@@ -122,49 +104,6 @@ async def _announce_lines(session: Any, lines: list[FmsOfferLine]) -> None:
     for line in lines:
         outbox.emit(session, f"{offer_lines.entity}.created", crud.describe(offer_lines, line),
                     tenant_id=line.tenant_id, organization_id=line.organization_id)
-
-
-# --- quotes -----------------------------------------------------------------------------------------------
-
-@router.delete("/fms_quotes", status_code=204, response_class=Response, summary="Delete quote",
-               description="Deletes (softly) the quote `?id=` (or `{\"id\"}` in the body); answers 204. "
-                           f"Requires features: {QUOTES_MANAGE}",
-               openapi_extra={"parameters": [query_param("id", "string", "Id of the quote")]}, responses=NO_CONTENT)
-async def delete_quote_by_query(request: Request, ctx: ManageQuotes, session: SessionDep) -> Response:
-    row_id = _checked(await delete_id(request, missing="Quote id is required"), "quote")
-    return _no_content(crud.entry_of(await crud.delete(quotes, ctx, session, row_id)))
-
-
-@router.put("/fms_quotes/{id}", summary="Update quote by id",
-            description="Updates the quote `{id}`; keys left out keep their values. Answers the quote. "
-                        f"Requires features: {QUOTES_MANAGE}",
-            responses=json_answer(record(quotes)))
-async def update_quote(id: str, body: QuoteFields, ctx: ManageQuotes, session: SessionDep) -> JSONResponse:
-    return _row_answer(quotes, await crud.update(quotes, ctx, session, _checked(id, "quote"), body))
-
-
-@router.delete("/fms_quotes/{id}", status_code=204, response_class=Response, summary="Delete quote by id",
-               description=f"Deletes (softly) the quote `{{id}}`; answers 204. Requires features: {QUOTES_MANAGE}",
-               responses=NO_CONTENT)
-async def delete_quote(id: str, ctx: ManageQuotes, session: SessionDep) -> Response:
-    return _no_content(crud.entry_of(await crud.delete(quotes, ctx, session, _checked(id, "quote"))))
-
-
-# --- quote lines -------------------------------------------------------------------------------------------
-
-@router.put("/fms_quotes/quote-lines/{id}", summary="Update quote line",
-            description="Updates the quote line `{id}`; keys left out keep their values. Answers the line. "
-                        f"Requires features: {QUOTES_MANAGE}",
-            responses=json_answer(record(quote_lines)))
-async def update_quote_line(id: str, body: QuoteLineUpdate, ctx: ManageQuotes, session: SessionDep) -> JSONResponse:
-    return _row_answer(quote_lines, await crud.update(quote_lines, ctx, session, _checked(id, "line"), body))
-
-
-@router.delete("/fms_quotes/quote-lines/{id}", status_code=204, response_class=Response, summary="Delete quote line",
-               description=f"Deletes (softly) the quote line `{{id}}`; answers 204. Requires features: {QUOTES_MANAGE}",
-               responses=NO_CONTENT)
-async def delete_quote_line(id: str, ctx: ManageQuotes, session: SessionDep) -> Response:
-    return _no_content(crud.entry_of(await crud.delete(quote_lines, ctx, session, _checked(id, "line"))))
 
 
 # --- offers ------------------------------------------------------------------------------------------------
@@ -231,30 +170,3 @@ async def get_offer(id: str, ctx: ViewOffers, session: SessionDep) -> dict[str, 
 async def update_offer(id: str, body: OfferUpdate, ctx: ManageOffers, session: SessionDep) -> JSONResponse:
     write = await crud.update(offers, ctx, session, _checked(id, "offer"), body)
     return written(await _offer_body(session, ctx, write.row), crud.entry_of(write))
-
-
-@router.delete("/fms_quotes/offers/{id}", status_code=204, response_class=Response, summary="Delete offer",
-               description="Deletes (softly) the draft offer `{id}` and its lines; other offers are refused (400). "
-                           f"Answers 204. Requires features: {OFFERS_MANAGE}",
-               responses=NO_CONTENT)
-async def delete_offer(id: str, ctx: ManageOffers, session: SessionDep) -> Response:
-    return _no_content(crud.entry_of(await crud.delete(offers, ctx, session, _checked(id, "offer"))))
-
-
-# --- offer lines -------------------------------------------------------------------------------------------
-
-@router.put("/fms_quotes/offer-lines/{id}", summary="Update offer line",
-            description="Updates the offer line `{id}` (not on a superseded offer, 409); its amount follows "
-                        "quantity × unit price unless `amount` is given, and the offer's total follows. Answers the "
-                        f"line. Requires features: {QUOTES_MANAGE}",
-            responses=json_answer(record(offer_lines)))
-async def update_offer_line(id: str, body: OfferLineUpdate, ctx: ManageQuotes, session: SessionDep) -> JSONResponse:
-    return _row_answer(offer_lines, await crud.update(offer_lines, ctx, session, _checked(id, "line"), body))
-
-
-@router.delete("/fms_quotes/offer-lines/{id}", status_code=204, response_class=Response, summary="Delete offer line",
-               description="Deletes (softly) the offer line `{id}` (not on a superseded offer, 409); the offer's total "
-                           f"follows. Answers 204. Requires features: {QUOTES_MANAGE}",
-               responses=NO_CONTENT)
-async def delete_offer_line(id: str, ctx: ManageQuotes, session: SessionDep) -> Response:
-    return _no_content(crud.entry_of(await crud.delete(offer_lines, ctx, session, _checked(id, "line"))))
