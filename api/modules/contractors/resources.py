@@ -243,6 +243,7 @@ contractors = Resource(
     label="Contractor",
     # The list is served by routes.py (it takes `limit`, `sortBy` and `sortOrder`) through the kit's functions.
     operations=frozenset({"create", "update", "delete"}),
+    by_id=frozenset({"delete"}),
     deleted_body=None,  # the reference answers its deletes 204
     descriptions={"create": "Creates a contractor; the body may nest `contacts`, `addresses`, `paymentTerms` and "
                             "`creditLimit` (and `primaryContactEmail`/`primaryContactPhone`), all written together."},

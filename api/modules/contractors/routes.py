@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,10 +15,9 @@ from api.auth import AuthContext, requires
 from api.casing import camel, jsonable
 from api.crud import Resource, written
 from api.crud import service as crud
-from api.crud.answers import OK, deleted_answer, json_answer, list_answer, many, shape
+from api.crud.answers import OK, json_answer, list_answer, many, shape
 from api.crud.export import export_response
 from api.crud.query import is_uuid, list_parameters, query_param
-from api.crud.routes import deleted
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest
@@ -168,14 +167,6 @@ async def update_contractor(id: str, body: ContractorPatch, session: SessionDep,
     write = await crud.update(contractors, ctx, session, _id(id), body)
     return written(summary(write.row), crud.entry_of(write))
 
-
-@router.delete("/contractors/contractors/{id}", summary="Delete contractor by id",
-               description="Deletes (softly) the contractor named by the path; answers 204. "
-                           f"Requires features: {DELETE}",
-               status_code=204, response_class=Response, responses=deleted_answer(contractors))
-async def delete_contractor(id: str, session: SessionDep, ctx: Remove) -> Response:
-    write = await crud.delete(contractors, ctx, session, _id(id))
-    return deleted(contractors, crud.entry_of(write))
 
 
 # --- 1:1 upserts -------------------------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ shipments = Resource(
     tag=TAG,
     label="Shipment",
     soft_delete=False,
+    by_id=frozenset({"delete"}),
     deleted_body=None,  # the reference answers its deletes 204
     search=(Shipment.internal_reference, Shipment.booking_number, Shipment.container_number, Shipment.bol_number,
             Shipment.carrier),
@@ -190,7 +191,9 @@ shipments = Resource(
                 "(`{id, displayName, primaryEmail}` / `{id, email, name}`).",
         "create": "Creates a shipment (status BOOKED unless given); the caller is its creator.",
         "delete": "Deletes a shipment for good, with its containers, documents and tasks, by `?id=` "
-                  "(or `{\"id\"}` in the body).",
+                  "(or `{\"id\"}` in the body); answers 204.",
+        "delete_by_id": "Deletes the shipment named by the path for good, with its containers, documents and "
+                        "tasks; answers 204.",
     },
 )
 

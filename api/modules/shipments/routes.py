@@ -299,14 +299,6 @@ async def update_shipment(id: str, request: Request, session: SessionDep, ctx: E
     return written(await service.shipment_record(session, ctx, write.row), crud.entry_of(write))
 
 
-@router.delete("/shipments/{id}", summary="Delete shipment by id",
-               description="Deletes a shipment for good, with its containers, documents and tasks; answers 204. "
-                           f"Requires features: {DELETE}",
-               status_code=204, response_class=Response, responses=deleted_answer(shipments))
-async def delete_shipment(id: str, session: SessionDep, ctx: Deleting) -> Response:
-    write = await crud.delete(shipments, ctx, session, _shipment_id(id))
-    return deleted(shipments, crud.entry_of(write))
-
 
 @router.get("/shipments/{id}/containers", summary="List a shipment's containers",
             description=f"The shipment's containers, oldest first: `{{items}}`. Requires features: {VIEW}",
