@@ -13,6 +13,9 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import Request
+from starlette.datastructures import UploadFile
+
 from api.errors import BadRequest
 
 # An upload larger than this is refused before parsing: a spreadsheet decompresses to many times its size.
@@ -30,6 +33,7 @@ class Table:
     headers: list[str]
     rows: list[dict[str, str]]
     lines: list[int]
+    filename: str | None = None
 
 
 def file_format(filename: str | None, content_type: str | None = None) -> str:
@@ -61,10 +65,36 @@ def read_table(content: bytes, filename: str | None = None, content_type: str | 
         raise
     except Exception as exc:  # a corrupt file: the parser's own error type varies by format
         raise BadRequest(f"Could not read the {kind.upper()} file: {exc}".rstrip(": ")) from exc
-    return _table(raw)
+    return _table(raw, filename)
 
 
-def _table(raw: list[tuple[int, list[str]]]) -> Table:
+# `openapi_extra` of an import route: the multipart body with its one `file`.
+UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary",
+                            "description": "A .csv, .xlsx or .xls file; the first row names the columns"}}}}}}}
+
+
+async def read_upload(request: Request) -> Table:
+    """The table uploaded as the multipart field `file` (400 when there is none, or it cannot be read)."""
+    if "multipart/form-data" not in request.headers.get("content-type", "").lower():
+        raise BadRequest("No file uploaded", [{"path": ["file"], "message": "Send the file as multipart/form-data"}])
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except Exception:  # a malformed multipart body: the parser's own error type varies
+        raise BadRequest("Invalid multipart body") from None
+    try:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise BadRequest("No file uploaded", [{"path": ["file"], "message": "Required"}])
+        # One byte over the limit is enough for `read_table` to refuse the file by its size.
+        content = await file.read(MAX_BYTES + 1)
+        return read_table(content, file.filename, file.content_type)
+    finally:
+        await form.close()
+
+
+def _table(raw: list[tuple[int, list[str]]], filename: str | None) -> Table:
     body = [(line, cells) for line, cells in raw if any(cell for cell in cells)]
     if not body:
         raise BadRequest("The file has no header row.")
@@ -84,7 +114,7 @@ def _table(raw: list[tuple[int, list[str]]]) -> Table:
         row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(headers) if h}
         rows.append(row)
         lines.append(line)
-    return Table([h for h in headers if h], rows, lines)
+    return Table([h for h in headers if h], rows, lines, filename)
 
 
 def _csv_rows(content: bytes) -> list[tuple[int, list[str]]]:

@@ -6,47 +6,21 @@ function, and FastAPI must see their dependencies' real types.)"""
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.datastructures import UploadFile
 
 from api.auth import AuthContext, requires
 from api.crud.answers import json_answer, many, shape
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
-from api.errors import BadRequest
 from api.modules.fms_locations import service
 from api.modules.fms_locations.models import TYPES, FmsLocation
 from api.modules.fms_locations.resources import (
     IMPORT,
     VIEW_PORTS,
 )
-from api.spreadsheets import MAX_BYTES, read_table
+from api.spreadsheets import UPLOAD_BODY, read_upload
 
 router = APIRouter(tags=["FMS Locations"])
 Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
-
-UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-    "type": "object", "required": ["file"],
-    "properties": {"file": {"type": "string", "format": "binary",
-                            "description": "A .csv, .xlsx or .xls file; the first row names the columns"}}}}}}}
-
-
-async def read_upload(request: Request) -> tuple[bytes, str | None, str | None]:
-    """The multipart `file` field: its bytes, name and content type (400 when it is missing)."""
-    if "multipart/form-data" not in request.headers.get("content-type", "").lower():
-        raise BadRequest("No file uploaded", [{"path": ["file"], "message": "Send the file as multipart/form-data"}])
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except Exception:
-        raise BadRequest("Invalid multipart body") from None
-    try:
-        file = form.get("file")
-        if not isinstance(file, UploadFile):
-            raise BadRequest("No file uploaded", [{"path": ["file"], "message": "Required"}])
-        # One byte over the reader's limit is enough for it to refuse the file by size.
-        return await file.read(MAX_BYTES + 1), file.filename, file.content_type
-    finally:
-        await form.close()
-
 
 HINTS = TableHints(hidden=("port_id", "created_by", "updated_by"),
                    renderers={"type": "TypeRenderer", "code": "CodeRenderer"}, dropdowns={"type": TYPES})
@@ -70,5 +44,4 @@ IMPORT_RESULT = shape(locationsCreated="integer", locationsUpdated="integer", lo
                          f"every problem by row, and nothing is written. Requires features: {IMPORT}",
              openapi_extra=UPLOAD_BODY, responses=json_answer(IMPORT_RESULT))
 async def import_locations(request: Request, session: SessionDep, ctx: Importing) -> dict[str, Any]:
-    content, filename, content_type = await read_upload(request)
-    return await service.import_table(session, ctx, read_table(content, filename, content_type))
+    return await service.import_table(session, ctx, await read_upload(request))

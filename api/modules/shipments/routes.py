@@ -43,7 +43,7 @@ from api.modules.shipments.models import (
 from api.modules.shipments.resources import DELETE, EDIT, IMPORT, TAG, VIEW, containers, shipments, tasks
 from api.modules.shipments.schemas import ContainerUpdate, ShipmentPatch, TaskCreate, TaskUpdate
 from api.settings import get_settings
-from api.spreadsheets import MAX_BYTES, read_table
+from api.spreadsheets import UPLOAD_BODY, read_upload
 
 router = APIRouter(tags=[TAG])
 Viewing = Annotated[AuthContext, Depends(requires(VIEW))]
@@ -226,14 +226,9 @@ table_config_route(router, "/shipments/table-config", Shipment, "shipment", feat
                          "carriers by their usual spellings; clients by the name of a customer company. All or "
                          "nothing: any bad row refuses the file with a 400 listing every problem by line. "
                          f"Requires features: {IMPORT}",
-             openapi_extra={"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
-                 "type": "object", "required": ["file"],
-                 "properties": {"file": {"type": "string", "format": "binary"}}}}}}},
-             responses=json_answer(IMPORTED, 201))
+             openapi_extra=UPLOAD_BODY, responses=json_answer(IMPORTED, 201))
 async def import_shipments(request: Request, session: SessionDep, ctx: Importing) -> JSONResponse:
-    data, file_name, content_type = await _upload(request, MAX_BYTES, "No file uploaded")
-    table = read_table(data, file_name, content_type)
-    result = await service.import_shipments(session, ctx, table, file_name=file_name)
+    result = await service.import_shipments(session, ctx, await read_upload(request))
     return JSONResponse(result, status_code=201)
 
 

@@ -157,8 +157,7 @@ def _refused(errors: list[dict[str, Any]], rows: int) -> BadRequest:
     return BadRequest(f"Nothing was imported: {lines} of {rows} rows have errors{more}", shown)
 
 
-async def import_shipments(session: AsyncSession, ctx: AuthContext, table: Table, *,
-                           file_name: str | None) -> dict[str, Any]:
+async def import_shipments(session: AsyncSession, ctx: AuthContext, table: Table) -> dict[str, Any]:
     """Creates one shipment per row of `table` (and one container per container number), all or nothing:
     every row is read and checked first, and one bad row refuses the whole file with every problem
     listed by line, so a corrected file can be imported again without duplicating what went in."""
@@ -200,7 +199,7 @@ async def import_shipments(session: AsyncSession, ctx: AuthContext, table: Table
             container_count += 1
     org_id = ctx.require_org()
     outbox.emit(session, "shipments.imported", {"shipmentIds": created, "shipmentsCreated": len(created),
-                                                "containersCreated": container_count, "fileName": file_name,
+                                                "containersCreated": container_count, "fileName": table.filename,
                                                 "actorUserId": ctx.user_id},
                 tenant_id=ctx.tenant_id, organization_id=org_id)
     await session.flush()
@@ -211,5 +210,5 @@ async def import_shipments(session: AsyncSession, ctx: AuthContext, table: Table
         "shipmentIds": created,
         "fieldsDetected": [h for h in table.headers if h],
         "columnMappings": [{"original": c.header, "mapped": c.field} for c in columns],
-        "metadata": {"totalRows": len(table.rows), "fileName": file_name},
+        "metadata": {"totalRows": len(table.rows), "fileName": table.filename},
     }
