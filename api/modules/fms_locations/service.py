@@ -1,5 +1,4 @@
-"""The locations module's rules for imports, and its public surface: other modules (quotes, shipments)
-resolve port and terminal codes through `ids_by_code`."""
+"""The locations module's rules for imports: ports and terminals upserted by code, all or nothing."""
 
 from __future__ import annotations
 
@@ -174,15 +173,3 @@ def _same(row: FmsLocation, values: dict[str, Any]) -> bool:
     column = {"portId": "port_id"}
     wanted = {k: v.upper() if k == "locode" and isinstance(v, str) else v for k, v in values.items()}
     return all(getattr(row, column.get(k, k)) == v for k, v in wanted.items())
-
-
-async def ids_by_code(session: AsyncSession, tenant_id: str, organization_id: str,
-                      codes: Iterable[str]) -> dict[str, str]:
-    """Live locations of an organization by (upper-cased) code → id, in one query."""
-    wanted = sorted({c.upper() for c in codes if c})
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(FmsLocation.code, FmsLocation.id).where(
-        FmsLocation.tenant_id == tenant_id, FmsLocation.organization_id == organization_id,
-        FmsLocation.code.in_(wanted), FmsLocation.deleted_at.is_(None)))).all()
-    return {code: id_ for code, id_ in rows}

@@ -1,5 +1,4 @@
-"""The charge codes' import, and the module's public surface: other modules (quotes) look charge codes up
-by code through `ids_by_code`."""
+"""The charge codes' import: upserted by code, all or nothing."""
 
 from __future__ import annotations
 
@@ -95,15 +94,3 @@ async def import_table(session: AsyncSession, ctx: AuthContext, table: Table) ->
             updated += 1
     return {"chargeCodesCreated": created, "chargeCodesUpdated": updated, "chargeCodesUnchanged": unchanged,
             "errors": [], "totalRows": total}
-
-
-async def ids_by_code(session: AsyncSession, tenant_id: str, organization_id: str,
-                      codes: Iterable[str]) -> dict[str, str]:
-    """Live charge codes of an organization by code → id, in one query."""
-    wanted = sorted({c.upper() for c in codes if c})
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(FmsChargeCode.code, FmsChargeCode.id).where(
-        FmsChargeCode.tenant_id == tenant_id, FmsChargeCode.organization_id == organization_id,
-        FmsChargeCode.code.in_(wanted), FmsChargeCode.deleted_at.is_(None)))).all()
-    return {code: id_ for code, id_ in rows}

@@ -1,6 +1,5 @@
 """Freighttech tracking rules: the settings (API key encrypted at rest), the webhook token, and storing
-delivered milestones. Other modules call `api_credentials` to talk to Freighttech and read milestones
-through `milestones_of`."""
+delivered milestones."""
 
 from __future__ import annotations
 
@@ -58,15 +57,6 @@ async def _clear_key(session: AsyncSession, row: FreighttechSettings) -> str:
     key = await encryption.data_key(session, str(row.tenant_id))
     value = encryption.decrypt(key, row.api_key, KEY_CONTEXT)
     return value if isinstance(value, str) else ""
-
-
-async def api_credentials(session: AsyncSession, tenant_id: str, org_id: str) -> tuple[str, str] | None:
-    """The organization's Freighttech API key (in clear, for an outgoing call only) and base URL."""
-    row = await load(session, tenant_id, org_id)
-    if row is None or not row.api_key or not row.api_base_url:
-        return None
-    api_key = await _clear_key(session, row)
-    return (api_key, row.api_base_url) if api_key else None
 
 
 async def answer(session: AsyncSession, ctx: AuthContext, row: FreighttechSettings | None) -> dict[str, Any]:
@@ -218,13 +208,3 @@ async def ingest(session: AsyncSession, tenant_id: str, org_id: str, delivery: D
                  "billOfLading": container.bill_of_lading, "milestones": len(unique)},
                 tenant_id=tenant_id, organization_id=org_id)
     return len(unique)
-
-
-async def milestones_of(session: AsyncSession, tenant_id: str, org_id: str, container_id: str) -> list[dict[str, Any]]:
-    """A container's stored milestones, oldest first (for shipments showing their tracking)."""
-    rows = (await session.execute(select(TrackingMilestone).where(
-        TrackingMilestone.tenant_id == tenant_id, TrackingMilestone.organization_id == org_id,
-        TrackingMilestone.container_id == container_id).order_by(TrackingMilestone.occurred_at))).scalars().all()
-    return [{"referenceId": r.reference_id, "milestoneId": r.milestone_id, "occurredAt": r.occurred_at,
-             "eventType": r.event_type, "description": r.description, "locationName": r.location_name,
-             "unlocode": r.unlocode, "planned": r.planned} for r in rows]
