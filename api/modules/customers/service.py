@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.example.service as example
@@ -20,6 +20,7 @@ from api.casing import jsonable
 from api.crud import Fields, Resource
 from api.crud import service as crud
 from api.crud.custom_fields import definitions, state
+from api.crud.query import like_pattern
 from api.errors import NotFound
 from api.modules.auth.models import User
 from api.modules.customers.models import (
@@ -35,7 +36,7 @@ from api.modules.customers.models import (
     PersonProfile,
     TodoLink,
 )
-from api.modules.customers.resources import customers, tag_rows
+from api.modules.customers.resources import companies, customers, people, tag_rows
 
 # The reference shows the latest 50 of the timeline collections on a customer's page.
 TIMELINE_LIMIT = 50
@@ -228,3 +229,59 @@ async def find_customer(session: AsyncSession, ctx: AuthContext, entity_id: str)
         return None
     return {"id": row.id, "kind": row.kind, "displayName": row.display_name, "primaryEmail": row.primary_email,
             "organizationId": row.organization_id}
+
+
+# Customers by kind, as `/api/customers/companies` and `/api/customers/people` serve them: each lookup below is
+# scoped to the caller exactly as those lists are.
+KINDS: dict[str, Resource] = {"company": companies, "person": people}
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "displayName": row.display_name, "primaryEmail": row.primary_email, "status": row.status}
+
+
+async def customers_by_id(session: AsyncSession, ctx: AuthContext, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Live customers among `ids` the caller sees, as `{id: {id, displayName, primaryEmail, status}}`: one
+    query per kind whatever the number of ids. For other modules naming customers in their answers."""
+    wanted = {i for i in ids if i}
+    found: dict[str, dict[str, Any]] = {}
+    for res in KINDS.values():
+        if not wanted - set(found):
+            break
+        model: Any = res.model
+        rows = await session.execute(crud.scoped(res, ctx).where(model.id.in_(wanted - set(found)),
+                                                                 model.deleted_at.is_(None)))
+        found.update({r.id: _summary(r) for r in rows.scalars()})
+    return found
+
+
+async def customer_options(session: AsyncSession, ctx: AuthContext, kind: str, search: str,
+                           limit: int) -> list[dict[str, Any]]:
+    """Live customers of `kind` (a key of `KINDS`) the caller sees, by name, filtered by name or e-mail:
+    the options of a picker."""
+    res = KINDS[kind]
+    model: Any = res.model
+    stmt = crud.scoped(res, ctx).where(model.deleted_at.is_(None))
+    if search:
+        pattern = like_pattern(search)
+        stmt = stmt.where(or_(func.lower(model.display_name).like(pattern, escape="\\"),
+                              func.lower(model.primary_email).like(pattern, escape="\\")))
+    rows = (await session.execute(stmt.order_by(model.display_name, model.id).limit(limit))).scalars()
+    return [_summary(r) for r in rows]
+
+
+async def companies_named(session: AsyncSession, ctx: AuthContext, names: Iterable[str]) -> dict[str, str]:
+    """`{lower-cased name: id}` of the live companies the caller sees whose display name is one of `names`
+    (case aside); when two share a name, the oldest wins, so an import run twice picks the same one."""
+    wanted = {n.strip().lower() for n in names if n.strip()}
+    if not wanted:
+        return {}
+    model: Any = companies.model
+    rows = (await session.execute(
+        crud.scoped(companies, ctx).with_only_columns(model.id, model.display_name)
+        .where(model.deleted_at.is_(None), func.lower(model.display_name).in_(wanted))
+        .order_by(model.created_at, model.id))).all()
+    found: dict[str, str] = {}
+    for row in rows:
+        found.setdefault(row.display_name.strip().lower(), row.id)
+    return found

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
+import api.modules.customers.service as crm
 from api.auth import AuthContext, requires
 from api.casing import camel
 from api.crud import Resource, written
@@ -203,7 +204,7 @@ async def picker_options(kind: str, request: Request, session: SessionDep, ctx: 
     search = (request.query_params.get("search") or "").strip()
     if kind == "user":
         return {"items": await parties.user_options(session, ctx, search, limit)}
-    return {"items": await parties.customer_options(session, ctx, kind, search, limit)}
+    return {"items": await crm.customer_options(session, ctx, kind, search, limit)}
 
 
 GRID_HINTS = TableHints(hidden=("client_id", "shipper_id", "consignee_id", "contact_person_id", "created_by_id",

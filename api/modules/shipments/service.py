@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.modules.customers.service as crm
 from api import outbox
 from api.auth import AuthContext
 from api.casing import jsonable
@@ -177,7 +178,7 @@ async def import_shipments(session: AsyncSession, ctx: AuthContext, table: Table
     names = {line: (cells.get(client_column) or "").strip() for cells, line in zip(table.rows, table.lines,
                                                                                    strict=True)} \
         if client_column else {}
-    companies = await parties.companies_named(session, ctx, [n for n in names.values() if n])
+    companies = await crm.companies_named(session, ctx, [n for n in names.values() if n])
     for line, name in names.items():
         if name and name.lower() not in companies:
             errors.append({"line": line, "column": client_column, "field": "clientName",
