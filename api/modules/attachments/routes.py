@@ -16,15 +16,13 @@ from sqlalchemy import and_, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from api import audit
 from api.auth import AuthContext, OptionalAuthDep, requires
 from api.crud import service as kit
 from api.crud.answers import OK, file_answer, json_answer, many, page, shape, with_keys
 from api.crud.query import fetch_page, is_uuid, list_parameters
 from api.crud.routes import read_json, validate_model, written
-from api.db import new_id
 from api.deps import SessionDep
-from api.errors import ApiError, BadRequest, NotFound, PayloadTooLarge, Unauthorized
+from api.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from api.modules.attachments import media, service, storage
 from api.modules.attachments.models import Attachment, AttachmentPartition
 from api.modules.attachments.resources import MANAGE, PARTITION_ANSWER, VIEW, library, partitions
@@ -37,11 +35,6 @@ ATTACHMENT = shape(id="string", url="string", fileName="string", fileSize="integ
 router = APIRouter(tags=["Attachments"])
 Viewing = Annotated[AuthContext, Depends(requires(VIEW))]
 Managing = Annotated[AuthContext, Depends(requires(MANAGE))]
-KIND = library.entity
-
-
-class StorageFailed(ApiError):
-    status = 500
 
 
 # --- reading rows ------------------------------------------------------------------------------------
@@ -114,25 +107,12 @@ async def _served(session: AsyncSession, ctx: AuthContext | None, attachment_id:
     return row
 
 
-def _snapshot(row: Attachment) -> dict[str, Any]:
-    return audit.snapshot(row)
-
-
-async def _record(session: AsyncSession, ctx: AuthContext, action: str, row: Attachment,
-                  before: dict[str, Any] | None, payload: Any = None) -> None:
-    """Audit entry and domain event `attachments.attachment.<created|updated|deleted>`. Not undoable:
-    a row put back without its file (or a file left without its row) would be worse than no undo."""
-    await kit.record(session, ctx, kind=KIND, action=action, row=row, label="Attachment", before=before,
-                     after=None if action == "delete" else _snapshot(row), event=service.item(row),
-                     payload=payload)
-
-
 async def _remove(session: AsyncSession, ctx: AuthContext, row: Attachment, tasks: BackgroundTasks) -> None:
-    before = _snapshot(row)
+    before = service.snapshot(row)
     forget_served(row.id)
     await session.delete(row)
     await session.flush()
-    await _record(session, ctx, "delete", row, before, {"id": row.id})
+    await service.record(session, ctx, "delete", row, before, {"id": row.id})
     # The bytes go once the row's deletion is committed (the session commits before the response is
     # sent, background tasks run after it): a failed commit leaves the file in place.
     tasks.add_task(_drop_files, row.storage_driver, row.storage_path, row.tenant_id or "", row.id)
@@ -235,40 +215,9 @@ async def upload(request: Request, session: SessionDep, ctx: Managing) -> dict[s
     if entity_id != service.LIBRARY_ENTITY_ID:
         assignments = service.upsert_assignment(assignments, entity_id, record_id)
 
-    tenant_id, org_id = ctx.require_tenant(), ctx.require_org()
-    await service.ensure_default_partitions(session, tenant_id)
-    part = None
-    for code in dict.fromkeys(c for c in (override, service.default_partition_code(entity_id),
-                                          service.FALLBACK_PARTITION) if c):
-        if (part := await service.partition(session, tenant_id, code)) is not None:
-            break
-    if part is None:
-        raise BadRequest("Storage partition is not configured.")
-
-    mime = media.sniff(data)
-    attachment_id = new_id()
-    key = f"{part.code}/{tenant_id}/{org_id}/{attachment_id}"
-    driver = storage.driver(part.storage_driver)
-    try:
-        await driver.save(key, data)
-    except storage.StorageError:
-        raise StorageFailed("Failed to persist attachment.") from None
-    row = Attachment(
-        id=attachment_id, tenant_id=tenant_id, organization_id=org_id, entity_id=entity_id, record_id=record_id,
-        partition_code=part.code, file_name=file_name, mime_type=mime, file_size=len(data),
-        storage_driver=driver.name, storage_path=key, url=service.file_url(attachment_id),
-        content=service.extract_text(data, mime) if part.requires_ocr else None,
-        tags=tags, assignments=assignments, storage_metadata=None,
-    )
-    try:
-        session.add(row)
-        await session.flush()
-        await _record(session, ctx, "create", row, None,
-                      {"entityId": entity_id, "recordId": record_id, "fileName": file_name})
-    except BaseException:
-        await driver.delete(key)
-        raise
-    return {"ok": True, "item": service.item(row)}
+    stored = await service.store(session, ctx, entity_id=entity_id, record_id=record_id, data=data,
+                                 file_name=file_name, partition_code=override, tags=tags, assignments=assignments)
+    return {"ok": True, "item": service.item(stored.row)}
 
 
 @router.delete("/attachments", summary="Delete attachment",
@@ -414,13 +363,13 @@ async def library_patch(id: str, request: Request, session: SessionDep, ctx: Man
     body = validate_model(LibraryPatch, await read_json(request))
     assert isinstance(body, LibraryPatch)
     row = await _own(session, ctx, id)
-    before = _snapshot(row)
+    before = service.snapshot(row)
     if body.tags is not None:
         row.tags = service.normalize_tags(body.tags)
     if body.assignments is not None:
         row.assignments = service.normalize_assignments([a.model_dump(exclude_unset=True) for a in body.assignments])
     await session.flush()
-    await _record(session, ctx, "update", row, before, body)
+    await service.record(session, ctx, "update", row, before, body)
     return JSONResponse({"ok": True, "item": {"id": row.id, "tags": row.tags, "assignments": row.assignments}})
 
 
@@ -456,14 +405,14 @@ async def transfer(request: Request, session: SessionDep, ctx: Managing) -> dict
     if not rows:
         raise NotFound("Attachments not found")
     for row in rows:
-        before = _snapshot(row)
+        before = service.snapshot(row)
         previous = body.from_record_id or row.record_id
         row.record_id = body.to_record_id
         row.assignments = service.normalize_assignments([
             {**a, "id": body.to_record_id} if a.get("type") == body.entity_id and a.get("id") == previous else a
             for a in service.normalize_assignments(row.assignments)])
         await session.flush()
-        await _record(session, ctx, "update", row, before, body)
+        await service.record(session, ctx, "update", row, before, body)
     return {"ok": True, "updated": len(rows)}
 
 

@@ -3,7 +3,8 @@ default partitions, tag and assignment normalisation, the URLs of files and thum
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -11,7 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
+from api.auth import AuthContext
 from api.casing import jsonable
+from api.crud import service as kit
+from api.db import new_id
+from api.errors import ApiError, BadRequest
+from api.modules.attachments import media, storage
 from api.modules.attachments.media import is_image
 from api.modules.attachments.models import Attachment, AttachmentPartition
 
@@ -172,3 +179,78 @@ def extract_text(data: bytes, mime: str, limit: int = 1_000_000) -> str | None:
     if not mime.startswith("text/"):
         return None
     return data[:limit].decode("utf-8", errors="replace")
+
+
+# --- storing an upload ----------------------------------------------------------------------------------
+
+KIND = "attachments.attachment"
+
+
+class StorageFailed(ApiError):
+    status = 500
+
+
+def snapshot(row: Attachment) -> dict[str, Any]:
+    return audit.snapshot(row)
+
+
+async def record(session: AsyncSession, ctx: AuthContext, action: str, row: Attachment,
+                 before: dict[str, Any] | None, payload: Any = None) -> None:
+    """Audit entry and domain event `attachments.attachment.<created|updated|deleted>`. Not undoable:
+    a row put back without its file (or a file left without its row) would be worse than no undo."""
+    await kit.record(session, ctx, kind=KIND, action=action, row=row, label="Attachment", before=before,
+                     after=None if action == "delete" else snapshot(row), event=item(row), payload=payload)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored upload: its row (flushed, audited, announced) and `discard`, which deletes its bytes, for a
+    caller whose own writes fail after it (the transaction rolls the row back; the bytes are not in it)."""
+
+    row: Attachment
+    discard: Callable[[], Awaitable[None]]
+
+
+async def store(session: AsyncSession, ctx: AuthContext, *, entity_id: str, record_id: str, data: bytes,
+                file_name: str, organization_id: str | None = None, partition_code: str = "",
+                tags: list[str] | None = None, assignments: list[dict[str, Any]] | None = None) -> Stored:
+    """Stores `data` as an attachment of the record `entity_id`/`record_id`: in the partition asked for, else
+    the entity's default, else the private fallback; the content type read from the bytes, the text extracted
+    when the partition asks for it. Every module's uploads (the attachments' own route, a shipment's
+    documents) go through here, so they are stored, audited and announced alike."""
+    tenant_id = ctx.require_tenant()
+    org_id = organization_id or ctx.require_org()
+    await ensure_default_partitions(session, tenant_id)
+    part = None
+    for code in dict.fromkeys(c for c in (partition_code, default_partition_code(entity_id), FALLBACK_PARTITION)
+                              if c):
+        if (part := await partition(session, tenant_id, code)) is not None:
+            break
+    if part is None:
+        raise BadRequest("Storage partition is not configured.")
+    mime = media.sniff(data)
+    attachment_id = new_id()
+    key = f"{part.code}/{tenant_id}/{org_id}/{attachment_id}"
+    driver = storage.driver(part.storage_driver)
+    try:
+        await driver.save(key, data)
+    except storage.StorageError:
+        raise StorageFailed("Failed to persist attachment.") from None
+    if assignments is None:
+        assignments = upsert_assignment([], entity_id, record_id) if entity_id != LIBRARY_ENTITY_ID else []
+    row = Attachment(
+        id=attachment_id, tenant_id=tenant_id, organization_id=org_id, entity_id=entity_id, record_id=record_id,
+        partition_code=part.code, file_name=file_name, mime_type=mime, file_size=len(data),
+        storage_driver=driver.name, storage_path=key, url=file_url(attachment_id),
+        content=extract_text(data, mime) if part.requires_ocr else None,
+        tags=tags or [], assignments=assignments, storage_metadata=None,
+    )
+    try:
+        session.add(row)
+        await session.flush()
+        await record(session, ctx, "create", row, None,
+                     {"entityId": entity_id, "recordId": record_id, "fileName": file_name})
+    except BaseException:
+        await driver.delete(key)
+        raise
+    return Stored(row, lambda: driver.delete(key))

@@ -15,9 +15,7 @@ from api import outbox
 from api.auth import AuthContext
 from api.casing import jsonable
 from api.crud import service as crud
-from api.db import new_id
-from api.errors import ApiError, BadRequest, NotFound
-from api.modules.attachments import media, storage
+from api.errors import BadRequest, NotFound
 from api.modules.attachments import service as attachments
 from api.modules.attachments.models import Attachment
 from api.modules.shipments import importing, parties
@@ -27,13 +25,8 @@ from api.spreadsheets import Table
 
 # Documents are attachments of this record kind (the attachments module lists them by it, too).
 DOCUMENT_ENTITY = "shipments:shipment"
-ATTACHMENT_KIND = "attachments.attachment"
 CUSTOMER_PARTIES = ("client", "shipper", "consignee", "contactPerson")
 USER_PARTIES = ("createdBy", "assignedTo")
-
-
-class StorageFailed(ApiError):
-    status = 500
 
 
 # --- shipments -----------------------------------------------------------------------------------------
@@ -113,38 +106,14 @@ async def store_document(session: AsyncSession, ctx: AuthContext, shipment: Ship
                          file_name: str) -> dict[str, Any]:
     """Stores an uploaded file as an attachment of the shipment and records it as one of its documents.
     Nothing reads the file's content here, so `extractedData` and `processedAt` stay null."""
-    tenant_id, org_id = ctx.require_tenant(), shipment.organization_id or ctx.require_org()
-    await attachments.ensure_default_partitions(session, tenant_id)
-    code = attachments.default_partition_code(DOCUMENT_ENTITY)
-    part = await attachments.partition(session, tenant_id, code)
-    if part is None:
-        raise BadRequest("Storage partition is not configured.")
-    attachment_id = new_id()
-    key = f"{part.code}/{tenant_id}/{org_id}/{attachment_id}"
-    driver = storage.driver(part.storage_driver)
+    stored = await attachments.store(session, ctx, entity_id=DOCUMENT_ENTITY, record_id=shipment.id, data=data,
+                                     file_name=file_name, organization_id=shipment.organization_id)
     try:
-        await driver.save(key, data)
-    except storage.StorageError:
-        raise StorageFailed("Failed to persist attachment.") from None
-    mime = media.sniff(data)
-    row = Attachment(
-        id=attachment_id, tenant_id=tenant_id, organization_id=org_id, entity_id=DOCUMENT_ENTITY,
-        record_id=shipment.id, partition_code=part.code, file_name=file_name, mime_type=mime, file_size=len(data),
-        storage_driver=driver.name, storage_path=key, url=attachments.file_url(attachment_id),
-        content=attachments.extract_text(data, mime) if part.requires_ocr else None, tags=[],
-        assignments=attachments.upsert_assignment([], DOCUMENT_ENTITY, shipment.id), storage_metadata=None)
-    try:
-        session.add(row)
-        await session.flush()
-        # Audited and announced as the attachments module does for its own uploads.
-        await crud.record(session, ctx, kind=ATTACHMENT_KIND, action="create", row=row, label="Attachment",
-                          before=None, after=None, event=attachments.item(row),
-                          payload={"entityId": DOCUMENT_ENTITY, "recordId": shipment.id, "fileName": file_name})
         write = await crud.create(documents, ctx, session, {"shipment_id": shipment.id,
-                                                            "attachment_id": attachment_id})
+                                                            "attachment_id": stored.row.id})
     except BaseException:
         # The request's transaction rolls back; the bytes must not outlive it.
-        await driver.delete(key)
+        await stored.discard()
         raise
     return (await document_items(session, [write.row]))[0]
 
