@@ -29,7 +29,7 @@ module = Module(
     resources=(ports, terminals, locations),
     routers=(router,),
     navigation=(NavEntry("/backend/fms-locations", "Locations", group_id="fms", group_name="Freight",
-                         features=(VIEW_PORTS,), order=20, group_order=600),),
+                         features=(VIEW_PORTS,), order=40, group_order=600),),
     # Workflows may create and update ports and terminals through UPDATE_ENTITY.
     commands=crud_commands(ports, ("create", "update")) + crud_commands(terminals, ("create", "update")),
 )

@@ -18,7 +18,7 @@ module = Module(
     resources=(charge_codes,),
     routers=(router,),
     navigation=(NavEntry("/backend/fms-products/charge-codes", "Charge codes", group_id="fms", group_name="Freight",
-                         features=(VIEW,), order=30, group_order=600),),
+                         features=(VIEW,), order=50, group_order=600),),
     # Workflows may create and update charge codes through UPDATE_ENTITY.
     commands=crud_commands(charge_codes, ("create", "update")),
 )

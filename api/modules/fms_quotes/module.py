@@ -30,9 +30,9 @@ module = Module(
     resources=RESOURCES,
     navigation=(
         NavEntry("/backend/fms-quotes", "Quotes", group_id="fms", group_name="Freight", features=(QUOTES_VIEW,),
-                 order=10, group_order=350),
+                 order=20, group_order=600),
         NavEntry("/backend/fms-quotes/offers", "Offers", group_id="fms", group_name="Freight",
-                 features=(OFFERS_VIEW,), order=20, group_order=350),
+                 features=(OFFERS_VIEW,), order=25, group_order=600),
     ),
     # Workflows may create and update quotes and their lines through UPDATE_ENTITY.
     commands=(*crud_commands(quotes, ("create", "update")), *crud_commands(quote_lines, ("create",))),

@@ -4,7 +4,8 @@ configuration of their screens, and the spreadsheet import (docs/shipments.md)."
 from __future__ import annotations
 
 from api.commands import crud_commands
-from api.manifest import Module, NavEntry
+from api.manifest import Module, NavEntry, Searchable
+from api.modules.shipments.models import Shipment
 from api.modules.shipments.resources import CREATE, DELETE, EDIT, IMPORT, VIEW, containers, documents, shipments, tasks
 from api.modules.shipments.routes import router
 
@@ -22,8 +23,12 @@ module = Module(
     # functions and are listed here so their writes are audited and undoable like any collection's.
     resources=(shipments, containers, documents, tasks),
     routers=(router,),
-    navigation=(NavEntry("/backend/shipments", "Shipments", group_id="shipments", group_name="Shipments",
+    navigation=(NavEntry("/backend/shipments", "Shipments", group_id="fms", group_name="Freight",
                          features=(VIEW,), order=10, group_order=600),),
+    search=(Searchable("shipments.shipment", Shipment, fields=("internal_reference", "booking_number", "bol_number",
+                                                               "container_number", "carrier"),
+                       title="internal_reference", subtitle="carrier", url="/backend/shipments/{id}",
+                       label="Shipment"),),
     # Workflows may create and update shipments through UPDATE_ENTITY.
     commands=crud_commands(shipments, ("create", "update")),
 )

@@ -285,3 +285,21 @@ async def test_every_endpoint_needs_a_caller_and_its_features(world: World, endp
     r = await caller.client.request(endpoint["method"], _url(endpoint["path"]), json={},
                                     headers={"Authorization": f"Bearer {caller.token}"})
     assert r.status_code == 403 and r.json()["requiredFeatures"] == endpoint["features"]
+
+
+async def test_freight_records_are_found_by_their_references(world: World) -> None:
+    admin = await world.user(["search.*", "contractors.*", "shipments.*"])
+    r = await admin.post("/api/contractors/contractors", json={"name": "Baltic Container Lines", "taxId": "PL1234"})
+    assert r.status_code == 201, r.text
+    carrier = r.json()["id"]
+    r = await admin.post("/api/shipments", json={"internalReference": "SHP-0042", "bookingNumber": "BKG77",
+                                                 "carrier": "Maersk"})
+    assert r.status_code == 201, r.text
+    shipment = r.json()["id"]
+    await deliver(world.tenant_id)
+    hit = (await _search(admin, "baltic"))["results"]
+    assert [(h["recordId"], h["entityId"]) for h in hit] == [(carrier, "contractors.contractor")]
+    assert hit[0]["url"] == f"/backend/contractors/{carrier}"
+    hit = (await _search(admin, "bkg77"))["results"]
+    assert [(h["recordId"], h["entityId"]) for h in hit] == [(shipment, "shipments.shipment")]
+    assert hit[0]["presenter"]["title"] == "SHP-0042"
