@@ -4,6 +4,7 @@ The worker's side (instances, steps, activities) is in tests/api/modules/workflo
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import uuid
@@ -24,13 +25,16 @@ HTTP = "stepwise_http_request_duration_seconds"
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@functools.lru_cache(maxsize=8)
+def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    # A scrape holds every route's histogram: parsed once, however many samples a test reads from it.
+    return {(s.name, frozenset(s.labels.items())): float(s.value)
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
 def sample(text: str, name: str, **labels: str) -> float:
     """The value of the one sample `name` with exactly these labels in a scrape, 0 when absent."""
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            if s.name == name and s.labels == labels:
-                return float(s.value)
-    return 0.0
+    return _samples(text).get((name, frozenset(labels.items())), 0.0)
 
 
 async def scrape(client: httpx.AsyncClient) -> str:
