@@ -61,3 +61,24 @@ class TrackingMilestone(IdMixin, ScopedMixin, Base):
     # The milestone as delivered, for what the columns above leave out.
     data: Mapped[dict[str, Any] | None] = mapped_column(_JSON, default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TrackingReference(IdMixin, TimestampMixin, ScopedMixin, Base):
+    """A container or booking the organization asked Freighttech to track, and how that went: `pending`
+    until Freighttech answers, then `registered` (with Freighttech's reference id, which its deliveries
+    name) or `failed` (with why). One per organization, carrier and booking or container number (`key`), so
+    saving the same shipment again does not register it twice."""
+
+    __tablename__ = "fms_tracking_references"
+    __table_args__ = (UniqueConstraint("tenant_id", "organization_id", "key", name="uq_fms_tracking_references_key"),)
+
+    key: Mapped[str] = mapped_column(String(400))
+    carrier_code: Mapped[str] = mapped_column(String(100))
+    booking_number: Mapped[str | None] = mapped_column(String(255), default=None)
+    container_id: Mapped[str | None] = mapped_column(String(50), default=None)
+    # The shipment that asked for it, when a shipment did.
+    shipment_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    reference_id: Mapped[str | None] = mapped_column(String(100), default=None)
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.auth import AuthContext, requires, resolve
-from api.crud.answers import json_answer, shape
-from api.crud.routes import read_json, validate_model
+from api.crud import service as crud
+from api.crud.answers import item, json_answer, shape
+from api.crud.routes import read_json, validate_model, written
 from api.deps import SessionDep
-from api.errors import Forbidden, Unauthorized
-from api.modules.fms_tracking import service
-from api.modules.fms_tracking.resources import SETTINGS_MANAGE, SETTINGS_VIEW, WEBHOOK
-from api.modules.fms_tracking.schemas import Delivery, SettingsBody
+from api.errors import ApiError, BadRequest, Forbidden, Unauthorized
+from api.modules.fms_tracking import service, tracking
+from api.modules.fms_tracking.resources import SETTINGS_MANAGE, SETTINGS_VIEW, TRACKING_MANAGE, WEBHOOK, references
+from api.modules.fms_tracking.schemas import Delivery, SettingsBody, TrackRequest
 
 router = APIRouter(tags=["Freighttech"])
 Viewer = Annotated[AuthContext, Depends(requires(SETTINGS_VIEW))]
@@ -89,3 +90,38 @@ async def webhook(request: Request, session: SessionDep,
     assert isinstance(delivery, Delivery)
     count = await service.ingest(session, tenant_id, org_id, delivery)
     return {"ok": True, "milestones": count}
+
+
+Tracker = Annotated[AuthContext, Depends(requires(TRACKING_MANAGE))]
+
+
+class Unavailable(ApiError):
+    status = 503
+
+
+@router.post("/fms_tracking/references", status_code=202, summary="Track a booking or container",
+             description="Asks Freighttech to track a carrier's booking or container (`carrierCode`, and "
+                         "`bookingNumber` or `containerId`) and push its milestones to this organization's webhook. "
+                         "Answers the request at once (`status: pending`, 202); the worker makes the call, retried "
+                         "while Freighttech cannot answer, and the request ends `registered` or `failed` (see the "
+                         "list). The same booking or container asked again answers the existing request (a failed "
+                         "one is tried again). 400 until Freighttech is set up. "
+                         f"Requires features: {TRACKING_MANAGE}",
+             responses=json_answer(item(references), 202))
+async def track(body: TrackRequest, session: SessionDep, ctx: Tracker) -> Any:
+    tenant_id, org_id = ctx.require_tenant(), ctx.require_org()
+    settings = await service.load(session, tenant_id, org_id)
+    if settings is None or await service.credentials(session, settings) is None:
+        raise BadRequest("Freighttech is not set up: save its API key and base URL first")
+    row = await tracking.request_tracking(session, tenant_id=tenant_id, org_id=org_id,
+                                          carrier_code=body.carrier_code, booking_number=body.booking_number,
+                                          container_id=body.container_id)
+    answer = crud.serialize(references, row)
+    # The worker must find the request, so it is committed before the workflow exists. Should Temporal be
+    # unreachable, the request stays pending and asking again starts it.
+    await session.commit()
+    try:
+        await tracking.start_registration(row)
+    except Exception as exc:  # noqa: BLE001 - any failure to reach Temporal is the same answer
+        raise Unavailable("The registration could not be started; ask again shortly") from exc
+    return written(answer, None, 202)

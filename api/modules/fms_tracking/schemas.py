@@ -18,6 +18,14 @@ class SettingsBody(Payload):
     rotate_webhook_token: StrictBool = False
 
 
+class TrackRequest(Payload):
+    """What to track: a carrier's booking or container (one of the two at least)."""
+
+    carrier_code: str = Field(min_length=1, max_length=100)
+    booking_number: str | None = Field(default=None, max_length=255)
+    container_id: str | None = Field(default=None, max_length=50)
+
+
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
 

@@ -59,16 +59,31 @@ async def _clear_key(session: AsyncSession, row: FreighttechSettings) -> str:
     return value if isinstance(value, str) else ""
 
 
+async def credentials(session: AsyncSession, row: FreighttechSettings) -> tuple[str, str] | None:
+    """The organization's API key in clear (for an outgoing call only, never an answer) and base URL; None
+    until both are set."""
+    api_key = await _clear_key(session, row) if row.api_base_url else ""
+    return (api_key, row.api_base_url) if api_key else None
+
+
+def webhook_token(row: FreighttechSettings) -> str:
+    return issue_token(str(row.tenant_id), str(row.organization_id), row.webhook_nonce)
+
+
+def webhook_url(row: FreighttechSettings) -> str:
+    """Where Freighttech delivers the organization's milestones: this server's webhook with its token."""
+    return f"{get_settings().app_url.rstrip('/')}{WEBHOOK_PATH}?token={webhook_token(row)}"
+
+
 async def answer(session: AsyncSession, ctx: AuthContext, row: FreighttechSettings | None) -> dict[str, Any]:
     """The settings as callers see them: the key masked; the webhook address (a credential) only for
     callers who may manage the settings, and only once the settings exist (the token is signed with them)."""
     if row is None:
         return {"apiKey": "", "apiBaseUrl": "", "webhookUrl": None, "webhookToken": None}
-    token = issue_token(str(row.tenant_id), str(row.organization_id), row.webhook_nonce) \
-        if ctx.can("fms_tracking.settings.manage") else None
+    manager = ctx.can("fms_tracking.settings.manage")
     return {"apiKey": mask(await _clear_key(session, row)), "apiBaseUrl": row.api_base_url,
-            "webhookUrl": f"{get_settings().app_url.rstrip('/')}{WEBHOOK_PATH}?token={token}" if token else None,
-            "webhookToken": token}
+            "webhookUrl": webhook_url(row) if manager else None,
+            "webhookToken": webhook_token(row) if manager else None}
 
 
 def _base_url(raw: str) -> str:
