@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, outbox
 from api.auth import AuthContext
-from api.casing import js_iso, jsonable, snake
+from api.casing import camel, js_iso, jsonable, snake
 from api.crud import custom_fields
 from api.crud.query import ListQuery, ListSpec, custom_filters, fetch_page, parse, parse_instant
 from api.crud.resource import Resource
@@ -354,6 +354,23 @@ async def write_custom(res: Resource, ctx: AuthContext, session: AsyncSession, r
     await _store_custom(write)
 
 
+@cache
+def _always_set(res: Resource) -> frozenset[str]:
+    """Attributes whose column always holds a value (not nullable, not the key)."""
+    mapper: Any = inspect(res.model)
+    return frozenset(a.key for a in mapper.column_attrs if not a.columns[0].nullable and not a.columns[0].primary_key)
+
+
+def _refuse_nulls(res: Resource, values: Mapping[str, Any]) -> None:
+    """`null` for a field that always holds a value is the caller's mistake (400), not a conflict with a
+    stored record, which is what the database's NOT NULL refusal would otherwise be reported as. Checked
+    after the `before_*` hooks, which may derive such a value (a tag's slug from its label)."""
+    nulls = sorted(k for k, v in values.items() if v is None and k in _always_set(res))
+    if nulls:
+        raise BadRequest("Invalid input", [{"path": [camel(k)], "message": "Required", "code": "invalid_type"}
+                                           for k in nulls])
+
+
 def _authorize(res: Resource, ctx: AuthContext, action: str) -> None:
     if res.hooks.authorize is not None:
         res.hooks.authorize(ctx, action)
@@ -370,6 +387,7 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
     await _check_custom(write, custom, creating=True)
     if res.hooks.before_create is not None:
         await res.hooks.before_create(write)
+    _refuse_nulls(res, write.values)
     for key, value in write.values.items():
         setattr(row, key, value)
     session.add(row)
@@ -417,6 +435,7 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
     await _check_custom(write, custom, creating=False)
     if res.hooks.before_update is not None:
         await res.hooks.before_update(write)
+    _refuse_nulls(res, write.values)
     for key, value in write.values.items():
         setattr(row, key, value)
     if "updated_at" in columns(res):

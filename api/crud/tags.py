@@ -107,7 +107,7 @@ def tag_resource(*, path: str, namespace: str, features: Features, tag: str, lab
     async def before_update(write: Any) -> None:
         if "slug" in write.values:
             # `slug: null` derives it from the label again, as on create.
-            write.values["slug"] = slugify(write.values["slug"] or write.value("label"))
+            write.values["slug"] = slugify(write.values["slug"] or write.value("label") or "")
             await _slug_free(write.session, write.row, write.values["slug"])
 
     async def after_delete(write: Any) -> None:

@@ -14,10 +14,11 @@ from api.crud import Body, Dialect
 from api.db import sessionmaker
 from api.errors import BadRequest
 from api.modules.auth.models import RoleAcl, UserRole
-from tests.api.crud.gadgets import Gadget, gadgets
+from tests.api.crud.gadgets import Gadget, gadgets, tags
 from tests.api.crud.helpers import GADGETS, UNDO, Kit, action_logs, events, gadget_count, make, names, problem, stored
 
 LOCK = "x-om-ext-optimistic-lock-expected-updated-at"
+TAGS = "/api/crudkit/tags"
 
 
 async def test_create_update_delete(kit: Kit) -> None:
@@ -213,6 +214,22 @@ async def test_a_delete_without_a_body_answers_204_and_offers_its_undo(kit: Kit)
     assert (await me.get(GADGETS, params={"id": gadget_id})).json()["items"] == []
     delete = kit.app.openapi()["paths"]["/api/crudkit/gadgets"]["delete"]["responses"]
     assert "204" in delete and "200" not in delete and "content" not in delete["204"]
+
+
+async def test_null_for_a_field_that_always_holds_a_value_is_a_400(kit: Kit) -> None:
+    kit.serve(gadgets, tags)
+    me = await kit.user()
+    gadget_id = await make(me, name="Anvil")
+    r = await me.put(GADGETS, json={"id": gadget_id, "name": None, "note": None})
+    assert problem(r) == {"error": "Invalid input",
+                          "details": [{"path": ["name"], "message": "Required", "code": "invalid_type"}]}
+    assert (await stored(Gadget, gadget_id)).name == "Anvil"
+    # A hook may derive such a value: a tag's `slug: null` comes from its label again; a null label is refused.
+    red = (await me.post(TAGS, json={"label": "Red Tag", "slug": "rt"})).json()["id"]
+    assert (await me.put(TAGS, json={"id": red, "slug": None})).status_code == 200
+    assert [t["slug"] for t in (await me.get(TAGS)).json()["items"]] == ["red-tag"]
+    r = await me.put(TAGS, json={"id": red, "slug": None, "label": None})
+    assert problem(r)["details"] == [{"path": ["label"], "message": "Required", "code": "invalid_type"}]
 
 
 async def test_writes_by_path_id(kit: Kit) -> None:
