@@ -20,9 +20,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-# Left out: logging out (it would end the fuzzer's own session), and the modules being built right now
-# (customers, booking, catalog, currencies, sales), which join as their owners finish them.
+# Left out: logging out (it would end the fuzzer's own session).
 EXCLUDED = r"/api/auth/logout"
+# A wider run by hand: `STEPWISE_FUZZ_EXAMPLES=25 .venv/bin/python -m pytest tests/api/test_fuzz.py` (some
+# minutes); the suite's run stays at two examples per operation.
+EXAMPLES = int(os.environ.get("STEPWISE_FUZZ_EXAMPLES", "2"))
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 EMAIL, PASSWORD = "fuzz-admin@example.com", "fuzz-password-1234"
 
@@ -91,7 +93,7 @@ def test_the_fuzzer_finds_nothing(api_process: tuple[str, str], tmp_path: Path) 
     started = time.monotonic()
     run = subprocess.run(
         [str(BIN / "schemathesis"), "run", f"{base}/api/docs/openapi.json", "-H", f"Authorization: Bearer {token}",
-         "--checks", CHECKS, "--max-examples", "2", "--phases", "examples,fuzzing", "--workers", "2",
+         "--checks", CHECKS, "--max-examples", str(EXAMPLES), "--phases", "examples,fuzzing", "--workers", "2",
          "--exclude-path-regex", EXCLUDED, "--continue-on-failure", "--request-timeout", "30", "--seed", "14",
          "--no-color"],
         cwd=tmp_path, capture_output=True, text=True, timeout=600)
@@ -99,4 +101,4 @@ def test_the_fuzzer_finds_nothing(api_process: tuple[str, str], tmp_path: Path) 
     assert run.returncode == 0, summary + run.stderr[-2000:]
     print(run.stdout[run.stdout.find("=== SUMMARY"):])  # `pytest -s` shows what was tested
     assert "Tested: " in run.stdout and "Errored" not in run.stdout, run.stdout[-3000:]
-    assert time.monotonic() - started < 300
+    assert EXAMPLES > 2 or time.monotonic() - started < 300
