@@ -355,17 +355,20 @@ async def write_custom(res: Resource, ctx: AuthContext, session: AsyncSession, r
 
 
 @cache
-def _always_set(res: Resource) -> frozenset[str]:
-    """Attributes whose column always holds a value (not nullable, not the key)."""
+def _always_set(res: Resource, creating: bool) -> frozenset[str]:
+    """Attributes whose column always holds a value (not nullable, not the key). On insert, a column with a
+    default takes it for a `None` (SQLAlchemy leaves the value out), so only those without one count."""
     mapper: Any = inspect(res.model)
-    return frozenset(a.key for a in mapper.column_attrs if not a.columns[0].nullable and not a.columns[0].primary_key)
+    return frozenset(a.key for a in mapper.column_attrs
+                     if not (column := a.columns[0]).nullable and not column.primary_key
+                     and not (creating and (column.default is not None or column.server_default is not None)))
 
 
-def _refuse_nulls(res: Resource, values: Mapping[str, Any]) -> None:
+def _refuse_nulls(res: Resource, values: Mapping[str, Any], *, creating: bool) -> None:
     """`null` for a field that always holds a value is the caller's mistake (400), not a conflict with a
     stored record, which is what the database's NOT NULL refusal would otherwise be reported as. Checked
     after the `before_*` hooks, which may derive such a value (a tag's slug from its label)."""
-    nulls = sorted(k for k, v in values.items() if v is None and k in _always_set(res))
+    nulls = sorted(k for k, v in values.items() if v is None and k in _always_set(res, creating))
     if nulls:
         raise BadRequest("Invalid input", [{"path": [camel(k)], "message": "Required", "code": "invalid_type"}
                                            for k in nulls])
@@ -387,7 +390,7 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
     await _check_custom(write, custom, creating=True)
     if res.hooks.before_create is not None:
         await res.hooks.before_create(write)
-    _refuse_nulls(res, write.values)
+    _refuse_nulls(res, write.values, creating=True)
     for key, value in write.values.items():
         setattr(row, key, value)
     session.add(row)
@@ -435,7 +438,7 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
     await _check_custom(write, custom, creating=False)
     if res.hooks.before_update is not None:
         await res.hooks.before_update(write)
-    _refuse_nulls(res, write.values)
+    _refuse_nulls(res, write.values, creating=False)
     for key, value in write.values.items():
         setattr(row, key, value)
     if "updated_at" in columns(res):
