@@ -80,6 +80,8 @@ class Hooks:
     after_delete: WriteHook | None = None
     # Adds fields to a page of list items (names resolved in one query per page, not per item).
     decorate: Decorate | None = None
+    # Adds fields to the record the detail route and `PUT {path}/{id}` answer (what it points at, by name).
+    present: Decorate | None = None
     # State that lives outside the row's columns (role links, lines) but belongs in the audit snapshot.
     snapshot_extra: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
     # The body of the 201 answer when it is more than `{"id"}` (e.g. a secret shown once).

@@ -117,6 +117,13 @@ def crud_router(res: Resource) -> APIRouter:
 
     ops = res.operations
 
+    async def _presented(session: Any, ctx: AuthContext, row: Any) -> dict[str, Any]:
+        """The record as the detail route answers it, with what `hooks.present` adds."""
+        record = service.describe(res, row, public=True)
+        if res.hooks.present is not None:
+            await res.hooks.present(session, ctx, [record])
+        return record
+
     def _submitted(raw: Any) -> dict[str, Any] | None:
         return custom_fields.submitted(raw) if res.custom is not None else None
 
@@ -147,7 +154,7 @@ def crud_router(res: Resource) -> APIRouter:
         async def get_item(id: str, session: SessionDep, ctx: Listing) -> dict[str, Any]:
             if not is_uuid(id):
                 raise BadRequest(f"Invalid {label} id")
-            return service.describe(res, await service.get_row(res, ctx, session, id), public=True)
+            return await _presented(session, ctx, await service.get_row(res, ctx, session, id))
 
     create_schema = res.create_schema
     if "create" not in ops:
@@ -230,8 +237,8 @@ def crud_router(res: Resource) -> APIRouter:
             raise BadRequest(f"Invalid {label} id")
         return id
 
-    def _record(write: service.Write) -> JSONResponse:
-        return written(service.describe(res, write.row, public=True), service.entry_of(write))
+    async def _record(write: service.Write) -> JSONResponse:
+        return written(await _presented(write.session, write.ctx, write.row), service.entry_of(write))
 
     by_id_text = f"Updates the {label} named by the path; keys left out keep their values. Answers the {label}."
     by_id_schema = res.update_schema if "update" in res.by_id else None
@@ -246,7 +253,7 @@ def crud_router(res: Resource) -> APIRouter:
             raw = await read_json(request)
             data = custom_by_id.parse({**raw, "id": _path_id(id)} if isinstance(raw, dict) else raw, True)
             data.pop("id", None)
-            return _record(await service.update(res, ctx, session, id, data,
+            return await _record(await service.update(res, ctx, session, id, data,
                                                 expected_updated_at=request.headers.get(service.LOCK_HEADER),
                                                 custom=_submitted(raw)))
     elif by_id_schema is not None:
@@ -259,7 +266,7 @@ def crud_router(res: Resource) -> APIRouter:
                                     ctx: Updating) -> JSONResponse:
             if "id" in type(body).model_fields:
                 body.id = _path_id(id)  # hooks read the id off the body, as on the collection's PUT
-            return _record(await service.update(res, ctx, session, _path_id(id), body,
+            return await _record(await service.update(res, ctx, session, _path_id(id), body,
                                                 expected_updated_at=request.headers.get(service.LOCK_HEADER),
                                                 custom=await _raw_custom(request)))
 

@@ -15,7 +15,7 @@ from api.auth import AuthContext
 from api.crud import service as crud
 from api.errors import BadRequest
 from api.modules.fms_locations.models import PORT, TERMINAL, TYPES, FmsLocation
-from api.modules.fms_locations.resources import ports, terminals
+from api.modules.fms_locations.resources import locations, ports, terminals
 from api.modules.fms_locations.schemas import PortCreate, PortUpdate, TerminalCreate, TerminalUpdate
 from api.spreadsheets import Table
 
@@ -173,3 +173,15 @@ def _same(row: FmsLocation, values: dict[str, Any]) -> bool:
     column = {"portId": "port_id"}
     wanted = {k: v.upper() if k == "locode" and isinstance(v, str) else v for k, v in values.items()}
     return all(getattr(row, column.get(k, k)) == v for k, v in wanted.items())
+
+
+async def locations_by_id(session: AsyncSession, ctx: AuthContext, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Live ports and terminals among `ids` the caller sees, as `{id: {id, locode, name, city, country}}` in
+    one query: for other modules naming locations in their answers (a quote's ports)."""
+    wanted = {i for i in ids if isinstance(i, str) and i}
+    if not wanted:
+        return {}
+    rows = (await session.execute(crud.scoped(locations, ctx).where(
+        FmsLocation.id.in_(wanted), FmsLocation.deleted_at.is_(None)))).scalars()
+    return {r.id: {"id": r.id, "locode": r.locode, "name": r.name, "city": r.city, "country": r.country}
+            for r in rows}

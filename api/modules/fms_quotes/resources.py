@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import api.modules.contractors.service as contractors
+import api.modules.fms_locations.service as locations
 from api.auth import AuthContext
 from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
 from api.crud.answers import record
@@ -63,6 +65,19 @@ QUOTE_COLUMNS = ("id", "quote_number", "client_id", "container_count", "status",
                  "cargo_type", "origin_port_ids", "destination_port_ids", "valid_until", "currency_code", "notes",
                  "organization_id", "tenant_id", "created_at", "updated_at")
 
+async def present_quotes(session: AsyncSession, ctx: AuthContext, records: list[dict[str, Any]]) -> None:
+    """A quote as the reference answers it by id: its client (`{id, name, shortName}`) and its origin and
+    destination ports (`{id, locode, name, city, country}`), next to their ids; one query each."""
+    clients = await contractors.contractors_by_id(session, ctx, [str(r["clientId"]) for r in records
+                                                                 if r.get("clientId")])
+    port_ids = [str(p) for r in records for key in ("originPortIds", "destinationPortIds") for p in r.get(key) or []]
+    ports = await locations.locations_by_id(session, ctx, port_ids)
+    for r in records:
+        r["client"] = clients.get(r.get("clientId") or "")
+        r["originPorts"] = [ports[p] for p in r.get("originPortIds") or [] if p in ports]
+        r["destinationPorts"] = [ports[p] for p in r.get("destinationPortIds") or [] if p in ports]
+
+
 quotes = Resource(
     path="/fms_quotes",
     model=FmsQuote,
@@ -94,6 +109,7 @@ quotes = Resource(
     fields=Fields(*QUOTE_COLUMNS, casing="snake"),
     detail_fields=Fields(*QUOTE_COLUMNS, "deleted_at"),
     detail=True,
+    hooks=Hooks(present=present_quotes),
 )
 
 

@@ -162,3 +162,26 @@ async def test_another_tenant_sees_none_of_the_quotes(world: World, client: Any)
     assert r.status_code == 404
     assert (await admin.get(f"{B}/{quote_id}")).json()["notes"] is None
     assert (await admin.get(f"{B}/quote-lines", params={"quoteId": quote_id})).json()["total"] == 1
+
+
+async def test_a_quote_by_id_names_its_client_and_ports(world: World) -> None:
+    me = await world.user(["fms_quotes.*", "contractors.*", "fms_locations.*"])
+    client = (await me.post("/api/contractors/contractors", json={"name": "Baltic Lines", "shortName": "BL"})).json()
+    gdn = (await me.post("/api/fms_locations/ports", json={"code": "GDN", "name": "Gdansk", "locode": "PLGDN",
+                                                          "city": "Gdansk", "country": "PL"})).json()
+    rtm = (await me.post("/api/fms_locations/ports", json={"code": "RTM", "name": "Rotterdam",
+                                                          "locode": "NLRTM"})).json()
+    quote_id = await quote(me, clientId=client["id"], originPortIds=[gdn["id"]], destinationPortIds=[rtm["id"]])
+    body = (await me.get(f"{B}/{quote_id}")).json()
+    assert body["client"] == {"id": client["id"], "name": "Baltic Lines", "shortName": "BL"}
+    assert body["originPorts"] == [{"id": gdn["id"], "locode": "PLGDN", "name": "Gdansk", "city": "Gdansk",
+                                    "country": "PL"}]
+    assert [p["name"] for p in body["destinationPorts"]] == ["Rotterdam"]
+    r = await me.put(f"{B}/{quote_id}", json={"originPortIds": [rtm["id"]], "clientId": None})
+    assert r.status_code == 200, r.text
+    assert r.json()["client"] is None and [p["name"] for p in r.json()["originPorts"]] == ["Rotterdam"]
+    # What the caller cannot see is left out, not named.
+    stranger = await World(world.client).user(["fms_quotes.*"])
+    theirs = await quote(stranger, clientId=client["id"], originPortIds=[gdn["id"]])
+    body = (await stranger.get(f"{B}/{theirs}")).json()
+    assert body["client"] is None and body["originPorts"] == []
