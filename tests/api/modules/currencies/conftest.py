@@ -4,25 +4,19 @@ the manifests' code workflows and activities, as worker.py registers them."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api import manifest, temporal
 from api.settings import get_settings
 from tests.http_server import reply, serving
+from tests.temporal_env import api_talks_to, dev_server, manifest_queue
 
 # NBP table C (api.nbp.pl/api/exchangerates/tables/c/{date}/?format=json): the banks' bid and ask per 1 unit.
 NBP_TABLE = [{
@@ -105,31 +99,18 @@ def providers(monkeypatch: pytest.MonkeyPatch) -> Iterator[Providers]:
 
 @pytest.fixture(scope="session")
 async def currencies_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    binary = Path(sys.executable).parent / "temporal"
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(binary))
-    yield env
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(env.shutdown(), 10)
+    async with dev_server() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
 async def fetch_queue(currencies_temporal: WorkflowEnvironment) -> AsyncIterator[str]:
-    queue = f"currencies-{uuid.uuid4()}"
-    worker = Worker(currencies_temporal.client, task_queue=queue, workflows=manifest.temporal_workflows(),
-                    activities=manifest.activities())
-    task = asyncio.create_task(worker.run())
-    yield queue
-    try:
-        await asyncio.wait_for(worker.shutdown(), 10)
-    except TimeoutError:
-        task.cancel()
-    with contextlib.suppress(BaseException):
-        await task
+    async with manifest_queue(currencies_temporal, "currencies") as queue:
+        yield queue
 
 
 @pytest.fixture
 def scheduler(currencies_temporal: WorkflowEnvironment, fetch_queue: str) -> Iterator[WorkflowEnvironment]:
     """The API's Temporal client pointed at the dev server whose worker runs the scheduled fetch."""
-    temporal.set_client(currencies_temporal.client, task_queue=fetch_queue)
-    yield currencies_temporal
-    temporal.set_client(None)
+    with api_talks_to(currencies_temporal, fetch_queue) as env:
+        yield env

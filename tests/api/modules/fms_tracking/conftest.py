@@ -4,23 +4,17 @@ registers them."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
-import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api import manifest, temporal
 from tests.http_server import reply, serving
+from tests.temporal_env import api_talks_to, dev_server, manifest_queue
 
 
 @dataclass
@@ -70,31 +64,18 @@ def freighttech() -> Iterator[Freighttech]:
 
 @pytest.fixture(scope="session")
 async def tracking_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    binary = Path(sys.executable).parent / "temporal"
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(binary))
-    yield env
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(env.shutdown(), 10)
+    async with dev_server() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
 async def tracking_queue(tracking_temporal: WorkflowEnvironment) -> AsyncIterator[str]:
-    queue = f"tracking-{uuid.uuid4()}"
-    worker = Worker(tracking_temporal.client, task_queue=queue, workflows=manifest.temporal_workflows(),
-                    activities=manifest.activities())
-    task = asyncio.create_task(worker.run())
-    yield queue
-    try:
-        await asyncio.wait_for(worker.shutdown(), 10)
-    except TimeoutError:
-        task.cancel()
-    with contextlib.suppress(BaseException):
-        await task
+    async with manifest_queue(tracking_temporal, "tracking") as queue:
+        yield queue
 
 
 @pytest.fixture
 def registrar(tracking_temporal: WorkflowEnvironment, tracking_queue: str) -> Iterator[WorkflowEnvironment]:
     """The API's Temporal client pointed at the dev server whose worker makes the registrations."""
-    temporal.set_client(tracking_temporal.client, task_queue=tracking_queue)
-    yield tracking_temporal
-    temporal.set_client(None)
+    with api_talks_to(tracking_temporal, tracking_queue) as env:
+        yield env

@@ -3,53 +3,35 @@ from the manifests as worker.py registers them; the API's client points at it fo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from api import manifest, temporal
+from api import manifest
 from api.db import sessionmaker
 from api.outbox import DomainEvent
 from api.outbox_models import OutboxEvent
+from tests.temporal_env import api_talks_to, dev_server, manifest_queue
 
 
 @pytest.fixture(scope="session")
 async def search_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    binary = Path(sys.executable).parent / "temporal"
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(binary))
-    yield env
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(env.shutdown(), 10)
+    async with dev_server() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
 async def index_queue(search_temporal: WorkflowEnvironment) -> AsyncIterator[str]:
-    queue = f"index-{uuid.uuid4()}"
-    worker = Worker(search_temporal.client, task_queue=queue, workflows=manifest.temporal_workflows(),
-                    activities=manifest.activities())
-    task = asyncio.create_task(worker.run())
-    yield queue
-    try:
-        await asyncio.wait_for(worker.shutdown(), 10)
-    except TimeoutError:
-        task.cancel()
-    with contextlib.suppress(BaseException):
-        await task
+    async with manifest_queue(search_temporal, "index") as queue:
+        yield queue
 
 
 @pytest.fixture
 def jobs(search_temporal: WorkflowEnvironment, index_queue: str) -> Iterator[WorkflowEnvironment]:
-    temporal.set_client(search_temporal.client, task_queue=index_queue)
-    yield search_temporal
-    temporal.set_client(None)
+    with api_talks_to(search_temporal, index_queue) as env:
+        yield env
 
 
 async def deliver(tenant_id: str) -> int:

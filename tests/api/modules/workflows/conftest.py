@@ -4,12 +4,8 @@ interpreter and activities on another)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -17,31 +13,13 @@ from temporalio.worker import Worker
 
 from api import temporal
 from tests.api.modules.workflows.stand_in import StandInWorkflow
+from tests.temporal_env import dev_server, running
 
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    binary = Path(sys.executable).parent / "temporal"
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=str(binary))
-    yield env
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(env.shutdown(), 10)
-
-
-@contextlib.asynccontextmanager
-async def running(worker: Worker) -> AsyncIterator[None]:
-    """Run `worker`; at the end stop it, without waiting forever for work a failed test left stuck
-    (e.g. a projection write retried until the database answers)."""
-    task = asyncio.create_task(worker.run())
-    try:
-        yield
-    finally:
-        try:
-            await asyncio.wait_for(worker.shutdown(), 10)
-        except TimeoutError:
-            task.cancel()
-        with contextlib.suppress(BaseException):
-            await task
+    async with dev_server() as env:
+        yield env
 
 
 @pytest.fixture(scope="session")
