@@ -91,8 +91,9 @@ async def test_bad_requests_features_and_tenancy(world: World, freighttech: Frei
     r = await me.post(R, json={"carrierCode": "MAEU", "bookingNumber": "BK-1"})
     assert r.status_code == 400 and r.json()["error"].startswith("Freighttech is not set up")
     await configure(me, freighttech.url)
-    for body in ({"bookingNumber": "BK-1"}, {"carrierCode": "MAEU"}, {"carrierCode": " ", "bookingNumber": "BK-1"},
-                 {"carrierCode": "MAEU", "bookingNumber": "x" * 300}, []):
+    bad: list[Any] = [{"bookingNumber": "BK-1"}, {"carrierCode": "MAEU"}, {"carrierCode": " ", "bookingNumber": "BK-1"},
+                      {"carrierCode": "MAEU", "bookingNumber": "x" * 300}, []]
+    for body in bad:
         assert (await me.post(R, json=body)).status_code == 400, body
     assert (await me.get(R)).json()["total"] == 0 and freighttech.calls == []
     assert (await world.client.post(R, json={"carrierCode": "MAEU", "bookingNumber": "BK-1"})).status_code == 401
