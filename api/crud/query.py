@@ -40,13 +40,26 @@ class Dialect:
     details and refuse unknown sort fields; the business-rules lists answer every problem with one
     `Invalid query parameters`, sort unknown fields by their default and take only UUID ids.
     `invalid_delete_id`: a DELETE whose id is not a UUID is a 400 `Invalid <label> id` (auth's
-    users and roles), not a 404."""
+    users and roles), not a 404. `aliases`: other names a list takes for its parameters, as
+    `(alias, name)` pairs (`("sortBy", "sortField")`); the name itself wins when both are given."""
 
     error: str = "Invalid input"
     details: bool = True
     unknown_sort: Literal["error", "default"] = "error"
     uuid_ids: bool = False
     invalid_delete_id: bool = False
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def canonical(self, params: Mapping[str, str]) -> Mapping[str, str]:
+        """The query string with each alias read as the parameter it stands for."""
+        if not self.aliases:
+            return params
+        out = dict(params)
+        for alias, name in self.aliases:
+            value = out.pop(alias, None)
+            if value and not out.get(name):
+                out[name] = value
+        return out
 
     def problem(self, name: str, message: str) -> BadRequest:
         if not self.details:

@@ -135,6 +135,8 @@ def crud_router(res: Resource) -> APIRouter:
                 description=_describe(res, "list", f"Returns a paginated list of {plural} in the current scope.",
                                       res.features.list),
                 openapi_extra={"parameters": list_parameters(service.list_spec(res))
+                               + [query_param(alias, "string", f"Same as `{name}`")
+                                  for alias, name in res.dialect.aliases]
                                + ([query_param(res.parent.param, "string", f"Id of the parent "
                                                f"{res.parent.resource.label.lower()}",
                                                required=res.parent.required_on_list)] if res.parent else [])},

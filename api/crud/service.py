@@ -138,6 +138,7 @@ async def _parent_clause(res: Resource, ctx: AuthContext, session: AsyncSession,
 async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
                      params: Mapping[str, str]) -> tuple[Select[Any], ListQuery]:
     """The scoped, filtered statement of a list and its parsed query (paging, order, export)."""
+    params = res.dialect.canonical(params)
     spec = list_spec(res)
     cf = res.custom
     if cf is None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
 from api.casing import camel
-from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
 from api.crud import service as crud
 from api.crud.query import parse_bool
 from api.errors import BadRequest, Conflict
@@ -232,6 +232,10 @@ def _country(stmt: Select[Any], raw: str) -> Select[Any]:
 CONTRACTOR_ITEM = ("id", "name", "short_name", "parent_id", "tax_id", "is_active", "organization_id", "tenant_id",
                    "created_at", "updated_at")
 
+# The reference's names for paging and sorting, and the platform's (`pageSize`, `sortField`, `sortDir`), which
+# the reference's own screens also send: a list takes either.
+LISTS = Dialect(aliases=(("sortBy", "sortField"), ("sortOrder", "sortDir"), ("pageSize", "limit")))
+
 contractors = Resource(
     path="/contractors/contractors",
     model=Contractor,
@@ -241,11 +245,13 @@ contractors = Resource(
     features=Features(VIEW, CREATE, EDIT, DELETE),
     tag=TAG,
     label="Contractor",
-    # The list is served by routes.py (it takes `limit`, `sortBy` and `sortOrder`) through the kit's functions.
-    operations=frozenset({"create", "update", "delete"}),
+    operations=frozenset({"list", "create", "update", "delete"}),
     by_id=frozenset({"delete"}),
     deleted_body=None,  # the reference answers its deletes 204
-    descriptions={"create": "Creates a contractor; the body may nest `contacts`, `addresses`, `paymentTerms` and "
+    dialect=LISTS,
+    descriptions={"list": "Returns a page of contractors in the current scope, each with its roles, credit and "
+                          "payment summary, primary contact and primary address.",
+                  "create": "Creates a contractor; the body may nest `contacts`, `addresses`, `paymentTerms` and "
                             "`creditLimit` (and `primaryContactEmail`/`primaryContactPhone`), all written together."},
     search=(Contractor.name, Contractor.short_name, Contractor.tax_id),
     sort=Sort((Contractor.name, Contractor.short_name, Contractor.tax_id, Contractor.is_active,
@@ -313,8 +319,10 @@ addresses = Resource(
     tag=TAG,
     label="Address",
     plural="Addresses",
-    operations=frozenset({"create", "update", "delete"}),
+    operations=frozenset({"list", "create", "update", "delete"}),
     deleted_body=None,  # the reference answers its deletes 204
+    dialect=LISTS,
+    descriptions={"list": "Returns a page of contractor addresses (`contractorId`: one contractor's)."},
     sort=Sort((ContractorAddress.purpose, ContractorAddress.city, ContractorAddress.country,
                ContractorAddress.is_primary, ContractorAddress.created_at, ContractorAddress.updated_at),
               default=ContractorAddress.created_at),
@@ -341,8 +349,10 @@ contacts_res = Resource(
     features=Features(VIEW, EDIT, EDIT, EDIT),
     tag=TAG,
     label="Contact",
-    operations=frozenset({"create", "update", "delete"}),
+    operations=frozenset({"list", "create", "update", "delete"}),
     deleted_body=None,  # the reference answers its deletes 204
+    dialect=LISTS,
+    descriptions={"list": "Returns a page of contractor contacts (`contractorId`: one contractor's)."},
     sort=Sort((ContractorContact.first_name, ContractorContact.last_name, ContractorContact.email,
                ContractorContact.is_primary, ContractorContact.created_at, ContractorContact.updated_at),
               default=ContractorContact.created_at),
@@ -376,9 +386,11 @@ payment_terms = Resource(
     tag=TAG,
     label="Payment terms",
     plural="Payment terms",
-    # POST and PUT are one upsert per contractor (routes.py); the list is aliased there too.
-    operations=frozenset({"delete"}),
+    # POST and PUT are one upsert per contractor (routes.py).
+    operations=frozenset({"list", "delete"}),
     deleted_body=None,  # the reference answers its deletes 204
+    dialect=LISTS,
+    descriptions={"list": "Returns a page of payment terms, bank details masked (`contractorId`: one contractor's)."},
     sort=Sort((ContractorPaymentTerms.payment_days, ContractorPaymentTerms.currency_code,
                ContractorPaymentTerms.created_at, ContractorPaymentTerms.updated_at),
               default=ContractorPaymentTerms.created_at),
@@ -422,9 +434,12 @@ credit_limits = Resource(
     features=Features(VIEW, FINANCIAL, FINANCIAL, FINANCIAL),
     tag=TAG,
     label="Credit limit",
-    # POST and PUT are one upsert per contractor (routes.py); the list is aliased there too.
-    operations=frozenset({"delete"}),
+    # POST and PUT are one upsert per contractor (routes.py).
+    operations=frozenset({"list", "delete"}),
     deleted_body=None,  # the reference answers its deletes 204
+    dialect=LISTS,
+    descriptions={"list": "Returns a page of credit limits with the available credit, the exposure percentage and "
+                          "whether the limit is exceeded (`contractorId`: one contractor's)."},
     sort=Sort((ContractorCreditLimit.credit_limit, ContractorCreditLimit.current_exposure,
                ContractorCreditLimit.currency_code, ContractorCreditLimit.created_at,
                ContractorCreditLimit.updated_at), default=ContractorCreditLimit.created_at),
@@ -465,8 +480,10 @@ role_types = Resource(
     features=Features(VIEW, ADMIN, ADMIN, ADMIN),
     tag=TAG,
     label="Role type",
-    operations=frozenset({"create", "update", "delete"}),
+    operations=frozenset({"list", "create", "update", "delete"}),
     deleted_body=None,  # the reference answers its deletes 204
+    dialect=LISTS,
+    descriptions={"list": "Returns a page of contractor role types."},
     search=(ContractorRoleType.name, ContractorRoleType.code, ContractorRoleType.description),
     sort=Sort((ContractorRoleType.name, ContractorRoleType.code, ContractorRoleType.category,
                ContractorRoleType.sort_order, ContractorRoleType.created_at, ContractorRoleType.updated_at),

@@ -6,7 +6,7 @@ the list routes are built per collection and FastAPI must see their dependency t
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +15,8 @@ from api.auth import AuthContext, requires
 from api.casing import camel, jsonable
 from api.crud import Resource, written
 from api.crud import service as crud
-from api.crud.answers import OK, json_answer, list_answer, many, shape
-from api.crud.export import export_response
-from api.crud.query import is_uuid, list_parameters, query_param
+from api.crud.answers import OK, json_answer, many, shape
+from api.crud.query import is_uuid
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.errors import BadRequest
@@ -34,55 +33,13 @@ from api.modules.contractors.resources import (
     EDIT,
     FINANCIAL,
     VIEW,
-    addresses,
-    contacts_res,
     contractors,
     credit_limits,
     payment_terms,
-    role_types,
 )
 from api.modules.contractors.schemas import ContractorPatch, CreditLimitUpsert, PaymentTermsUpsert
 
 router = APIRouter(tags=["Contractors"])
-
-# The reference's names for paging and sorting, and the platform's (`pageSize`, `sortField`, `sortDir`),
-# which the reference's own screens also send: either is accepted, the reference's first.
-ALIASES = {"limit": "pageSize", "sortField": "sortBy", "sortDir": "sortOrder"}
-
-
-def _params(request: Request) -> dict[str, str]:
-    params = dict(request.query_params)
-    for name, alias in ALIASES.items():
-        other = params.pop(alias, None)
-        if not params.get(name) and other:
-            params[name] = other
-    return params
-
-
-def _list_route(res: Resource, description: str) -> None:
-    """`GET res.path`: the kit's list of `res` (scope, filters, envelope, export) under the reference's names."""
-    Caller = Annotated[AuthContext, Depends(requires(res.features.list))]  # noqa: N806 - a type
-    docs = [p for p in list_parameters(crud.list_spec(res)) if p["name"] not in ("sortField", "sortDir")] + [
-        query_param("sortBy", "string", "Field to sort by (also `sortField`)"),
-        query_param("sortOrder", "string", "asc or desc (also `sortDir`)"),
-        query_param("pageSize", "integer", "Same as `limit`"),
-    ]
-    if res.parent is not None:
-        docs.append(query_param(res.parent.param, "string", "Only the rows of this contractor"))
-
-    async def list_items(request: Request, session: SessionDep, ctx: Caller) -> Any:
-        params = _params(request)
-        stmt, query = await crud.list_query(res, ctx, session, params)
-        if query.export:
-            return export_response(stmt, query, lambda s, rows: crud.items_of(res, ctx, s, rows),
-                                   name=res.entity.replace(".", "_"), columns=res.fields.keys(res.model, res.hidden))
-        return await crud.page_of(res, ctx, session, stmt, query)
-
-    router.add_api_route(res.path, list_items, methods=["GET"], summary=f"List {res.plural_label.lower()}",
-                         description=f"{description} Requires features: {res.features.list}",
-                         openapi_extra={"parameters": docs}, responses=list_answer(res),
-                         operation_id=f"list_{res.entity.replace('.', '_')}")
-
 
 # --- the contractor by path id ----------------------------------------------------------------------------------
 
@@ -205,15 +162,6 @@ def _upsert_routes(res: Resource, schema: Any, what: str) -> None:
                          operation_id=f"update_{res.entity.replace('.', '_')}")
 
 
-_list_route(contractors, "Returns a page of contractors in the current scope, each with its roles, credit and "
-                         "payment summary, primary contact and primary address.")
-_list_route(addresses, "Returns a page of contractor addresses (`contractorId`: one contractor's).")
-_list_route(contacts_res, "Returns a page of contractor contacts (`contractorId`: one contractor's).")
-_list_route(role_types, "Returns a page of contractor role types.")
-_list_route(payment_terms, "Returns a page of payment terms, bank details masked (`contractorId`: one "
-                           "contractor's).")
-_list_route(credit_limits, "Returns a page of credit limits with the available credit, the exposure percentage "
-                           "and whether the limit is exceeded (`contractorId`: one contractor's).")
 _upsert_routes(payment_terms, PaymentTermsUpsert, "payment terms")
 _upsert_routes(credit_limits, CreditLimitUpsert, "credit limit")
 

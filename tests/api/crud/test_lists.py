@@ -45,6 +45,20 @@ async def test_limit_envelope_pages_by_limit(kit: Kit) -> None:
     assert (await me.get(GADGETS)).json()["limit"] == 50
 
 
+async def test_a_list_takes_other_names_for_its_parameters(kit: Kit) -> None:
+    aliases = (("sortBy", "sortField"), ("sortOrder", "sortDir"), ("pageSize", "limit"))
+    kit.serve(gadgets.but(envelope=Envelope.LIMIT, dialect=Dialect(aliases=aliases)))
+    me = await kit.user()
+    await seed_names(me, "a", "b", "c")
+    assert await names(me, sortBy="name", sortOrder="desc") == ["c", "b", "a"]
+    assert await names(me, sortBy="name", sortField="name", sortDir="asc", sortOrder="desc") == ["a", "b", "c"]
+    body = (await me.get(GADGETS, params={"pageSize": 2, "sortBy": "name"})).json()
+    assert body["limit"] == 2 and [i["name"] for i in body["items"]] == ["a", "b"]
+    assert problem(await me.get(GADGETS, params={"sortBy": "nope"}))["details"][0]["path"] == ["sortField"]
+    documented = {p["name"] for p in kit.app.openapi()["paths"]["/api/crudkit/gadgets"]["get"]["parameters"]}
+    assert {"sortBy", "sortOrder", "pageSize", "sortField", "limit"} <= documented
+
+
 async def test_custom_envelope_has_one_empty_page(kit: Kit) -> None:
     kit.serve(gadgets.but(envelope=Envelope(("items", "total", "totalPages"), empty_total_pages=1)))
     me = await kit.user()
