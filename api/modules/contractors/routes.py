@@ -29,7 +29,6 @@ from api.modules.contractors.models import (
     ContractorPaymentTerms,
 )
 from api.modules.contractors.resources import (
-    DELETE,
     EDIT,
     FINANCIAL,
     VIEW,
@@ -45,7 +44,6 @@ router = APIRouter(tags=["Contractors"])
 
 View = Annotated[AuthContext, Depends(requires(VIEW))]
 Edit = Annotated[AuthContext, Depends(requires(EDIT))]
-Remove = Annotated[AuthContext, Depends(requires(DELETE))]
 Financial = Annotated[AuthContext, Depends(requires(FINANCIAL))]
 
 _STAMPS: dict[str, str | Mapping[str, Any]] = {"createdAt": "string", "updatedAt": "string"}

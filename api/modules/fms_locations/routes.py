@@ -24,7 +24,6 @@ Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
 
 HINTS = TableHints(hidden=("port_id", "created_by", "updated_by"),
                    renderers={"type": "TypeRenderer", "code": "CodeRenderer"}, dropdowns={"type": TYPES})
-ViewPorts = Annotated[AuthContext, Depends(requires(VIEW_PORTS))]
 
 
 table_config_route(router, "/fms_locations/table-config", FmsLocation, "fms_location", features=(VIEW_PORTS,),

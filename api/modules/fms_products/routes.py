@@ -11,12 +11,10 @@ from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
 from api.modules.fms_products import service
 from api.modules.fms_products.models import CHARGE_UNITS, FmsChargeCode
-from api.modules.fms_products.resources import IMPORT, MANAGE, VIEW
+from api.modules.fms_products.resources import IMPORT, VIEW
 from api.spreadsheets import UPLOAD_BODY, read_upload
 
 router = APIRouter(tags=["Fms Products"])
-Viewer = Annotated[AuthContext, Depends(requires(VIEW))]
-Manager = Annotated[AuthContext, Depends(requires(MANAGE))]
 Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
 HINTS = TableHints(hidden=("field_schema", "created_by", "updated_by"),
                    renderers={"code": "CodeRenderer", "charge_unit": "ChargeUnitRenderer"},

@@ -37,7 +37,6 @@ from api.modules.fms_quotes.models import (
 from api.modules.fms_quotes.resources import (
     OFFERS_MANAGE,
     OFFERS_VIEW,
-    QUOTES_MANAGE,
     QUOTES_VIEW,
     TAG,
     decorate_offers,
@@ -52,8 +51,6 @@ from api.modules.fms_quotes.schemas import (
 
 router = APIRouter(tags=[TAG])
 
-ViewQuotes = Annotated[AuthContext, Depends(requires(QUOTES_VIEW))]
-ManageQuotes = Annotated[AuthContext, Depends(requires(QUOTES_MANAGE))]
 ViewOffers = Annotated[AuthContext, Depends(requires(OFFERS_VIEW))]
 ManageOffers = Annotated[AuthContext, Depends(requires(OFFERS_MANAGE))]
 

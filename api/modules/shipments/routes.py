@@ -41,7 +41,7 @@ from api.modules.shipments.models import (
     ShipmentDocument,
     ShipmentTask,
 )
-from api.modules.shipments.resources import DELETE, EDIT, IMPORT, TAG, VIEW, containers, shipments, tasks
+from api.modules.shipments.resources import EDIT, IMPORT, TAG, VIEW, containers, shipments, tasks
 from api.modules.shipments.schemas import ContainerUpdate, ShipmentPatch, TaskCreate, TaskUpdate
 from api.settings import get_settings
 from api.spreadsheets import UPLOAD_BODY, read_upload
@@ -49,7 +49,6 @@ from api.spreadsheets import UPLOAD_BODY, read_upload
 router = APIRouter(tags=[TAG])
 Viewing = Annotated[AuthContext, Depends(requires(VIEW))]
 Editing = Annotated[AuthContext, Depends(requires(EDIT))]
-Deleting = Annotated[AuthContext, Depends(requires(DELETE))]
 Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
 
 # The answers' shapes (the OpenAPI document).
