@@ -21,6 +21,10 @@ from api.casing import jsonable
 from api.db import Base, utcnow
 from api.modules.audit_logs.models import ActionLog
 
+# The key of a delete's snapshot that holds the rows deleted with the record (`api.crud.resource.Owned`): what
+# its undo brings back. Not a column, so restoring and comparing columns pass it by.
+OWNED = "_owned"
+
 
 def snapshot(row: Base, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Column values by attribute name, JSON-safe. A row's custom-field document is left out: the kit
@@ -91,7 +95,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict
     before, after = before or {}, after or {}
     out = {}
     for key in sorted(set(before) | set(after)):
-        if key in ("updated_at", "created_at"):
+        if key in ("updated_at", "created_at", OWNED):
             continue
         if before.get(key) != after.get(key):
             out[key] = {"from": before.get(key), "to": after.get(key)}
@@ -117,6 +121,9 @@ class Undoable:
     # Puts back state a snapshot holds beyond the row's columns (the CRUD kit's custom field values),
     # after the columns were restored.
     restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None
+    # Runs before a live row is deleted or soft-deleted again (redo of a delete): removes what goes with it, as
+    # the delete did.
+    before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None
 
     def payload(self, row: Base) -> dict[str, Any]:
         body = self.serialize(row) if self.serialize is not None else snapshot(row, self.hidden)
@@ -130,8 +137,10 @@ def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              after_apply: Callable[[AsyncSession, Base], Awaitable[None]] | None = None, *,
              serialize: Callable[[Any], dict[str, Any]] | None = None,
              features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset(),
-             restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None) -> None:
-    UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra)
+             restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None,
+             before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None) -> None:
+    UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra,
+                              before_remove)
 
 
 async def record(session: AsyncSession, auth: AuthContext, *, command_id: str, resource_kind: str,
@@ -179,6 +188,9 @@ async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
     when the model supports it). `updated_at` becomes now: putting old values back is a write."""
     spec = UNDOABLE[kind]
     row = await session.get(spec.model, resource_id)
+    if row is not None and spec.before_remove is not None and is_live(row) and \
+            (snap is None or snap.get("deleted_at") is not None):
+        await spec.before_remove(session, row)
     if snap is None:
         if row is not None:
             if hasattr(row, "deleted_at"):

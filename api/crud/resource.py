@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -21,8 +21,8 @@ from api.crud.query import Dialect, Envelope, Filter, Sort
 if TYPE_CHECKING:
     from api.crud.service import Write
 
-__all__ = ["Answer", "Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Parent", "Resource",
-           "Sort"]
+__all__ = ["Answer", "Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Owned", "Parent",
+           "Resource", "Sort"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,21 @@ class Parent:
     checked_by_hook: bool = False
 
 
+@dataclass(frozen=True)
+class Owned:
+    """Rows of another table that belong to the resource's row and go when it is deleted: `column` is their
+    reference to it (`ShipmentContainer.shipment_id`), `where` narrows them further when the table holds rows
+    of several owners (`AvailabilityRule.subject_type == "ruleset"`). Soft-deletable rows are soft-deleted,
+    others deleted. Undoing the delete brings back exactly the rows it took, redoing it takes them again."""
+
+    column: InstrumentedAttribute[Any]
+    where: tuple[ColumnElement[bool], ...] = ()
+
+    @property
+    def model(self) -> type[Any]:
+        return cast(type[Any], self.column.class_)
+
+
 @dataclass(frozen=True, eq=False)
 class Resource:
     path: str
@@ -149,6 +164,8 @@ class Resource:
     scope: Literal["organization", "tenant"] | Scope = "organization"
     parent: Parent | None = None
     soft_delete: bool = True
+    # Rows that go with a deleted row and come back with its undo (`Owned`).
+    owns: tuple[Owned, ...] = ()
     # Optimistic locking: writes carrying `x-om-ext-optimistic-lock-expected-updated-at` are refused
     # with 409 when the row changed since.
     lock: bool = False

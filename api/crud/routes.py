@@ -1,7 +1,7 @@
 """Builds the routes of a `Resource`. (No `from __future__ import annotations` here: the route
 signatures close over each resource's schemas and FastAPI must see the real classes.)"""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -98,6 +98,14 @@ def _when(condition: bool, decorator: Callable[[F], F]) -> Callable[[F], F]:
     return decorator if condition else (lambda fn: fn)
 
 
+def _taker(res: Resource) -> Callable[[Any, Any], Awaitable[None]]:
+    """Redo of a delete takes the record's owned rows again, as the delete did."""
+    async def take(session: Any, row: Any) -> None:
+        await service.take_owned(res, session, row)
+
+    return take
+
+
 def crud_router(res: Resource) -> APIRouter:
     """list (GET), detail (GET /{id}, when declared), create (POST), update (PUT, id in the body) and
     delete (DELETE, `?id=` or `{id}` in the body) of one collection."""
@@ -106,8 +114,9 @@ def crud_router(res: Resource) -> APIRouter:
                    serialize=lambda row: service.describe(res, row), derived=res.derived,
                    features={"create": res.features.create, "update": res.features.update,
                              "delete": res.features.delete},
-                   restore_extra=(lambda session, row, snap: service.restore_custom(res, session, row, snap))
-                   if res.custom is not None else None)
+                   restore_extra=(lambda session, row, snap: service.restore_extra(res, session, row, snap))
+                   if res.custom is not None or res.owns else None,
+                   before_remove=_taker(res) if res.owns else None)
     label, plural = res.label.lower(), res.plural_label.lower()
     missing_id = f"{res.label} id is required"
     Listing = Annotated[AuthContext, Depends(requires(res.features.list))]  # noqa: N806 - a type

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import Select, false, inspect, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -234,6 +235,65 @@ async def record(session: AsyncSession, ctx: AuthContext, *, kind: str, action: 
                 organization_id=org_id)
     await session.flush()
     return entry
+
+
+# --- rows that go with a deleted record (`Resource.owns`) -----------------------------------------------
+
+async def take_owned(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
+    """Delete the live rows `res.owns` declares for `row` (soft-deleting those that can be) and return what
+    its undo needs to bring them back, by table: the ids of soft-deleted rows, the columns of deleted ones."""
+    taken: dict[str, Any] = {}
+    now = utcnow()
+    for owned in res.owns:
+        model = owned.model
+        soft = hasattr(model, "deleted_at")
+        stmt = select(model).where(owned.column == row.id, *owned.where)
+        if soft:
+            stmt = stmt.where(model.deleted_at.is_(None))
+        children = list((await session.execute(stmt.order_by(model.id))).scalars())
+        if not children:
+            continue
+        ids = [child.id for child in children]
+        if soft:
+            await session.execute(sql_update(model).where(model.id.in_(ids)).values(deleted_at=now)
+                                  .execution_options(synchronize_session="fetch"))
+            taken[model.__tablename__] = {"ids": ids}
+        else:
+            taken[model.__tablename__] = {"rows": [audit.snapshot(child) for child in children]}
+            for child in children:
+                await session.delete(child)
+    await session.flush()
+    return taken
+
+
+async def restore_owned(res: Resource, session: AsyncSession, row: Any, taken: Mapping[str, Any]) -> None:
+    """Bring back what `take_owned` took from `row`: un-delete its soft-deleted rows (those still pointing at
+    it) and recreate the deleted ones from their columns."""
+    for owned in res.owns:
+        model = owned.model
+        entry = taken.get(model.__tablename__)
+        if not entry:
+            continue
+        if "ids" in entry:
+            await session.execute(sql_update(model).where(
+                model.id.in_(entry["ids"]), owned.column == row.id, model.deleted_at.is_not(None))
+                .values(deleted_at=None).execution_options(synchronize_session="fetch"))
+            continue
+        for snap in entry["rows"]:
+            child = await session.get(model, snap["id"])
+            if child is None:
+                child = model(id=snap["id"])
+                session.add(child)
+            audit.restore(child, snap)
+    await session.flush()
+
+
+async def restore_extra(res: Resource, session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
+    """What undo and redo put back beyond the row's columns: custom values, and the rows its delete took."""
+    if res.custom is not None:
+        await restore_custom(res, session, row, snap)
+    if res.owns and snap.get(audit.OWNED):
+        await restore_owned(res, session, row, snap[audit.OWNED])
 
 
 async def snapshot(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
@@ -462,6 +522,10 @@ async def delete(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
                   before=await snapshot(res, session, row))
     if res.hooks.before_delete is not None:
         await res.hooks.before_delete(write)
+    if res.owns:
+        taken = await take_owned(res, session, row)
+        if taken:
+            write.before = {**(write.before or {}), audit.OWNED: taken}
     after: dict[str, Any] | None = None
     event = describe(res, row)
     if res.soft_delete:

@@ -11,7 +11,7 @@ from sqlalchemy import String, cast, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
-from api.crud import Envelope, Features, Fields, Filter, Hooks, Resource, Sort, Write
+from api.crud import Envelope, Features, Fields, Filter, Hooks, Owned, Resource, Sort, Write
 from api.crud import service as crud
 from api.crud.query import csv_values
 from api.crud.tags import TagAssignment, tag_resource
@@ -159,15 +159,6 @@ async def _rule_set_checks(write: Write) -> None:
     _zone_of(write)
 
 
-async def _rule_set_deleted(write: Write) -> None:
-    # A rule set's rules go with it (soft), so a restored set (undo) is the only way back.
-    from api.db import utcnow
-    for rule in (await write.session.execute(select(AvailabilityRule).where(
-            AvailabilityRule.subject_type == "ruleset", AvailabilityRule.subject_id == write.row.id,
-            AvailabilityRule.deleted_at.is_(None)))).scalars():
-        rule.deleted_at = utcnow()
-
-
 rule_sets = Resource(
     path="/booking/availability-rule-sets", model=AvailabilityRuleSet, entity="booking.availability_rule_set",
     tag=TAG, label="Availability rule set", create_schema=RuleSetCreate, update_schema=RuleSetUpdate,
@@ -176,7 +167,9 @@ rule_sets = Resource(
     sort=Sort((AvailabilityRuleSet.name, AvailabilityRuleSet.timezone, AvailabilityRuleSet.created_at,
                AvailabilityRuleSet.updated_at), default=AvailabilityRuleSet.name),
     fields=Fields("id", "organization_id", "tenant_id", "name", "description", "timezone", *STAMPS, casing="snake"),
-    hooks=Hooks(before_create=_rule_set_checks, before_update=_rule_set_checks, after_delete=_rule_set_deleted),
+    # A rule set's rules go with it (soft), and come back with its undo.
+    owns=(Owned(AvailabilityRule.subject_id, where=(AvailabilityRule.subject_type == "ruleset",)),),
+    hooks=Hooks(before_create=_rule_set_checks, before_update=_rule_set_checks),
 )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
-from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
 from api.crud import service as crud
 from api.crud.query import csv_values
 from api.crud.tags import Tag, TagAssignment, slugify, tag_resource
@@ -222,14 +222,6 @@ async def _product_children(write: Write) -> None:
     await session.flush()
 
 
-async def _product_gone(write: Write) -> None:
-    """A deleted product takes its variants, offers and prices with it (soft, like the product)."""
-    now, pid = utcnow(), write.row.id
-    for model in (Variant, Offer, Price):
-        await write.session.execute(update(model).where(model.product_id == pid, model.deleted_at.is_(None))
-                                    .values(deleted_at=now))
-
-
 async def _product_snapshot(session: AsyncSession, row: Product) -> dict[str, Any]:
     categories = (await session.execute(select(CategoryAssignment.category_id).where(
         CategoryAssignment.product_id == row.id).order_by(CategoryAssignment.position))).scalars().all()
@@ -326,8 +318,10 @@ products = Resource(
                   "metadata_json", "custom_fieldset_code", "option_schema_id", "organization_id", "tenant_id",
                   "created_at", "updated_at", casing="snake", rename={"metadata_json": "metadata"}),
     custom_fields=PRODUCT_FIELDS,
+    # A deleted product takes its variants, offers and prices with it (soft, like the product).
+    owns=(Owned(Variant.product_id), Owned(Offer.product_id), Owned(Price.product_id)),
     hooks=Hooks(before_create=_product_checks, before_update=_product_checks, after_create=_product_children,
-                after_update=_product_children, after_delete=_product_gone, decorate=decorate_products,
+                after_update=_product_children, decorate=decorate_products,
                 snapshot_extra=_product_snapshot),
 )
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.contractors.service as contractors
 import api.modules.fms_locations.service as locations
 from api.auth import AuthContext
-from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
 from api.crud.answers import record
 from api.crud.query import like_pattern
 from api.crud.service import describe
@@ -191,12 +191,6 @@ async def _offer_before_delete(write: Write) -> None:
         raise BadRequest("Only draft offers can be deleted")
 
 
-async def _offer_after_delete(write: Write) -> None:
-    # An offer's lines have no life without it.
-    await write.session.execute(update(FmsOfferLine).where(
-        FmsOfferLine.offer_id == write.row.id, FmsOfferLine.deleted_at.is_(None)).values(deleted_at=utcnow()))
-
-
 offers = Resource(
     path="/fms_quotes/offers",
     model=FmsOffer,
@@ -226,8 +220,8 @@ offers = Resource(
     search=(FmsOffer.offer_number, FmsOffer.carrier_name, FmsOffer.notes, FmsOffer.customer_notes),
     fields=Fields(),
     derived=frozenset({"total_amount"}),
-    hooks=Hooks(decorate=decorate_offers, before_update=_offer_before_update, before_delete=_offer_before_delete,
-                after_delete=_offer_after_delete),
+    owns=(Owned(FmsOfferLine.offer_id),),  # an offer's lines have no life without it
+    hooks=Hooks(decorate=decorate_offers, before_update=_offer_before_update, before_delete=_offer_before_delete),
 )
 
 

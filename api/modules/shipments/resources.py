@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Select, String, delete, func, or_
+from sqlalchemy import Select, String, func, or_
 
-from api.crud import Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
 from api.crud.query import STRICT, like_pattern, typed
 from api.errors import BadRequest
 from api.modules.shipments import parties
@@ -133,13 +133,6 @@ async def _before_create(write: Write) -> None:
     write.values["created_by_id"] = write.ctx.user_id
 
 
-async def _before_delete(write: Write) -> None:
-    # A shipment is deleted for good, with everything that belongs to it (the documents' files stay in
-    # the attachments library, where they can still be found and removed).
-    for model in (ShipmentContainer, ShipmentTask, ShipmentDocument):
-        await write.session.execute(delete(model).where(model.shipment_id == write.row.id))
-
-
 async def _decorate(session: Any, ctx: Any, items: list[dict[str, Any]]) -> None:
     await parties.attach(session, ctx, items, customers=("client",), users=("createdBy", "assignedTo"))
 
@@ -154,6 +147,9 @@ shipments = Resource(
     tag=TAG,
     label="Shipment",
     soft_delete=False,
+    # Deleted for good with the shipment, and brought back by its undo (the documents' files stay in the
+    # attachments library, where they can still be found and removed).
+    owns=(Owned(ShipmentContainer.shipment_id), Owned(ShipmentTask.shipment_id), Owned(ShipmentDocument.shipment_id)),
     by_id=frozenset({"delete"}),
     deleted_body=None,  # the reference answers its deletes 204
     search=(Shipment.internal_reference, Shipment.booking_number, Shipment.container_number, Shipment.bol_number,
@@ -184,8 +180,7 @@ shipments = Resource(
     },
     fields=Fields(),
     detail_fields=Fields(),
-    hooks=Hooks(before_create=_before_create, before_update=_check_parties, before_delete=_before_delete,
-                decorate=_decorate),
+    hooks=Hooks(before_create=_before_create, before_update=_check_parties, decorate=_decorate),
     descriptions={
         "list": "Shipments in the current scope, newest first, each with its client, creator and assignee "
                 "(`{id, displayName, primaryEmail}` / `{id, email, name}`).",

@@ -53,6 +53,16 @@ class GadgetPart(IdMixin, TimestampMixin, SoftDeleteMixin, ScopedMixin, KitBase)
     name: Mapped[str] = mapped_column(String(200))
 
 
+class GadgetLabel(IdMixin, ScopedMixin, KitBase):
+    """A child with no soft delete: deleted for good with its gadget when declared owned."""
+
+    __tablename__ = "crudkit_gadget_labels"
+
+    gadget_id: Mapped[str] = mapped_column(String(36), index=True)
+    text: Mapped[str] = mapped_column(String(200))
+    printed_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+
 class GadgetCreate(Payload):
     name: str = Field(min_length=1, max_length=200)
     kind: str = "tool"

@@ -5,6 +5,7 @@ exdates, unavailability, date-specific overrides and merging; then the bounds an
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -152,6 +153,25 @@ async def test_rule_set_rules_apply_to_members_and_resources(world: World) -> No
     assert len(await windows(me, rid, *day)) == 2
     assert spans(await windows(me, mid, *day, subject_type="member")) == [
         ("2026-06-02T09:00:00+02:00", "2026-06-02T17:00:00+02:00")]
+
+
+async def test_a_deleted_rule_set_takes_its_rules_and_its_undo_brings_them_back(world: World) -> None:
+    me = await world.user(ALL + ["audit_logs.*"])
+    r = await me.post(f"{B}/availability-rule-sets", json={"name": "Office hours", "timezone": WARSAW})
+    set_id = r.json()["id"]
+    await rule(me, set_id, WEEKDAYS_9_17, subject_type="ruleset")
+    rid = await resource(me, availabilityRuleSetId=set_id)
+    day = ("2026-06-01T00:00:00Z", "2026-06-03T00:00:00Z")
+    hours = await windows(me, rid, *day)
+    assert len(hours) == 2
+
+    r = await me.delete(f"{B}/availability-rule-sets", params={"id": set_id})
+    assert r.status_code == 200, r.text
+    assert (await me.get(f"{B}/availability", params={"subjectIds": set_id})).json()["items"] == []
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    assert (await me.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    assert len((await me.get(f"{B}/availability", params={"subjectIds": set_id})).json()["items"]) == 1
+    assert await windows(me, rid, *day) == hours
 
 
 async def test_weekly_replace_is_one_transaction_and_replaces(world: World) -> None:

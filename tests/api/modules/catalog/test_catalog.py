@@ -3,6 +3,7 @@ against the schema; the category tree; offers per channel; price layers and the 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -234,9 +235,17 @@ async def test_product_update_and_delete_cascade(world: World) -> None:
     assert r.status_code == 200 and r.json() == {"ok": True}
     item = (await admin.get(f"{B}/products", params={"id": pid})).json()["items"][0]
     assert item["title"] == "Tee" and item["tags"] == ["basics"] and item["categoryIds"] == []
-    assert (await admin.delete(f"{B}/products", params={"id": pid})).json() == {"ok": True}
+    offers = (await admin.get(f"{B}/offers")).json()["items"]
+    assert offers
+    r = await admin.delete(f"{B}/products", params={"id": pid})
+    assert r.json() == {"ok": True}
     assert (await admin.get(f"{B}/offers")).json()["total"] == 0
     assert (await admin.get(f"{B}/products")).json()["total"] == 0
+    # Undone, the product comes back with the offers it took.
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    assert (await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    assert (await admin.get(f"{B}/products")).json()["total"] == 1
+    assert [o["id"] for o in (await admin.get(f"{B}/offers")).json()["items"]] == [o["id"] for o in offers]
 
 
 async def test_an_order_resolved_at_once_is_priced_as_line_by_line_and_sees_price_writes(world: World) -> None:

@@ -221,3 +221,17 @@ async def test_undoing_an_offer_line_write_puts_the_total_back(world: World) -> 
     assert r.status_code == 200, r.text
     after = await get_offer(admin, body["id"])
     assert dec(after["totalAmount"]) == 110 and len(after["lines"]) == 2
+
+
+async def test_undoing_an_offer_delete_brings_its_lines_back(world: World) -> None:
+    admin = await world.user(["fms_quotes.*", "audit_logs.undo_self"])
+    quote_id, _ = await quote_with_lines(admin, ("1", "100"), ("2", "5"))
+    body = await offer(admin, quote_id)
+    r = await admin.delete(f"{B}/offers/{body['id']}")
+    assert r.status_code == 204
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    r = await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert r.status_code == 200, r.text
+    after = await get_offer(admin, body["id"])
+    assert dec(after["totalAmount"]) == 110 and [x["id"] for x in after["lines"]] == [x["id"] for x in body["lines"]]
+    assert (await admin.get(f"{B}/offer-lines", params={"offerId": body["id"]})).json()["total"] == 2

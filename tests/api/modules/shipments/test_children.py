@@ -194,3 +194,30 @@ async def test_writes_are_undoable(world: World) -> None:
                          json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert undo.status_code == 200, undo.text
     assert (await me.get(f"/api/shipments/{sid}/tasks")).json()["items"] == []
+
+
+async def test_undoing_a_shipment_delete_brings_back_its_containers_tasks_and_documents(world: World) -> None:
+    me = await world.user(ALL + ["audit_logs.*", "attachments.*"])
+    sid = await with_containers(me)
+    task = (await me.post(f"/api/shipments/{sid}/tasks", json={"title": "Call the carrier"})).json()["item"]
+    r = await me.post(f"/api/shipments/{sid}/documents", files={"file": ("bl.pdf", PDF, "application/pdf")})
+    assert r.status_code == 201, r.text
+    containers = (await me.get(f"/api/shipments/{sid}/containers")).json()["items"]
+    documents = (await me.get(f"/api/shipments/{sid}/documents")).json()["items"]
+
+    r = await me.delete(f"/api/shipments/{sid}")
+    assert r.status_code == 204
+    assert (await me.get("/api/shipments/containers")).json()["pagination"]["total"] == 0
+    assert (await me.get("/api/shipments/tasks")).json()["pagination"]["total"] == 0
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                         json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+
+    assert (await me.get(f"/api/shipments/{sid}/containers")).json()["items"] == containers
+    assert [t["id"] for t in (await me.get(f"/api/shipments/{sid}/tasks")).json()["items"]] == [task["id"]]
+    assert (await me.get(f"/api/shipments/{sid}/documents")).json()["items"] == documents
+    # Redone, the delete takes them again.
+    redo = await me.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    assert (await me.get(f"/api/shipments/{sid}")).status_code == 404
+    assert (await me.get("/api/shipments/containers")).json()["pagination"]["total"] == 0

@@ -1,0 +1,125 @@
+"""`Resource.owns`: the rows a deleted record takes with it (soft-deleted, or deleted when they cannot be),
+brought back by its undo and taken again by its redo, the record soft- or hard-deleted."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from api import audit
+from api.crud import Owned
+from api.db import new_id, sessionmaker, utcnow
+from api.modules.audit_logs.models import ActionLog
+from tests.api.crud.gadgets import Gadget, GadgetLabel, GadgetPart, gadgets
+from tests.api.crud.helpers import GADGETS, UNDO, Kit, make, stored
+from tests.fixtures import Caller
+
+REDO = "/api/audit_logs/audit-logs/actions/redo"
+OWNING = gadgets.but(owns=(Owned(GadgetPart.gadget_id), Owned(GadgetLabel.gadget_id)))
+
+
+async def _children(me: Caller, gadget_id: str, *, parts: list[str], labels: list[str]) -> None:
+    async with sessionmaker()() as s:
+        s.add_all([GadgetPart(id=new_id(), tenant_id=me.tenant_id, organization_id=me.org_id, gadget_id=gadget_id,
+                              name=name) for name in parts])
+        s.add_all([GadgetLabel(id=new_id(), tenant_id=me.tenant_id, organization_id=me.org_id, gadget_id=gadget_id,
+                               text=text, printed_on=date(2026, 1, 2)) for text in labels])
+        await s.commit()
+
+
+async def _live(gadget_id: str) -> tuple[list[str], list[tuple[str, str | None]]]:
+    """The gadget's live parts' names and its labels (text, printed on), sorted."""
+    async with sessionmaker()() as s:
+        parts = (await s.execute(select(GadgetPart.name).where(
+            GadgetPart.gadget_id == gadget_id, GadgetPart.deleted_at.is_(None)))).scalars().all()
+        labels = (await s.execute(select(GadgetLabel.text, GadgetLabel.printed_on).where(
+            GadgetLabel.gadget_id == gadget_id))).all()
+    return sorted(parts), sorted((t, str(d) if d else None) for t, d in labels)
+
+
+async def _post(kit: Kit, me: Caller, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = await kit.platform.post(path, json=body, headers={"Authorization": f"Bearer {me.token}"})
+    assert r.status_code == 200, r.text
+    answer: dict[str, Any] = r.json()
+    return answer
+
+
+@pytest.mark.parametrize("soft_delete", [True, False], ids=["soft", "hard"])
+async def test_a_delete_takes_the_owned_rows_and_its_undo_and_redo_follow(kit: Kit, soft_delete: bool) -> None:
+    kit.serve(OWNING.but(soft_delete=soft_delete))
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    gadget_id, other_id = await make(me, name="Anvil"), await make(me, name="Other")
+    await _children(me, gadget_id, parts=["bolt", "nut"], labels=["fragile"])
+    await _children(me, other_id, parts=["spring"], labels=["heavy"])
+    # A part deleted before the gadget stays deleted through the gadget's undo.
+    async with sessionmaker()() as s:
+        s.add(GadgetPart(id=new_id(), tenant_id=me.tenant_id, organization_id=me.org_id, gadget_id=gadget_id,
+                         name="lost", deleted_at=utcnow()))
+        await s.commit()
+    whole = (["bolt", "nut"], [("fragile", "2026-01-02")])
+
+    r = await me.delete(GADGETS, params={"id": gadget_id})
+    assert r.status_code == 200, r.text
+    assert await _live(gadget_id) == ([], [])
+    assert await _live(other_id) == (["spring"], [("heavy", "2026-01-02")])
+
+    undone = await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert await _live(gadget_id) == whole
+    assert (await me.get(GADGETS, params={"id": gadget_id})).json()["items"][0]["name"] == "Anvil"
+
+    await _post(kit, me, REDO, {"logId": undone["logId"]})
+    assert await _live(gadget_id) == ([], [])
+    assert not audit.is_live(await stored(Gadget, gadget_id))
+    assert await _live(other_id) == (["spring"], [("heavy", "2026-01-02")])
+
+
+async def test_undoing_a_redone_delete_brings_the_rows_back_again(kit: Kit) -> None:
+    kit.serve(OWNING.but(soft_delete=False))
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    gadget_id = await make(me)
+    await _children(me, gadget_id, parts=["bolt"], labels=["fragile", "keep dry"])
+    r = await me.delete(GADGETS, params={"id": gadget_id})
+    undone = await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    redone = await _post(kit, me, REDO, {"logId": undone["logId"]})
+    await _post(kit, me, UNDO, {"undoToken": redone["undoToken"]})
+    assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02"), ("keep dry", "2026-01-02")])
+
+
+async def test_where_narrows_the_owned_rows(kit: Kit) -> None:
+    kit.serve(gadgets.but(owns=(Owned(GadgetPart.gadget_id, where=(GadgetPart.name != "spare",)),)))
+    me = await kit.user()
+    gadget_id = await make(me)
+    await _children(me, gadget_id, parts=["bolt", "spare"], labels=[])
+    await me.delete(GADGETS, params={"id": gadget_id})
+    assert await _live(gadget_id) == (["spare"], [])
+
+
+async def test_the_log_keeps_the_taken_rows_in_the_snapshot_not_in_the_changes(kit: Kit) -> None:
+    kit.serve(OWNING.but(soft_delete=False))
+    me = await kit.user()
+    gadget_id = await make(me)
+    await _children(me, gadget_id, parts=["bolt"], labels=["fragile"])
+    await me.delete(GADGETS, params={"id": gadget_id})
+    async with sessionmaker()() as s:
+        entry = (await s.execute(select(ActionLog).where(
+            ActionLog.resource_id == gadget_id, ActionLog.command_id == "crudkit.gadget.delete"))).scalars().one()
+    taken = entry.snapshot_before["_owned"]
+    assert set(taken) == {"crudkit_gadget_parts", "crudkit_gadget_labels"}
+    assert len(taken["crudkit_gadget_parts"]["ids"]) == 1
+    assert [row["text"] for row in taken["crudkit_gadget_labels"]["rows"]] == ["fragile"]
+    assert "_owned" not in entry.changes_json and "name" in entry.changes_json
+
+
+async def test_a_delete_without_owned_rows_records_nothing_of_them(kit: Kit) -> None:
+    kit.serve(OWNING)
+    me = await kit.user()
+    gadget_id = await make(me)
+    await me.delete(GADGETS, params={"id": gadget_id})
+    async with sessionmaker()() as s:
+        entry = (await s.execute(select(ActionLog).where(
+            ActionLog.resource_id == gadget_id, ActionLog.command_id == "crudkit.gadget.delete"))).scalars().one()
+    assert "_owned" not in entry.snapshot_before
