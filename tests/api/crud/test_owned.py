@@ -107,6 +107,7 @@ async def test_the_log_keeps_the_taken_rows_in_the_snapshot_not_in_the_changes(k
     async with sessionmaker()() as s:
         entry = (await s.execute(select(ActionLog).where(
             ActionLog.resource_id == gadget_id, ActionLog.command_id == "crudkit.gadget.delete"))).scalars().one()
+    assert entry.snapshot_before is not None and entry.changes_json is not None
     taken = entry.snapshot_before["_owned"]
     assert set(taken) == {"crudkit_gadget_parts", "crudkit_gadget_labels"}
     assert len(taken["crudkit_gadget_parts"]["ids"]) == 1
@@ -122,4 +123,4 @@ async def test_a_delete_without_owned_rows_records_nothing_of_them(kit: Kit) -> 
     async with sessionmaker()() as s:
         entry = (await s.execute(select(ActionLog).where(
             ActionLog.resource_id == gadget_id, ActionLog.command_id == "crudkit.gadget.delete"))).scalars().one()
-    assert "_owned" not in entry.snapshot_before
+    assert entry.snapshot_before is not None and "_owned" not in entry.snapshot_before
