@@ -61,6 +61,16 @@ class Dialect:
                 out[name] = value
         return out
 
+    def in_callers_words(self, error: BadRequest, params: Mapping[str, str]) -> BadRequest:
+        """`error` (about the `canonical` query) naming the parameters as the caller sent them: a value that
+        came in through an alias is reported under the alias."""
+        sent = {name: alias for alias, name in self.aliases if params.get(alias) and not params.get(name)}
+        for detail in error.details or ():
+            path = detail.get("path") if isinstance(detail, dict) else None
+            if isinstance(path, list) and path and path[0] in sent:
+                detail["path"] = [sent[path[0]], *path[1:]]
+        return error
+
     def problem(self, name: str, message: str) -> BadRequest:
         if not self.details:
             return BadRequest(self.error)

@@ -139,7 +139,14 @@ async def _parent_clause(res: Resource, ctx: AuthContext, session: AsyncSession,
 async def list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
                      params: Mapping[str, str]) -> tuple[Select[Any], ListQuery]:
     """The scoped, filtered statement of a list and its parsed query (paging, order, export)."""
-    params = res.dialect.canonical(params)
+    try:
+        return await _list_query(res, ctx, session, res.dialect.canonical(params))
+    except BadRequest as error:
+        raise res.dialect.in_callers_words(error, params) from None
+
+
+async def _list_query(res: Resource, ctx: AuthContext, session: AsyncSession,
+                      params: Mapping[str, str]) -> tuple[Select[Any], ListQuery]:
     spec = list_spec(res)
     cf = res.custom
     if cf is None:

@@ -54,7 +54,10 @@ async def test_a_list_takes_other_names_for_its_parameters(kit: Kit) -> None:
     assert await names(me, sortBy="name", sortField="name", sortDir="asc", sortOrder="desc") == ["a", "b", "c"]
     body = (await me.get(GADGETS, params={"pageSize": 2, "sortBy": "name"})).json()
     assert body["limit"] == 2 and [i["name"] for i in body["items"]] == ["a", "b"]
-    assert problem(await me.get(GADGETS, params={"sortBy": "nope"}))["details"][0]["path"] == ["sortField"]
+    # A problem names the parameter as the caller sent it.
+    assert problem(await me.get(GADGETS, params={"sortBy": "nope"}))["details"][0]["path"] == ["sortBy"]
+    assert problem(await me.get(GADGETS, params={"sortField": "nope"}))["details"][0]["path"] == ["sortField"]
+    assert problem(await me.get(GADGETS, params={"pageSize": "500"}))["details"][0]["path"] == ["pageSize"]
     documented = {p["name"] for p in kit.app.openapi()["paths"]["/api/crudkit/gadgets"]["get"]["parameters"]}
     assert {"sortBy", "sortOrder", "pageSize", "sortField", "limit"} <= documented
 
