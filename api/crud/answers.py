@@ -18,7 +18,7 @@ from sqlalchemy import TypeDecorator, inspect
 from sqlalchemy.orm import ColumnProperty
 
 from api.crud.fields import Fields
-from api.crud.query import Envelope
+from api.crud.query import PAGINATION, Envelope
 from api.crud.resource import Answer, Resource
 
 # Export formats other than JSON, as `api.crud.export` streams them.
@@ -68,9 +68,18 @@ def item_schema(res: Resource, fields: Fields) -> dict[str, Any]:
 
 def page(envelope: Envelope, item: Mapping[str, Any]) -> dict[str, Any]:
     """A page in `envelope` (every key present, counts as integers) around items of the `item` schema."""
-    return {"type": "object", "required": list(envelope.keys),
-            "properties": {k: many(item) if k == "items" else {"type": "integer", "minimum": 0}
-                           for k in envelope.keys}}
+    count = {"type": "integer", "minimum": 0}
+
+    def schema(key: str) -> dict[str, Any]:
+        if key == "items":
+            return many(item)
+        if key == "ok":
+            return {"type": "boolean", "const": True}
+        if key == "pagination":
+            return {"type": "object", "required": list(PAGINATION), "properties": {k: count for k in PAGINATION}}
+        return count
+
+    return {"type": "object", "required": list(envelope.keys), "properties": {k: schema(k) for k in envelope.keys}}
 
 
 def list_schema(res: Resource) -> dict[str, Any]:

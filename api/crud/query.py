@@ -205,8 +205,8 @@ class Filter:
         return cls(column, "eq", description, entity="uuid")
 
     @classmethod
-    def any_of(cls, column: Any, description: str = "") -> Filter:
-        return cls(column, "in", description)
+    def any_of(cls, column: Any, description: str = "", choices: Sequence[str] = ()) -> Filter:
+        return cls(column, "in", description, tuple(choices))
 
     @classmethod
     def contains(cls, column: Any, description: str = "") -> Filter:
@@ -254,7 +254,10 @@ class Filter:
         col = self.column
         match self.kind:
             case "in":
-                return col.in_([typed(col, v, name, dialect) for v in csv_values(raw)])  # type: ignore[no-any-return]
+                values = csv_values(raw)
+                if unknown := [v for v in values if self.choices and v not in self.choices]:
+                    raise dialect.problem(name, f"Unknown {', '.join(unknown)}; expected {', '.join(self.choices)}")
+                return col.in_([typed(col, v, name, dialect) for v in values])  # type: ignore[no-any-return]
             case "contains":
                 return func.lower(col).like(like_pattern(raw), escape="\\")  # type: ignore[no-any-return]
             case "prefix":
@@ -309,7 +312,9 @@ class Sort:
 
 @dataclass(frozen=True)
 class Envelope:
-    """The shape of a list answer. `size` is the page-size parameter's (and key's) name."""
+    """The shape of a list answer. `size` is the page-size parameter's (and key's) name. Besides the items
+    and the counts, `keys` may name `ok` (always true) and `pagination` (the counts in an object of their
+    own, `PAGINATION`)."""
 
     keys: tuple[str, ...]
     size: str = "pageSize"
@@ -318,11 +323,17 @@ class Envelope:
     PAGED: ClassVar[Envelope]
     TOTAL: ClassVar[Envelope]
     LIMIT: ClassVar[Envelope]
+    NESTED: ClassVar[Envelope]
 
     def wrap(self, items: list[dict[str, Any]], total: int, page: int, size: int) -> dict[str, Any]:
-        values = {"items": items, "total": total, "page": page, self.size: size,
+        counts = {"total": total, "page": page, self.size: size,
                   "totalPages": max(self.empty_total_pages, math.ceil(total / size) if total else 0)}
+        values = {**counts, "items": items, "ok": True,
+                  "pagination": {k: counts[self.size if k == "pageSize" else k] for k in PAGINATION}}
         return {k: values[k] for k in self.keys}
+
+
+PAGINATION = ("page", "pageSize", "total", "totalPages")
 
 
 Envelope.PAGED = Envelope(("items", "total", "page", "pageSize", "totalPages"))
@@ -330,6 +341,8 @@ Envelope.PAGED = Envelope(("items", "total", "page", "pageSize", "totalPages"))
 # pageSize too; clients may rely on either.
 Envelope.TOTAL = Envelope(("items", "total", "page", "pageSize", "totalPages"))
 Envelope.LIMIT = Envelope(("items", "total", "page", "limit", "totalPages"), size="limit")
+# `{ok, items, pagination: {page, pageSize, total, totalPages}}`: the freight modules' lists.
+Envelope.NESTED = Envelope(("ok", "items", "pagination"))
 
 
 # --- the parsed query --------------------------------------------------------------------------------
@@ -423,6 +436,12 @@ def custom_filters(stmt: Select[Any], params: Mapping[str, str], spec: ListSpec)
     return stmt
 
 
+def _nullable(column: Any) -> bool:
+    """Whether a sort column may hold NULL: a mapped column that says so (expressions are left as they are)."""
+    columns: Any = getattr(getattr(column, "property", None), "columns", None)
+    return bool(columns) and bool(getattr(columns[0], "nullable", False))
+
+
 def _order(params: Mapping[str, str], spec: ListSpec) -> list[Any]:
     d = spec.dialect
     sort = spec.sort or Sort()
@@ -443,6 +462,9 @@ def _order(params: Mapping[str, str], spec: ListSpec) -> list[Any]:
         raise d.problem("sortDir", "Expected asc or desc")
     tiebreak = sort.tiebreak if sort.tiebreak is not None else spec.id_column
     first = column.asc() if direction == "asc" else column.desc()
+    if _nullable(column):
+        # Rows without a value come first going up and last going down on PostgreSQL too, as SQLite sorts NULL.
+        first = first.nulls_first() if direction == "asc" else first.nulls_last()
     if column is tiebreak:
         return [first]
     ties_desc = sort.tiebreak_direction == "same" and direction == "desc"

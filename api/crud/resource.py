@@ -147,6 +147,8 @@ class Resource:
     envelope: Envelope = Envelope.PAGED
     dialect: Dialect = Dialect()
     max_page_size: int = 100
+    # Items per page when the caller names no page size (at most `max_page_size`).
+    page_size: int = 50
     # --- items
     fields: Fields = Fields()
     # The serializer of events, audit payloads and the detail route, when it differs from list items.

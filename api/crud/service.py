@@ -100,7 +100,7 @@ def list_spec(res: Resource) -> ListSpec:
     model: Any = res.model
     return ListSpec(id_column=model.id, search=res.search, sort=res.sort, filters=res.filters,
                     dialect=res.dialect, max_page_size=res.max_page_size,
-                    default_page_size=min(50, res.max_page_size), envelope=res.envelope,
+                    default_page_size=min(res.page_size, res.max_page_size), envelope=res.envelope,
                     deleted_column=model.deleted_at if res.soft_delete else None, exportable=res.exportable)
 
 

@@ -7,7 +7,7 @@ from api.commands import crud_commands
 from api.manifest import Module, NavEntry, Searchable
 from api.modules.shipments.models import Shipment
 from api.modules.shipments.resources import CREATE, DELETE, EDIT, IMPORT, VIEW, containers, documents, shipments, tasks
-from api.modules.shipments.routes import router
+from api.modules.shipments.routes import by_id, router
 
 module = Module(
     id="shipments",
@@ -19,10 +19,12 @@ module = Module(
         DELETE: "Delete shipments",
         IMPORT: "Import shipments from spreadsheets",
     },
-    # The kit serves /shipments; the other three are written by the module's routes through the kit's
-    # functions and are listed here so their writes are audited and undoable like any collection's.
+    # The kit serves /shipments and the lists of containers and tasks across shipments; the module's routes
+    # write containers, documents and tasks through the kit's functions, so every write is audited and
+    # undoable like any collection's.
     resources=(shipments, containers, documents, tasks),
     routers=(router,),
+    late_routers=(by_id,),
     navigation=(NavEntry("/backend/shipments", "Shipments", group_id="fms", group_name="Freight",
                          features=(VIEW,), order=10, group_order=600),),
     search=(Searchable("shipments.shipment", Shipment, fields=("internal_reference", "booking_number", "bol_number",

@@ -1,23 +1,28 @@
-"""The shipments module's collections. Only shipments have the kit's routes (`/shipments`); containers,
-documents and tasks are served by the module's own routes (the reference's nested paths and answers) but
-are still declared here, so their writes go through the kit's functions: scoped, audited and evented."""
+"""The shipments module's collections. The kit serves `/shipments` and the lists of containers and tasks across
+shipments; a shipment's own containers, documents and tasks are served by the module's routes (the
+reference's nested paths and answers) and written through the kit's functions: scoped, audited and evented."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from sqlalchemy import Select, String, func, or_
+from sqlalchemy import Select, String, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.crud import Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
+from api.auth import AuthContext
+from api.casing import jsonable
+from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
 from api.crud.query import STRICT, like_pattern, typed
 from api.errors import BadRequest
 from api.modules.shipments import parties
 from api.modules.shipments.models import (
+    CONTAINER_STATUSES,
     CONTAINER_TYPES,
     INCOTERMS,
     MODES,
     SHIPMENT_STATUSES,
+    TASK_STATUSES,
     Shipment,
     ShipmentContainer,
     ShipmentDocument,
@@ -194,12 +199,52 @@ shipments = Resource(
 
 # Served by the module's routes (no kit routes): declared for the kit's writes and the undo registry.
 NO_ROUTES: frozenset[str] = frozenset()
+LIST_ONLY = frozenset({"list"})
+# The containers and tasks across shipments: the reference's `{ok, items, pagination}` pages of 10, sorted by
+# `sortBy`/`sortOrder`, filtered by comma-separated `status`es.
+REFERENCE_SORT = Dialect(aliases=(("sortBy", "sortField"), ("sortOrder", "sortDir")))
+
+
+def summary(row: Shipment | None) -> dict[str, Any] | None:
+    """The few fields of a shipment a container or task list shows beside each item."""
+    if row is None:
+        return None
+    return {"id": row.id, "internalReference": row.internal_reference, "bookingNumber": row.booking_number,
+            "containerNumber": row.container_number, "carrier": row.carrier, "status": row.status,
+            "originPort": row.origin_port, "destinationPort": row.destination_port, "eta": jsonable(row.eta)}
+
+
+async def with_shipments(session: AsyncSession, ctx: AuthContext, items: list[dict[str, Any]]) -> None:
+    """Each item's `shipment` summary (one query for the page)."""
+    ids = {i["shipmentId"] for i in items}
+    rows = {s.id: s for s in (await session.execute(select(Shipment).where(Shipment.id.in_(ids)))).scalars()} \
+        if ids else {}
+    for item in items:
+        item["shipment"] = summary(rows.get(item["shipmentId"]))
+
+
+async def _decorate_tasks(session: AsyncSession, ctx: AuthContext, items: list[dict[str, Any]]) -> None:
+    await parties.attach(session, ctx, items, users=("assignedTo",))
+    await with_shipments(session, ctx, items)
+
 
 containers = Resource(
     path="/shipments/containers", model=ShipmentContainer, entity="shipments.container",
     create_schema=None, update_schema=None, features=Features(VIEW, IMPORT, EDIT, EDIT), tag=TAG,
-    label="Container", operations=NO_ROUTES, soft_delete=False, fields=Fields(),
-    parent=Parent(param="shipmentId", column=ShipmentContainer.shipment_id, resource=shipments),
+    label="Container", operations=LIST_ONLY, soft_delete=False, fields=Fields(),
+    parent=Parent(param="shipmentId", column=ShipmentContainer.shipment_id, resource=shipments,
+                  required_on_list=False),
+    sort=Sort((ShipmentContainer.created_at, ShipmentContainer.updated_at, ShipmentContainer.container_number,
+               ShipmentContainer.container_type, ShipmentContainer.status, ShipmentContainer.gate_in_date,
+               ShipmentContainer.loaded_on_vessel_date, ShipmentContainer.discharged_date,
+               ShipmentContainer.gate_out_date, ShipmentContainer.empty_return_date),
+              default=ShipmentContainer.discharged_date, direction="desc"),
+    filters={"status": Filter.any_of(ShipmentContainer.status, "Comma-separated statuses", CONTAINER_STATUSES)},
+    hooks=Hooks(decorate=with_shipments),
+    descriptions={"list": "Containers of the caller's shipments, each with a summary of its `shipment`, most "
+                          "recently discharged first (never discharged last): `{ok, items, pagination: {page, "
+                          "pageSize, total, totalPages}}`, 10 a page."},
+    envelope=Envelope.NESTED, page_size=10, dialect=REFERENCE_SORT,
 )
 
 documents = Resource(
@@ -223,7 +268,14 @@ async def _check_assignee(write: Write) -> None:
 tasks = Resource(
     path="/shipments/tasks", model=ShipmentTask, entity="shipments.task",
     create_schema=None, update_schema=None, features=Features(VIEW, EDIT, EDIT, EDIT), tag=TAG,
-    label="Task", operations=NO_ROUTES, soft_delete=False, fields=Fields(),
-    parent=Parent(param="shipmentId", column=ShipmentTask.shipment_id, resource=shipments),
-    hooks=Hooks(before_create=_check_assignee, before_update=_check_assignee),
+    label="Task", operations=LIST_ONLY, soft_delete=False, fields=Fields(),
+    parent=Parent(param="shipmentId", column=ShipmentTask.shipment_id, resource=shipments, required_on_list=False),
+    sort=Sort((ShipmentTask.created_at, ShipmentTask.updated_at, ShipmentTask.title, ShipmentTask.status),
+              default=ShipmentTask.created_at),
+    filters={"status": Filter.any_of(ShipmentTask.status, "Comma-separated statuses", TASK_STATUSES)},
+    hooks=Hooks(before_create=_check_assignee, before_update=_check_assignee, decorate=_decorate_tasks),
+    descriptions={"list": "Tasks of the caller's shipments, oldest first, each with its `assignedTo` and a summary "
+                          "of its `shipment`: `{ok, items, pagination: {page, pageSize, total, totalPages}}`, 10 a "
+                          "page."},
+    envelope=Envelope.NESTED, page_size=10, dialect=REFERENCE_SORT,
 )

@@ -1,6 +1,7 @@
-"""The shipments module's routes besides the kit's `/shipments` collection: a shipment by path id, its
-containers, documents and tasks, the pickers (dictionaries, users and customers), the grid configuration
-and the spreadsheet import. Writes go through the kit's functions, so they are audited and evented.
+"""The shipments module's routes besides the kit's collections (`/shipments`, and the lists of containers and
+tasks across shipments): a shipment by path id, a shipment's containers, documents and tasks, the pickers
+(dictionaries, users and customers), the grid configuration and the spreadsheet import. Writes go through the
+kit's functions, so they are audited and evented.
 
 The reference leaves the features of most of these routes undeclared while its code requires a signed-in
 caller; here every route requires the natural `shipments.*` feature: `view` to read, `edit` to change a
@@ -13,15 +14,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 import api.modules.customers.service as crm
 from api.auth import AuthContext, requires
-from api.casing import camel
-from api.crud import Resource, written
 from api.crud import service as crud
+from api.crud import written
 from api.crud.answers import deleted_answer, item, json_answer, many, record, shape, with_keys
 from api.crud.query import is_uuid, parse_int
 from api.crud.routes import deleted, read_json, validate_model
@@ -31,7 +30,6 @@ from api.errors import BadRequest, NotFound, PayloadTooLarge
 from api.modules.dictionaries import service as dictionaries
 from api.modules.shipments import parties, service
 from api.modules.shipments.models import (
-    CONTAINER_STATUSES,
     CONTAINER_TYPES,
     INCOTERMS,
     MODES,
@@ -47,16 +45,14 @@ from api.settings import get_settings
 from api.spreadsheets import UPLOAD_BODY, read_upload
 
 router = APIRouter(tags=[TAG])
+# `GET`/`PUT /shipments/{id}`, after the kit's lists of containers and tasks (api/manifest.py, `late_routers`).
+by_id = APIRouter(tags=[TAG])
 Viewing = Annotated[AuthContext, Depends(requires(VIEW))]
 Editing = Annotated[AuthContext, Depends(requires(EDIT))]
 Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
 
 # The answers' shapes (the OpenAPI document).
-PAGINATION = shape(page="integer", pageSize="integer", total="integer", totalPages="integer")
-SHIPMENT_SUMMARY = {"type": ["object", "null"]}
-CONTAINER_ITEM = with_keys(item(containers), shipment=SHIPMENT_SUMMARY)
 TASK_ITEM = with_keys(item(tasks), assignedTo={"type": ["object", "null"]})
-LISTED_TASK = with_keys(TASK_ITEM, shipment=SHIPMENT_SUMMARY)
 ATTACHMENT = {"type": ["object", "null"]}
 DOCUMENT = shape(id="string", shipmentId="string", attachmentId="string", extractedData="any",
                  processedAt="string?", createdAt="string", updatedAt="string", attachment=ATTACHMENT,
@@ -71,27 +67,7 @@ IMPORTED = shape(shipmentsCreated="integer", containersCreated="integer", client
                  columnMappings=many(shape(original="string", mapped="string?")),
                  metadata=shape(totalRows="integer", fileName="string?"))
 
-CONTAINER_SORT = {camel(c.key): c for c in (
-    ShipmentContainer.created_at, ShipmentContainer.updated_at, ShipmentContainer.container_number,
-    ShipmentContainer.container_type, ShipmentContainer.status, ShipmentContainer.gate_in_date,
-    ShipmentContainer.loaded_on_vessel_date, ShipmentContainer.discharged_date, ShipmentContainer.gate_out_date,
-    ShipmentContainer.empty_return_date)}
-TASK_SORT = {"createdAt": ShipmentTask.created_at, "updatedAt": ShipmentTask.updated_at,
-             "title": ShipmentTask.title, "status": ShipmentTask.status}
 PICKER_KINDS = ("user", *parties.CUSTOMER_KINDS)
-
-
-def _paging_doc(sort_fields: dict[str, Any], statuses: tuple[str, ...], default_sort: str,
-                default_order: str) -> dict[str, Any]:
-    def param(name: str, kind: str, description: str) -> dict[str, Any]:
-        return {"name": name, "in": "query", "required": False, "schema": {"type": kind}, "description": description}
-    return {"parameters": [
-        param("page", "integer", "1-based page (default 1)"),
-        param("pageSize", "integer", "Items per page (default 10, at most 100)"),
-        param("status", "string", f"Comma-separated statuses: {', '.join(statuses)}"),
-        param("sortBy", "string", f"One of {', '.join(sort_fields)} (default {default_sort})"),
-        param("sortOrder", "string", f"asc or desc (default {default_order})"),
-    ]}
 
 
 def _shipment_id(value: str) -> str:
@@ -100,52 +76,7 @@ def _shipment_id(value: str) -> str:
     return value
 
 
-async def _page(request: Request, session: AsyncSession, ctx: AuthContext, resource: Resource, model: Any,
-                sort_fields: dict[str, Any], statuses: tuple[str, ...], default_sort: str,
-                default_order: str) -> tuple[list[Any], dict[str, int]]:
-    """The reference's page of containers or tasks: `page`, `pageSize` (10), comma-separated `status`,
-    `sortBy`, `sortOrder`; every value checked (a typo is a 400, not an unsorted or unfiltered page)."""
-    params = request.query_params
-    page = parse_int(params.get("page"), "page", 1, 1, 1_000_000)
-    size = parse_int(params.get("pageSize"), "pageSize", 10, 1, 100)
-    sort_by = params.get("sortBy") or default_sort
-    if sort_by not in sort_fields:
-        raise BadRequest("Invalid input", [{"path": ["sortBy"],
-                                            "message": f"Expected one of {', '.join(sort_fields)}"}])
-    order = (params.get("sortOrder") or default_order).lower()
-    if order not in ("asc", "desc"):
-        raise BadRequest("Invalid input", [{"path": ["sortOrder"], "message": "Expected asc or desc"}])
-    stmt = crud.scoped(resource, ctx)
-    if raw := params.get("status"):
-        wanted = [s.strip() for s in raw.split(",") if s.strip()]
-        unknown = [s for s in wanted if s not in statuses]
-        if unknown:
-            raise BadRequest("Invalid input", [{"path": ["status"], "message": f"Unknown status {', '.join(unknown)}; "
-                                                                              f"expected {', '.join(statuses)}"}])
-        stmt = stmt.where(model.status.in_(wanted))
-    column = sort_fields[sort_by]
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    ordered = stmt.order_by(column.desc().nulls_last() if order == "desc" else column.asc().nulls_first(),
-                            model.id.asc())
-    rows = list((await session.execute(ordered.offset((page - 1) * size).limit(size))).scalars())
-    pages = -(-total // size) if total else 0
-    return rows, {"page": page, "pageSize": size, "total": total, "totalPages": pages}
-
-
 # --- containers ------------------------------------------------------------------------------------------
-
-@router.get("/shipments/containers", summary="List containers",
-            description="Containers of the caller's shipments, each with a summary of its shipment, paged: "
-                        "`{ok, items, pagination: {page, pageSize, total, totalPages}}`. Requires features: "
-                        f"{VIEW}",
-            openapi_extra=_paging_doc(CONTAINER_SORT, CONTAINER_STATUSES, "dischargedDate", "desc"),
-            responses=json_answer(shape(ok="true", items=many(CONTAINER_ITEM), pagination=PAGINATION)))
-async def list_containers(request: Request, session: SessionDep, ctx: Viewing) -> dict[str, Any]:
-    rows, pagination = await _page(request, session, ctx, containers, ShipmentContainer, CONTAINER_SORT,
-                                   CONTAINER_STATUSES, "dischargedDate", "desc")
-    items = await service.with_shipments(session, [service.container_item(r) for r in rows])
-    return {"ok": True, "items": items, "pagination": pagination}
-
 
 @router.put("/shipments/containers/{id}", summary="Update container",
             description="Changes a container's number, type, cargo, status, location or tracking dates; keys "
@@ -257,20 +188,7 @@ async def _upload(request: Request, limit: int, missing: str) -> tuple[bytes, st
 
 # --- a shipment by path id -------------------------------------------------------------------------------
 
-@router.get("/shipments/tasks", summary="List shipment tasks",
-            description="Tasks of the caller's shipments, each with its assignee and a summary of its shipment, "
-                        "paged: `{ok, items, pagination: {page, pageSize, total, totalPages}}`. Requires "
-                        f"features: {VIEW}",
-            openapi_extra=_paging_doc(TASK_SORT, ("TODO", "IN_PROGRESS", "DONE"), "createdAt", "asc"),
-            responses=json_answer(shape(ok="true", items=many(LISTED_TASK), pagination=PAGINATION)))
-async def list_tasks(request: Request, session: SessionDep, ctx: Viewing) -> dict[str, Any]:
-    rows, pagination = await _page(request, session, ctx, tasks, ShipmentTask, TASK_SORT,
-                                   ("TODO", "IN_PROGRESS", "DONE"), "createdAt", "asc")
-    items = await service.with_shipments(session, await service.task_items(session, ctx, rows))
-    return {"ok": True, "items": items, "pagination": pagination}
-
-
-@router.get("/shipments/{id}", summary="Get shipment",
+@by_id.get("/shipments/{id}", summary="Get shipment",
             description="One shipment with its parties: `client`, `shipper`, `consignee`, `contactPerson` "
                         "(`{id, displayName, primaryEmail, status}`), `createdBy`, `assignedTo` "
                         f"(`{{id, email, name}}`), null when unset or not visible. Requires features: {VIEW}",
@@ -280,7 +198,7 @@ async def get_shipment(id: str, session: SessionDep, ctx: Viewing) -> dict[str, 
     return await service.shipment_record(session, ctx, row)
 
 
-@router.put("/shipments/{id}", summary="Update shipment by id",
+@by_id.put("/shipments/{id}", summary="Update shipment by id",
             description="Changes the fields given (as `PUT /shipments`, the id in the path); keys left out keep "
                         f"their values. Answers the updated shipment with its parties. Requires features: {EDIT}",
             openapi_extra={"requestBody": {"required": True, "content": {"application/json": {

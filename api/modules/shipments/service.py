@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import api.modules.customers.service as crm
 from api import outbox
 from api.auth import AuthContext
-from api.casing import jsonable
 from api.crud import service as crud
 from api.errors import BadRequest, NotFound
 from api.modules.attachments import service as attachments
@@ -46,24 +45,6 @@ async def shipment_record(session: AsyncSession, ctx: AuthContext, row: Shipment
 
 
 # --- containers and tasks ---------------------------------------------------------------------------------
-
-def summary(row: Shipment | None) -> dict[str, Any] | None:
-    """The few fields of a shipment a container or task list shows beside each item."""
-    if row is None:
-        return None
-    return {"id": row.id, "internalReference": row.internal_reference, "bookingNumber": row.booking_number,
-            "containerNumber": row.container_number, "carrier": row.carrier, "status": row.status,
-            "originPort": row.origin_port, "destinationPort": row.destination_port, "eta": jsonable(row.eta)}
-
-
-async def with_shipments(session: AsyncSession, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    ids = {i["shipmentId"] for i in items}
-    rows = {s.id: s for s in (await session.execute(select(Shipment).where(Shipment.id.in_(ids)))).scalars()} \
-        if ids else {}
-    for item in items:
-        item["shipment"] = summary(rows.get(item["shipmentId"]))
-    return items
-
 
 def container_item(row: ShipmentContainer) -> dict[str, Any]:
     return crud.serialize(containers, row)

@@ -9,10 +9,11 @@ from decimal import Decimal
 import pytest
 
 from api.auth import AuthContext
+from api.crud import Filter
 from api.crud.tags import assign, tag_assignment_router
 from api.db import sessionmaker
 from api.errors import BadRequest
-from tests.api.crud.gadgets import MANAGE, gadgets, tags
+from tests.api.crud.gadgets import MANAGE, Gadget, gadgets, tags
 from tests.api.crud.helpers import GADGETS, Kit, make, names, problem, seed
 from tests.fixtures import Caller
 
@@ -68,6 +69,15 @@ async def test_any_of_takes_comma_separated_typed_values(kit: Kit) -> None:
     assert await names(me, kinds="toy,,") == ["Abacus", "Yo-yo"]
     assert await names(me, quantities="3,150") == ["Anvil", "Yo-yo"]
     assert problem(await me.get(GADGETS, params={"quantities": "3,many"}))["details"][0]["path"] == ["quantities"]
+
+
+async def test_any_of_with_choices_names_the_values_it_does_not_know(kit: Kit) -> None:
+    kit.serve(gadgets.but(filters={"kinds": Filter.any_of(Gadget.kind, "Kinds", ("tool", "toy"))}))
+    me = await kit.user()
+    await seed(me, {"name": "Anvil", "kind": "tool"}, {"name": "Yo-yo", "kind": "toy"})
+    assert await names(me, kinds="toy") == ["Yo-yo"]
+    body = problem(await me.get(GADGETS, params={"kinds": "toy,weapon,bomb"}))
+    assert body["details"] == [{"path": ["kinds"], "message": "Unknown weapon, bomb; expected tool, toy"}]
 
 
 async def test_contains_and_prefix_are_case_insensitive_and_literal(kit: Kit) -> None:

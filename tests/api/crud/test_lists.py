@@ -3,6 +3,7 @@ answer a bad query string."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from api.crud import Dialect, Envelope, Sort
@@ -60,6 +61,32 @@ async def test_a_list_takes_other_names_for_its_parameters(kit: Kit) -> None:
     assert problem(await me.get(GADGETS, params={"pageSize": "500"}))["details"][0]["path"] == ["pageSize"]
     documented = {p["name"] for p in kit.app.openapi()["paths"]["/api/crudkit/gadgets"]["get"]["parameters"]}
     assert {"sortBy", "sortOrder", "pageSize", "sortField", "limit"} <= documented
+
+
+async def test_nested_envelope_and_default_page_size(kit: Kit) -> None:
+    kit.serve(gadgets.but(envelope=Envelope.NESTED, page_size=2))
+    me = await kit.user()
+    await seed_names(me, "a", "b", "c")
+    body = (await me.get(GADGETS)).json()
+    assert body == {"ok": True, "items": body["items"], "pagination": {"page": 1, "pageSize": 2, "total": 3,
+                                                                      "totalPages": 2}}
+    assert [i["name"] for i in body["items"]] == ["a", "b"]
+    assert (await me.get(GADGETS, params={"page": 2, "pageSize": 1})).json()["pagination"] == {
+        "page": 2, "pageSize": 1, "total": 3, "totalPages": 3}
+    schema = kit.app.openapi()["paths"]["/api/crudkit/gadgets"]["get"]["responses"]["200"]["content"]
+    page = schema["application/json"]["schema"]["anyOf"][0]
+    assert page["required"] == ["ok", "items", "pagination"]
+    assert page["properties"]["pagination"]["required"] == ["page", "pageSize", "total", "totalPages"]
+
+
+async def test_rows_without_a_value_sort_first_going_up_and_last_going_down(kit: Kit) -> None:
+    """As SQLite sorts NULL, on PostgreSQL too (whose own default is the other way round)."""
+    kit.serve(gadgets.but(sort=Sort((Gadget.seen_at, Gadget.name), default=Gadget.name)))
+    me = await kit.user()
+    await seed(me, {"name": "never"}, {"name": "early", "seen_at": datetime(2024, 1, 1, tzinfo=UTC)},
+               {"name": "late", "seen_at": datetime(2025, 1, 1, tzinfo=UTC)})
+    assert await names(me, sortField="seenAt", sortDir="asc") == ["never", "early", "late"]
+    assert await names(me, sortField="seenAt", sortDir="desc") == ["late", "early", "never"]
 
 
 async def test_custom_envelope_has_one_empty_page(kit: Kit) -> None:
