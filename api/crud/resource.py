@@ -168,6 +168,11 @@ class Resource:
     soft_delete: bool = True
     # Rows that go with a deleted row and come back with its undo (`Owned`).
     owns: tuple[Owned, ...] = ()
+    # Columns naming the one row a write is about (`(Terms.contractor_id,)`: a contractor has one row of terms):
+    # POST and PUT {path} both take the create schema and update the caller's row holding the body's values in
+    # them (only the keys sent change), or create it when there is none. POST answers 201 `{id}`, PUT the
+    # `updated_body`.
+    upsert_by: tuple[InstrumentedAttribute[Any], ...] = ()
     # Optimistic locking: writes carrying `x-om-ext-optimistic-lock-expected-updated-at` are refused
     # with 409 when the row changed since.
     lock: bool = False

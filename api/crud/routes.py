@@ -13,6 +13,7 @@ from pydantic.json_schema import SkipJsonSchema
 from api import audit
 from api.auth import AuthContext, requires
 from api.body import read_json
+from api.casing import camel
 from api.crud import answers, custom_fields, service
 from api.crud.export import export_response
 from api.crud.query import is_uuid, list_parameters, query_param
@@ -179,6 +180,25 @@ def crud_router(res: Resource) -> APIRouter:
         async def create_custom(request: Request, session: SessionDep, ctx: Creating) -> JSONResponse:
             raw, data = await _custom_body(request, custom_create, partial=False)
             return _created(await service.create(res, ctx, session, data, custom=_submitted(raw)))
+    elif create_schema is not None and res.upsert_by:
+        Upsert: Any = create_schema  # noqa: N806 - a class
+        keys = " and ".join(f"`{camel(column.key)}`" for column in res.upsert_by)
+        upsert_text = (f"Sets the {label} of the {keys} in the body: creates it when there is none, otherwise "
+                       "changes the keys sent.")
+
+        @router.post(res.path, status_code=201, summary=f"Create {label}",
+                     description=_describe(res, "create", upsert_text, res.features.create),
+                     responses=answers.created_answer(res))
+        async def upsert_created(body: Upsert, request: Request, session: SessionDep,
+                                 ctx: Creating) -> JSONResponse:
+            return _created(await service.upsert(res, ctx, session, body, custom=await _raw_custom(request)))
+
+        @_when("update" in ops, router.put(res.path, summary=f"Update {label}",
+                    description=_describe(res, "update", upsert_text, res.features.update),
+                    responses=answers.updated_answer(res)))
+        async def upsert_updated(body: Upsert, request: Request, session: SessionDep,
+                                 ctx: Updating) -> JSONResponse:
+            return _updated(await service.upsert(res, ctx, session, body, custom=await _raw_custom(request)))
     elif create_schema is not None:
         Create: Any = create_schema  # noqa: N806 - a class
 
@@ -201,7 +221,7 @@ def crud_router(res: Resource) -> APIRouter:
     if res.lock:
         update_text += (f" Send `{service.LOCK_HEADER}` with the `updatedAt` you read to refuse overwriting "
                         "a newer change (409).")
-    if "update" not in ops:
+    if "update" not in ops or res.upsert_by:  # an upsert's PUT is registered with its POST
         update_schema = None
     if isinstance(update_schema, Body):
         custom_update = update_schema

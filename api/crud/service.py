@@ -471,6 +471,24 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
     return write
 
 
+async def upsert(res: Resource, ctx: AuthContext, session: AsyncSession, body: Any,
+                 *, custom: Mapping[str, Any] | None = None) -> Write:
+    """Update the caller's row whose `res.upsert_by` columns hold the body's values, or create it. The parent a
+    key names must be one the caller sees (404 with the parent's label, as on create)."""
+    values, _ = body_values(res, body)
+    keys = {column.key: values.get(column.key) for column in res.upsert_by}
+    if res.parent is not None and res.parent.column.key in keys:
+        await get_row(res.parent.resource, ctx, session, keys[res.parent.column.key], custom=False)
+    model: Any = res.model
+    stmt = scoped(res, ctx).where(*(getattr(model, key) == value for key, value in keys.items()))
+    if res.soft_delete:
+        stmt = stmt.where(model.deleted_at.is_(None))
+    existing = (await session.execute(stmt.with_only_columns(model.id).limit(1))).scalar()
+    if existing is None:
+        return await create(res, ctx, session, body, custom=custom)
+    return await update(res, ctx, session, existing, body, custom=custom)
+
+
 def check_updated_at(kind: str, current: Any, expected: str | None) -> None:
     """Optimistic locking: 409 when the caller read the record at another `updatedAt` than it has
     now. No header, or one that is not a timestamp, skips the check (the reference does the same);

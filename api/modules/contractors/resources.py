@@ -386,8 +386,8 @@ payment_terms = Resource(
     tag=TAG,
     label="Payment terms",
     plural="Payment terms",
-    # POST and PUT are one upsert per contractor (routes.py).
-    operations=frozenset({"list", "delete"}),
+    # POST and PUT are one upsert per contractor.
+    upsert_by=(ContractorPaymentTerms.contractor_id,),
     deleted_body=None,  # the reference answers its deletes 204
     dialect=LISTS,
     descriptions={"list": "Returns a page of payment terms, bank details masked (`contractorId`: one contractor's)."},
@@ -434,8 +434,8 @@ credit_limits = Resource(
     features=Features(VIEW, FINANCIAL, FINANCIAL, FINANCIAL),
     tag=TAG,
     label="Credit limit",
-    # POST and PUT are one upsert per contractor (routes.py).
-    operations=frozenset({"list", "delete"}),
+    # POST and PUT are one upsert per contractor.
+    upsert_by=(ContractorCreditLimit.contractor_id,),
     deleted_body=None,  # the reference answers its deletes 204
     dialect=LISTS,
     descriptions={"list": "Returns a page of credit limits with the available credit, the exposure percentage and "

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext, requires
 from api.casing import camel, jsonable
-from api.crud import Resource, written
 from api.crud import service as crud
-from api.crud.answers import OK, json_answer, many, shape
+from api.crud import written
+from api.crud.answers import json_answer, many, shape
 from api.crud.query import is_uuid
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
@@ -33,10 +33,8 @@ from api.modules.contractors.resources import (
     FINANCIAL,
     VIEW,
     contractors,
-    credit_limits,
-    payment_terms,
 )
-from api.modules.contractors.schemas import ContractorPatch, CreditLimitUpsert, PaymentTermsUpsert
+from api.modules.contractors.schemas import ContractorPatch
 
 router = APIRouter(tags=["Contractors"])
 
@@ -122,46 +120,6 @@ async def update_contractor(id: str, body: ContractorPatch, session: SessionDep,
     write = await crud.update(contractors, ctx, session, _id(id), body)
     return written(summary(write.row), crud.entry_of(write))
 
-
-
-# --- 1:1 upserts -------------------------------------------------------------------------------------------------
-
-async def upsert(res: Resource, ctx: AuthContext, session: AsyncSession, body: Any) -> crud.Write:
-    """The contractor's one row of `res`: updated when it has one (only the keys sent change), else created."""
-    contractor = await crud.get_row(contractors, ctx, session, body.contractor_id, custom=False)
-    model: Any = res.model
-    existing = (await session.execute(select(model.id).where(
-        model.contractor_id == contractor.id, model.tenant_id == contractor.tenant_id))).scalar()
-    if existing is None:
-        return await crud.create(res, ctx, session, body)
-    return await crud.update(res, ctx, session, existing, body)
-
-
-def _upsert_routes(res: Resource, schema: Any, what: str) -> None:
-    label = res.label.lower()
-    text = (f"Sets the contractor's {what} (`contractorId` in the body): creates them when it has none, "
-            f"otherwise changes the keys sent. Requires features: {FINANCIAL}")
-
-    Upsert: Any = schema  # noqa: N806 - a class
-
-    async def create(body: Upsert, session: SessionDep, ctx: Financial) -> JSONResponse:
-        write = await upsert(res, ctx, session, body)
-        return written({"id": write.row.id}, crud.entry_of(write), 201)
-
-    async def change(body: Upsert, session: SessionDep, ctx: Financial) -> JSONResponse:
-        write = await upsert(res, ctx, session, body)
-        return written({"ok": True}, crud.entry_of(write))
-
-    router.add_api_route(res.path, create, methods=["POST"], status_code=201, summary=f"Upsert {label}",
-                         description=text, responses=json_answer(shape(id="string"), 201),
-                         operation_id=f"create_{res.entity.replace('.', '_')}")
-    router.add_api_route(res.path, change, methods=["PUT"], summary=f"Upsert {label} (update)",
-                         description=text, responses=json_answer(OK),
-                         operation_id=f"update_{res.entity.replace('.', '_')}")
-
-
-_upsert_routes(payment_terms, PaymentTermsUpsert, "payment terms")
-_upsert_routes(credit_limits, CreditLimitUpsert, "credit limit")
 
 
 # --- grids -------------------------------------------------------------------------------------------------------

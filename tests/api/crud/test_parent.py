@@ -3,6 +3,8 @@ the body, and the parent must be visible to the caller."""
 
 from __future__ import annotations
 
+import json
+
 from api.crud import Parent
 from tests.api.crud.gadgets import GadgetPart, gadgets, parts
 from tests.api.crud.helpers import GADGETS, PARTS, Kit, make, names, problem, stored
@@ -60,3 +62,37 @@ async def test_update_checks_a_new_parent(kit: Kit) -> None:
     r = await me.put(PARTS, json={"id": part, "gadgetId": theirs})
     assert (await stored(GadgetPart, part)).gadget_id != theirs
     assert problem(r, 404) == {"error": "Gadget not found"}
+
+
+# --- one row per parent: upsert_by ----------------------------------------------------------------------
+
+async def test_upsert_by_writes_the_one_row_of_a_parent(kit: Kit) -> None:
+    kit.serve(gadgets, parts.but(upsert_by=(GadgetPart.gadget_id,)))
+    me = await kit.user()
+    gadget_id, other_id = await make(me), await make(me)
+    r = await me.post(PARTS, json={"gadgetId": gadget_id, "name": "bolt"})
+    assert r.status_code == 201 and set(r.json()) == {"id"}, r.text
+    part_id = r.json()["id"]
+    assert json.loads(r.headers["x-om-operation"])["commandId"] == "crudkit.gadget_part.create"
+    # The same parent again: its row changes, whichever verb.
+    r = await me.post(PARTS, json={"gadgetId": gadget_id, "name": "nut"})
+    assert r.status_code == 201 and r.json() == {"id": part_id}
+    assert json.loads(r.headers["x-om-operation"])["commandId"] == "crudkit.gadget_part.update"
+    r = await me.put(PARTS, json={"gadgetId": gadget_id, "name": "screw"})
+    assert r.status_code == 200 and r.json() == {"ok": True}
+    assert (await stored(GadgetPart, part_id)).name == "screw"
+    # Another parent has none yet: a PUT creates it.
+    r = await me.put(PARTS, json={"gadgetId": other_id, "name": "spring"})
+    assert r.status_code == 200
+    assert await names(me, PARTS, gadgetId=other_id) == ["spring"]
+    assert await names(me, PARTS, gadgetId=gadget_id) == ["screw"]
+
+
+async def test_upsert_by_refuses_a_parent_the_caller_does_not_see(kit: Kit) -> None:
+    kit.serve(gadgets, parts.but(upsert_by=(GadgetPart.gadget_id,)))
+    me, stranger = await kit.user(), await kit.stranger()
+    theirs = await make(stranger)
+    for method in (me.post, me.put):
+        r = await method(PARTS, json={"gadgetId": theirs, "name": "bolt"})
+        assert problem(r, 404) == {"error": "Gadget not found"}
+    assert await names(stranger, PARTS, gadgetId=theirs) == []
