@@ -431,14 +431,13 @@ async def _category_tree(write: Write) -> None:
 
 
 async def _category_gone(write: Write) -> None:
-    """A deleted category's children move up to its parent (their subtrees with them); its product
-    links go."""
+    """A deleted category's children move up to its parent (their subtrees with them); its product links go
+    (`owns`)."""
     row: Category = write.row
     write.values["is_active"] = False
     await write.session.execute(update(Category).where(
         Category.parent_id == row.id, Category.tenant_id == row.tenant_id, Category.deleted_at.is_(None))
         .values(parent_id=row.parent_id))
-    await write.session.execute(delete(CategoryAssignment).where(CategoryAssignment.category_id == row.id))
 
 
 async def _category_undo(session: AsyncSession, row: Any) -> None:
@@ -464,6 +463,8 @@ categories = Resource(
                   "root_id", "ancestor_ids", "child_ids", "descendant_ids", "is_active", "organization_id",
                   "tenant_id", "created_at", "updated_at"),
     derived=frozenset(TREE_COLUMNS),
+    # Its product links go with it, and come back with its undo.
+    owns=(Owned(CategoryAssignment.category_id),),
     hooks=Hooks(before_create=_category_checks, before_update=_category_checks, after_create=_category_tree,
                 after_update=_category_tree, before_delete=_category_gone, after_delete=_category_tree,
                 after_undo=_category_undo),

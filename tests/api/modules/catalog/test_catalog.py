@@ -119,10 +119,20 @@ async def test_categories_form_a_tree_and_refuse_cycles(world: World) -> None:
     assert items["Women"]["descendantCount"] == 2 and items["Men"]["parentName"] == "Women"
     tree = (await admin.get(f"{B}/categories", params={"view": "tree"})).json()["items"]
     assert tree[0]["children"][0]["name"] == "Women"
-    # deleting a node lifts its children to its parent
-    assert (await admin.delete(f"{B}/categories", params={"id": men})).json() == {"ok": True}
+    # deleting a node lifts its children to its parent and unlinks its products; its undo links them again
+    pid = await product(admin, ids, categoryIds=[men, women])
+    r = await admin.delete(f"{B}/categories", params={"id": men})
+    assert r.json() == {"ok": True}
     items = {i["name"]: i for i in (await admin.get(f"{B}/categories")).json()["items"]}
     assert items["Shirts"]["parentId"] == women and "Men" not in items
+
+    async def linked() -> list[str]:
+        return list((await admin.get(f"{B}/products", params={"id": pid})).json()["items"][0]["categoryIds"])
+
+    assert await linked() == [women]
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    assert (await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    assert await linked() == [men, women]
 
 
 async def test_price_layers_resolve_on_the_products_list(world: World) -> None:
