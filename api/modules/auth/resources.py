@@ -9,9 +9,9 @@ from sqlalchemy import Select, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
-from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Resource, Sort
+from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Owned, Resource, Sort
 from api.modules.auth import service
-from api.modules.auth.models import Role, User, UserRole
+from api.modules.auth.models import Role, RoleAcl, User, UserRole
 from api.modules.auth.schemas import RoleCreate, RoleUpdate, UserCreate, UserUpdate
 from api.modules.directory.models import Organization, Tenant
 
@@ -134,6 +134,9 @@ roles = Resource(
     dialect=AUTH_IDS,
     fields=Fields("id", "name", "tenant_id", *ITEM_TIMES),
     scope=roles_scope,
+    # API keys name their roles directly, so a deleted role's grant goes with it (it must stop granting
+    # anything); undoing the delete brings the grant back.
+    owns=(Owned(RoleAcl.role_id),),
     hooks=Hooks(before_create=service.create_role, before_update=service.update_role,
                 before_delete=service.delete_role, decorate=decorate_roles),
 )

@@ -303,8 +303,6 @@ async def delete_role(write: Write) -> None:
     )).scalar_one()
     if assigned:
         raise BadRequest("Role has assigned users")
-    # API keys name their roles directly; a deleted role must stop granting anything.
-    await write.session.execute(delete(RoleAcl).where(RoleAcl.role_id == role.id))
 
 
 

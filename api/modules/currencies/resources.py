@@ -258,14 +258,17 @@ fetch_configs = Resource(
     entity="currencies.fetch_config",
     create_schema=FetchConfigCreate,
     update_schema=FetchConfigUpdate,
-    # The list and the update answer in the reference's own shapes (`{configs}`, `{config}`): routes.py.
-    operations=frozenset({"create", "delete"}),
+    # The list answers in the reference's own shape (`{configs}`, unpaged): routes.py.
+    operations=frozenset({"create", "update", "delete"}),
     features=Features(FETCH_VIEW, FETCH_MANAGE, FETCH_MANAGE, FETCH_MANAGE),
     tag="Currencies",
     label="Fetch config",
     descriptions={"create": "Configures a rate provider (`NBP`, `Raiffeisen Bank Polska`, `Custom`) for the "
                             "organization. An enabled config with a `syncTime` (HH:MM, in `config.timeZone`, "
                             "default UTC) fetches daily on a Temporal Schedule. Answers `{config}`.",
+                  "update": "Updates `isEnabled`, `syncTime` (HH:MM or null) and `config` of the config whose `id` "
+                            "is in the body (the provider stays); its Temporal Schedule is created, moved or deleted "
+                            "to match. Answers `{config}`.",
                   "delete": "Deletes a fetch config and its schedule. Answers `{success: true}`."},
     fields=Fields("id", "organization_id", "tenant_id", "provider", "is_enabled", "sync_time", "last_sync_at",
                   "last_sync_status", "last_sync_message", "last_sync_count", "config", "created_at", "updated_at",
@@ -277,6 +280,8 @@ fetch_configs = Resource(
     hooks=Hooks(before_create=_before_create_config, after_create=_after_create_config,
                 after_update=_after_update_config, after_delete=_after_delete_config,
                 after_undo=_after_undo_config,
-                created_body=lambda write: {"config": crud.describe(write.resource, write.row)}),
+                created_body=lambda write: {"config": crud.describe(write.resource, write.row)},
+                updated_body=lambda write: {"config": crud.describe(write.resource, write.row)}),
     created_schema=lambda res: shape(config=record(res)),
+    updated_schema=lambda res: shape(config=record(res)),
 )

@@ -6,19 +6,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 
 from api.auth import AuthContext, requires
 from api.crud import service as crud
-from api.crud import written
-from api.crud.answers import item, json_answer, many, record, shape
+from api.crud.answers import item, json_answer, many, shape
 from api.crud.routes import read_json, validate_model
 from api.db import utcnow
 from api.deps import SessionDep
 from api.modules.currencies.fetching import fetch_rates
 from api.modules.currencies.models import CurrencyFetchConfig
 from api.modules.currencies.resources import FETCH_MANAGE, FETCH_VIEW, fetch_configs
-from api.modules.currencies.schemas import FetchConfigUpdate, FetchRates
+from api.modules.currencies.schemas import FetchRates
 
 router = APIRouter(tags=["Currencies"])
 ViewFetch = Annotated[AuthContext, Depends(requires(FETCH_VIEW))]
@@ -34,18 +32,6 @@ async def list_configs(session: SessionDep, ctx: ViewFetch) -> dict[str, Any]:
     rows = (await session.execute(crud.scoped(fetch_configs, ctx).order_by(CurrencyFetchConfig.provider)
                                   )).scalars().all()
     return {"configs": [crud.serialize(fetch_configs, row) for row in rows]}
-
-
-@router.put("/currencies/fetch-configs", summary="Update fetch config",
-            description="Updates `isEnabled`, `syncTime` (HH:MM or null) and `config` of the config whose `id` is "
-                        "in the body (the provider stays); its Temporal Schedule is created, moved or deleted to "
-                        f"match. Answers `{{config}}`. Requires features: {FETCH_MANAGE}",
-            responses=json_answer(shape(config=record(fetch_configs))))
-async def update_config(body: FetchConfigUpdate, request: Request, session: SessionDep,
-                        ctx: ManageFetch) -> JSONResponse:
-    write = await crud.update(fetch_configs, ctx, session, body.id, body,
-                              expected_updated_at=request.headers.get(crud.LOCK_HEADER))
-    return written({"config": crud.describe(fetch_configs, write.row)}, crud.entry_of(write))
 
 
 @router.post("/currencies/fetch-rates", summary="Fetch exchange rates",

@@ -34,6 +34,7 @@ from api.modules.fms_quotes.models import (
 from api.modules.fms_quotes.schemas import (
     OfferLineCreate,
     OfferLineUpdate,
+    OfferUpdate,
     QuoteCreate,
     QuoteLineCreate,
     QuoteLineUpdate,
@@ -196,16 +197,21 @@ offers = Resource(
     model=FmsOffer,
     entity="fms_quotes.offer",
     create_schema=None,
-    update_schema=None,
+    update_schema=OfferUpdate,
     features=Features.view_manage(OFFERS_VIEW, OFFERS_MANAGE),
     tag=TAG,
     label="Offer",
-    # Offers are built from quote lines (routes.py); the kit lists and deletes them.
+    # Offers are built from quote lines (routes.py); the kit lists, reads, updates and deletes them.
     operations=frozenset({"list"}),
-    by_id=frozenset({"delete"}),
+    detail=True,
+    by_id=frozenset({"update", "delete"}),
     deleted_body=None,
     descriptions={"list": "Returns offers, newest first, each with its `lines` and its `quote` (number and status); "
                           "`quoteId` narrows to one quote's offers (`limit` per page).",
+                  "detail": "Returns one offer with its `lines` and its `quote` (number and status).",
+                  "update_by_id": "Updates the offer `{id}` (status, validity, terms, notes); a superseded offer is "
+                                  "history and refused (409), and `superseded` is reached only by versioning. Answers "
+                                  "the offer with its lines.",
                   "delete_by_id": "Deletes (softly) the draft offer `{id}` and its lines; other offers are refused "
                                   "(400). Answers 204."},
     envelope=Envelope.LIMIT,
@@ -221,7 +227,8 @@ offers = Resource(
     fields=Fields(),
     derived=frozenset({"total_amount"}),
     owns=(Owned(FmsOfferLine.offer_id),),  # an offer's lines have no life without it
-    hooks=Hooks(decorate=decorate_offers, before_update=_offer_before_update, before_delete=_offer_before_delete),
+    hooks=Hooks(decorate=decorate_offers, present=decorate_offers, before_update=_offer_before_update,
+                before_delete=_offer_before_delete),
 )
 
 

@@ -16,10 +16,9 @@ from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
 from api.crud.answers import json_answer, many, record, shape, with_keys
-from api.crud.query import is_uuid
 from api.crud.table_config import TableHints, table_config_route
 from api.deps import SessionDep
-from api.errors import BadRequest, Conflict
+from api.errors import Conflict
 from api.modules.fms_quotes import service
 from api.modules.fms_quotes.models import (
     CARGO_TYPES,
@@ -45,7 +44,6 @@ from api.modules.fms_quotes.resources import (
 )
 from api.modules.fms_quotes.schemas import (
     OfferCreate,
-    OfferUpdate,
     OfferVersion,
 )
 
@@ -79,12 +77,6 @@ for _path, _model, _entity, _label, _hints in (
 
 
 # --- answers ----------------------------------------------------------------------------------------------
-
-def _checked(row_id: str, label: str) -> str:
-    if not is_uuid(row_id):
-        raise BadRequest(f"Invalid {label} id")
-    return row_id
-
 
 OFFER = with_keys(record(offers), lines=many(record(offer_lines)),
                   quote={"type": ["object", "null"], "properties": {"id": {"type": "string"}}})
@@ -150,20 +142,3 @@ async def create_offer_version(body: OfferVersion, ctx: ManageOffers, session: S
     return written({"id": copy.id, "offerNumber": copy.offer_number, "version": copy.version}, entry, 201)
 
 
-@router.get("/fms_quotes/offers/{id}", summary="Get offer",
-            description="Returns one offer with its `lines` and its `quote` (number and status). "
-                        f"Requires features: {OFFERS_VIEW}",
-            responses=json_answer(OFFER))
-async def get_offer(id: str, ctx: ViewOffers, session: SessionDep) -> dict[str, Any]:
-    offer = await service.visible(session, ctx, FmsOffer, _checked(id, "offer"), "Offer")
-    return await _offer_body(session, ctx, offer)
-
-
-@router.put("/fms_quotes/offers/{id}", summary="Update offer",
-            description="Updates the offer `{id}` (status, validity, terms, notes); a superseded offer is history "
-                        "and refused (409), and `superseded` is reached only by versioning. Answers the offer with "
-                        f"its lines. Requires features: {OFFERS_MANAGE}",
-            responses=json_answer(OFFER))
-async def update_offer(id: str, body: OfferUpdate, ctx: ManageOffers, session: SessionDep) -> JSONResponse:
-    write = await crud.update(offers, ctx, session, _checked(id, "offer"), body)
-    return written(await _offer_body(session, ctx, write.row), crud.entry_of(write))

@@ -753,7 +753,9 @@ def _payment_answer(write: Write) -> dict[str, Any]:
 payments = Resource(
     path="/sales/payments", model=SalesPayment, entity="sales.payment", create_schema=PaymentCreate,
     update_schema=PaymentUpdate, features=Features(ORDERS_VIEW, PAYMENTS_MANAGE, PAYMENTS_MANAGE, PAYMENTS_MANAGE),
-    tag=TAG, label="Payment", operations=frozenset({"list", "create"}),
+    tag=TAG, label="Payment", operations=frozenset({"list", "create", "update"}),
+    descriptions={"update": "Updates a payment by the id in the body and recalculates its order's paid, refunded and "
+                            "outstanding amounts (`orderTotals`)."},
     filters={"orderId": Filter.eq(SalesPayment.order_id, "Order"),
              "paymentMethodId": Filter.eq(SalesPayment.payment_method_id, "Payment method")},
     sort=Sort((SalesPayment.created_at, SalesPayment.received_at, SalesPayment.amount), default=SalesPayment.created_at,

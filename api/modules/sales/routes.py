@@ -37,7 +37,6 @@ from api.modules.sales.schemas import (
     NextNumber,
     OrderCreate,
     OrderEditingSettings,
-    PaymentUpdate,
 )
 
 # The answer of a payment's update and delete (as its create's, api/modules/sales/resources.py).
@@ -254,23 +253,7 @@ async def convert(request: Request, session: SessionDep, ctx: Converting) -> dic
     return {"orderId": order.id}
 
 
-# --- payment update and delete ---------------------------------------------------------------------------
-
-@router.put("/sales/payments", summary="Update payment",
-            description="Updates a payment by the id in the body and recalculates its order's paid, refunded and "
-                        f"outstanding amounts (`orderTotals`). Requires features: {payments.features.update}",
-            responses=json_answer(PAYMENT_ANSWER))
-async def update_payment(request: Request, session: SessionDep, ctx: Paying) -> JSONResponse:
-    raw = await _body(request)
-    body = validate_model(PaymentUpdate, raw)
-    assert isinstance(body, PaymentUpdate)
-    write = await crud.update(payments, ctx, session, body.id, body,
-                              expected_updated_at=request.headers.get(crud.LOCK_HEADER),
-                              custom=crud.custom_fields.submitted(raw) if isinstance(raw, dict) else None)
-    order = write.extra.get("doc")
-    return written({"id": write.row.id, "orderTotals": order_totals(order) if order is not None else None},
-                   crud.entry_of(write))
-
+# --- payment delete ---------------------------------------------------------------------------
 
 @router.delete("/sales/payments", summary="Delete payment",
                description="Deletes a payment by `?id=` (or `{\"id\"}` in the body) and recalculates its order "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -97,6 +98,20 @@ async def test_grants_stay_within_the_callers_own(world: World) -> None:
     r = await local.put(USER_ACL, json={"userId": other.user_id, "features": ["auth.acl.manage"],
                                         "organizations": [child]})
     assert r.status_code == 200
+
+
+async def test_a_deleted_roles_grant_goes_with_it_and_comes_back_with_its_undo(world: World) -> None:
+    admin = await world.admin()
+    role_id = (await admin.post("/api/auth/roles", json={"name": "Clerk"})).json()["id"]
+    assert (await admin.put(ROLE_ACL, json={"roleId": role_id, "features": ["example.todos.view"]})).status_code == 200
+    r = await admin.delete("/api/auth/roles", params={"id": role_id})
+    assert r.status_code == 200, r.text
+    async with sessionmaker()() as s:
+        assert (await s.execute(select(RoleAcl).where(RoleAcl.role_id == role_id))).first() is None
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    assert (await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    acl = (await admin.get(ROLE_ACL, params={"roleId": role_id})).json()
+    assert acl == {"isSuperAdmin": False, "features": ["example.todos.view"], "organizations": None}
 
 
 async def test_user_acl_overrides_roles(world: World) -> None:
