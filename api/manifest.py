@@ -123,9 +123,6 @@ class Module:
     # one of a collection's operations (a list with several views) is declared there.
     resources: tuple[Resource, ...] = ()
     routers: tuple[APIRouter, ...] = ()
-    # Routes whose path parameter would shadow a collection's own path (`GET /shipments/{id}` before the kit's
-    # `GET /shipments/containers`): they come after the module's collections.
-    late_routers: tuple[APIRouter, ...] = ()
     navigation: tuple[NavEntry, ...] = ()
     subscribers: tuple[Subscriber, ...] = ()
     commands: tuple[WorkflowCommand, ...] = ()
@@ -172,7 +169,6 @@ def routers() -> list[APIRouter]:
     for m in modules():
         out.extend(m.routers)
         out.extend(crud_router(res) for res in m.resources)
-        out.extend(m.late_routers)
     return out
 
 

@@ -7,7 +7,7 @@ from api.commands import crud_commands
 from api.manifest import Module, NavEntry, Searchable
 from api.modules.shipments.models import Shipment
 from api.modules.shipments.resources import CREATE, DELETE, EDIT, IMPORT, VIEW, containers, documents, shipments, tasks
-from api.modules.shipments.routes import by_id, router
+from api.modules.shipments.routes import router
 
 module = Module(
     id="shipments",
@@ -22,9 +22,9 @@ module = Module(
     # The kit serves /shipments and the lists of containers and tasks across shipments; the module's routes
     # write containers, documents and tasks through the kit's functions, so every write is audited and
     # undoable like any collection's.
-    resources=(shipments, containers, documents, tasks),
+    # Mount order matters: the kit's `GET /shipments/{id}` must come after the lists of containers and tasks.
+    resources=(containers, documents, tasks, shipments),
     routers=(router,),
-    late_routers=(by_id,),
     navigation=(NavEntry("/backend/shipments", "Shipments", group_id="fms", group_name="Freight",
                          features=(VIEW,), order=10, group_order=600),),
     search=(Searchable("shipments.shipment", Shipment, fields=("internal_reference", "booking_number", "bol_number",

@@ -142,6 +142,13 @@ async def _decorate(session: Any, ctx: Any, items: list[dict[str, Any]]) -> None
     await parties.attach(session, ctx, items, customers=("client",), users=("createdBy", "assignedTo"))
 
 
+async def _present(session: Any, ctx: Any, records: list[dict[str, Any]]) -> None:
+    """A shipment by id names all its parties: `client`, `shipper`, `consignee`, `contactPerson`
+    (`{id, displayName, primaryEmail, status}`), `createdBy`, `assignedTo` (`{id, email, name}`)."""
+    await parties.attach(session, ctx, records, customers=("client", "shipper", "consignee", "contactPerson"),
+                         users=("createdBy", "assignedTo"))
+
+
 shipments = Resource(
     path="/shipments",
     model=Shipment,
@@ -152,10 +159,11 @@ shipments = Resource(
     tag=TAG,
     label="Shipment",
     soft_delete=False,
+    detail=True,
     # Deleted for good with the shipment, and brought back by its undo (the documents' files stay in the
     # attachments library, where they can still be found and removed).
     owns=(Owned(ShipmentContainer.shipment_id), Owned(ShipmentTask.shipment_id), Owned(ShipmentDocument.shipment_id)),
-    by_id=frozenset({"delete"}),
+    by_id=frozenset({"update", "delete"}),
     deleted_body=None,  # the reference answers its deletes 204
     search=(Shipment.internal_reference, Shipment.booking_number, Shipment.container_number, Shipment.bol_number,
             Shipment.carrier),
@@ -185,7 +193,7 @@ shipments = Resource(
     },
     fields=Fields(),
     detail_fields=Fields(),
-    hooks=Hooks(before_create=_before_create, before_update=_check_parties, decorate=_decorate),
+    hooks=Hooks(before_create=_before_create, before_update=_check_parties, decorate=_decorate, present=_present),
     descriptions={
         "list": "Shipments in the current scope, newest first, each with its client, creator and assignee "
                 "(`{id, displayName, primaryEmail}` / `{id, email, name}`).",
@@ -194,6 +202,11 @@ shipments = Resource(
                   "(or `{\"id\"}` in the body); answers 204.",
         "delete_by_id": "Deletes the shipment named by the path for good, with its containers, documents and "
                         "tasks; answers 204.",
+        "detail": "One shipment with its parties: `client`, `shipper`, `consignee`, `contactPerson` (`{id, "
+                  "displayName, primaryEmail, status}`), `createdBy`, `assignedTo` (`{id, email, name}`), null when "
+                  "unset or not visible.",
+        "update_by_id": "Changes the fields given (as `PUT /shipments`, the id in the path); keys left out keep "
+                        "their values. Answers the updated shipment with its parties.",
     },
 )
 

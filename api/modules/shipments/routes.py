@@ -21,7 +21,7 @@ import api.modules.customers.service as crm
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud import written
-from api.crud.answers import deleted_answer, item, json_answer, many, record, shape, with_keys
+from api.crud.answers import deleted_answer, item, json_answer, many, shape, with_keys
 from api.crud.query import is_uuid, parse_int
 from api.crud.routes import deleted, read_json, validate_model
 from api.crud.table_config import TableHints, table_config_route
@@ -40,13 +40,11 @@ from api.modules.shipments.models import (
     ShipmentTask,
 )
 from api.modules.shipments.resources import EDIT, IMPORT, TAG, VIEW, containers, shipments, tasks
-from api.modules.shipments.schemas import ContainerUpdate, ShipmentPatch, TaskCreate, TaskUpdate
+from api.modules.shipments.schemas import ContainerUpdate, TaskCreate, TaskUpdate
 from api.settings import get_settings
 from api.spreadsheets import UPLOAD_BODY, read_upload
 
 router = APIRouter(tags=[TAG])
-# `GET`/`PUT /shipments/{id}`, after the kit's lists of containers and tasks (api/manifest.py, `late_routers`).
-by_id = APIRouter(tags=[TAG])
 Viewing = Annotated[AuthContext, Depends(requires(VIEW))]
 Editing = Annotated[AuthContext, Depends(requires(EDIT))]
 Importing = Annotated[AuthContext, Depends(requires(IMPORT))]
@@ -57,9 +55,6 @@ ATTACHMENT = {"type": ["object", "null"]}
 DOCUMENT = shape(id="string", shipmentId="string", attachmentId="string", extractedData="any",
                  processedAt="string?", createdAt="string", updatedAt="string", attachment=ATTACHMENT,
                  tenantId="string?", organizationId="string?")
-PARTY = {"type": ["object", "null"]}
-SHIPMENT = with_keys(record(shipments), client=PARTY, shipper=PARTY, consignee=PARTY, contactPerson=PARTY,
-                     createdBy=PARTY, assignedTo=PARTY)
 OPTION = {"type": "object", "additionalProperties": True,
           "properties": {"id": {"type": "string"}}, "required": ["id"]}
 IMPORTED = shape(shipmentsCreated="integer", containersCreated="integer", clientsCreated="integer",
@@ -188,28 +183,6 @@ async def _upload(request: Request, limit: int, missing: str) -> tuple[bytes, st
 
 # --- a shipment by path id -------------------------------------------------------------------------------
 
-@by_id.get("/shipments/{id}", summary="Get shipment",
-            description="One shipment with its parties: `client`, `shipper`, `consignee`, `contactPerson` "
-                        "(`{id, displayName, primaryEmail, status}`), `createdBy`, `assignedTo` "
-                        f"(`{{id, email, name}}`), null when unset or not visible. Requires features: {VIEW}",
-            responses=json_answer(SHIPMENT))
-async def get_shipment(id: str, session: SessionDep, ctx: Viewing) -> dict[str, Any]:
-    row = await service.get_shipment(session, ctx, _shipment_id(id))
-    return await service.shipment_record(session, ctx, row)
-
-
-@by_id.put("/shipments/{id}", summary="Update shipment by id",
-            description="Changes the fields given (as `PUT /shipments`, the id in the path); keys left out keep "
-                        f"their values. Answers the updated shipment with its parties. Requires features: {EDIT}",
-            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                "schema": ShipmentPatch.model_json_schema(by_alias=True),
-                "example": {"status": "DEPARTED", "atd": "2026-01-20T08:00:00Z"}}}}},
-            responses=json_answer(SHIPMENT))
-async def update_shipment(id: str, request: Request, session: SessionDep, ctx: Editing) -> JSONResponse:
-    shipment_id = _shipment_id(id)
-    body = validate_model(ShipmentPatch, await read_json(request))
-    write = await crud.update(shipments, ctx, session, shipment_id, body)
-    return written(await service.shipment_record(session, ctx, write.row), crud.entry_of(write))
 
 
 

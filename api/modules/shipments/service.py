@@ -24,8 +24,6 @@ from api.spreadsheets import Table
 
 # Documents are attachments of this record kind (the attachments module lists them by it, too).
 DOCUMENT_ENTITY = "shipments:shipment"
-CUSTOMER_PARTIES = ("client", "shipper", "consignee", "contactPerson")
-USER_PARTIES = ("createdBy", "assignedTo")
 
 
 # --- shipments -----------------------------------------------------------------------------------------
@@ -34,14 +32,6 @@ async def get_shipment(session: AsyncSession, ctx: AuthContext, shipment_id: str
     """A shipment the caller sees (404 otherwise, whatever the id looks like)."""
     row: Shipment = await crud.get_row(shipments, ctx, session, shipment_id, custom=False)
     return row
-
-
-async def shipment_record(session: AsyncSession, ctx: AuthContext, row: Shipment) -> dict[str, Any]:
-    """A shipment with its parties resolved: `client`, `shipper`, `consignee`, `contactPerson`
-    (`{id, displayName, primaryEmail, status}`), `createdBy`, `assignedTo` (`{id, email, name}`)."""
-    out = crud.describe(shipments, row, public=True)
-    await parties.attach(session, ctx, [out], customers=CUSTOMER_PARTIES, users=USER_PARTIES)
-    return out
 
 
 # --- containers and tasks ---------------------------------------------------------------------------------
