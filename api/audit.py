@@ -91,6 +91,15 @@ def same_state(row: Base | None, snap: dict[str, Any] | None, ignore: frozenset[
     return True
 
 
+async def same_extra(session: AsyncSession, spec: Undoable, row: Base | None, snap: dict[str, Any] | None) -> bool:
+    """Whether the live `row`'s state outside its columns (`Undoable.extra_state`) is still what `snap` recorded."""
+    if spec.extra_state is None or snap is None or not is_live(row):
+        return True
+    assert row is not None
+    current = await spec.extra_state(session, row)
+    return all(json.loads(json.dumps(value, default=str)) == snap[key] for key, value in current.items() if key in snap)
+
+
 def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
     before, after = before or {}, after or {}
     out = {}
@@ -124,6 +133,9 @@ class Undoable:
     # Runs before a live row is deleted or soft-deleted again (redo of a delete): removes what goes with it, as
     # the delete did.
     before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None
+    # The row's state outside its columns that `restore_extra` puts back (keys of its snapshot): undo and redo
+    # compare it as they compare columns, so they overwrite nobody's later change of it either.
+    extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
 
     def payload(self, row: Base) -> dict[str, Any]:
         body = self.serialize(row) if self.serialize is not None else snapshot(row, self.hidden)
@@ -138,9 +150,10 @@ def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              serialize: Callable[[Any], dict[str, Any]] | None = None,
              features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset(),
              restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None,
-             before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None) -> None:
+             before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None,
+             extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None) -> None:
     UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra,
-                              before_remove)
+                              before_remove, extra_state)
 
 
 async def record(session: AsyncSession, auth: AuthContext, *, command_id: str, resource_kind: str,

@@ -84,6 +84,9 @@ class Hooks:
     present: Decorate | None = None
     # State that lives outside the row's columns (role links, lines) but belongs in the audit snapshot.
     snapshot_extra: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    # Puts back what `snapshot_extra` recorded, when undo or redo puts the row back (after its columns). With it,
+    # undo and redo also refuse when that state changed since the action, as they do when a column did.
+    restore_extra: Callable[[AsyncSession, Any, dict[str, Any]], Awaitable[None]] | None = None
     # The body of the 201 answer when it is more than `{"id"}` (e.g. a secret shown once).
     created_body: Callable[[Write], dict[str, Any]] | None = None
     # The body of a successful update when it depends on the write (`{id, orderId}`); else the

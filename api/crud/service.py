@@ -296,11 +296,14 @@ async def restore_owned(res: Resource, session: AsyncSession, row: Any, taken: M
 
 
 async def restore_extra(res: Resource, session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
-    """What undo and redo put back beyond the row's columns: custom values, and the rows its delete took."""
+    """What undo and redo put back beyond the row's columns: custom values, the rows its delete took, and the
+    module's own state (`hooks.restore_extra`)."""
     if res.custom is not None:
         await restore_custom(res, session, row, snap)
     if res.owns and snap.get(audit.OWNED):
         await restore_owned(res, session, row, snap[audit.OWNED])
+    if res.hooks.restore_extra is not None:
+        await res.hooks.restore_extra(session, row, snap)
 
 
 async def snapshot(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:

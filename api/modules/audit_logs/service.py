@@ -274,7 +274,8 @@ async def _replay(session: AsyncSession, ctx: AuthContext, entry: ActionLog, *, 
     feature = spec.features.get({"created": "create", "updated": "update", "deleted": "delete"}[effect])
     if feature and not ctx.can(feature):
         raise Forbidden("Forbidden", extra={"requiredFeatures": [feature]})
-    if not audit.same_state(row, expect, spec.hidden | spec.derived):
+    if not audit.same_state(row, expect, spec.hidden | spec.derived) or \
+            not await audit.same_extra(session, spec, row, expect):
         raise BadRequest(CHANGED_SINCE)
     row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target)
     try:

@@ -107,7 +107,7 @@ users = Resource(
     hooks=Hooks(before_create=service.create_user, after_create=service.link_new_user_roles,
                 before_update=service.update_user, after_update=service.check_managers,
                 before_delete=service.delete_user, after_delete=service.check_managers,
-                decorate=decorate_users, snapshot_extra=service.role_links),
+                decorate=decorate_users, snapshot_extra=service.role_links, restore_extra=service.restore_role_links),
 )
 
 roles = Resource(

@@ -161,8 +161,24 @@ async def user_roles(session: AsyncSession, user_ids: list[str]) -> dict[str, li
 
 
 async def role_links(session: AsyncSession, user: User) -> dict[str, Any]:
-    # Role links are not columns of the user; they ride along so the audit log shows them.
+    # Role links are not columns of the user; they ride along so the audit log shows them and undo puts them back.
     return {"role_ids": sorted(r.id for r in (await user_roles(session, [user.id]))[user.id])}
+
+
+async def restore_role_links(session: AsyncSession, user: User, snap: dict[str, Any]) -> None:
+    """Undo and redo: the user's live roles become those `role_links` recorded (those still live). Links to
+    deleted roles are left as they are, so undoing a role's deletion still finds them."""
+    wanted = snap.get("role_ids")
+    if not isinstance(wanted, list):
+        return
+    live = {r.id for r in (await user_roles(session, [user.id]))[user.id]}
+    still = set((await session.execute(select(Role.id).where(Role.id.in_(wanted), Role.deleted_at.is_(None))))
+                .scalars())
+    if gone := live - still:
+        await session.execute(delete(UserRole).where(UserRole.user_id == user.id, UserRole.role_id.in_(gone)))
+    linked = set((await session.execute(select(UserRole.role_id).where(UserRole.user_id == user.id))).scalars())
+    for role_id in sorted(still - linked):
+        session.add(UserRole(id=new_id(), user_id=user.id, role_id=role_id))
 
 
 async def is_super_admin(session: AsyncSession, user: User) -> bool:

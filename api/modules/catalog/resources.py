@@ -198,21 +198,30 @@ async def _tag_ids(session: AsyncSession, product: Product, labels: list[str]) -
     return [existing[s].id for s in wanted]
 
 
+async def _set_categories(session: AsyncSession, product: Product, category_ids: list[str]) -> None:
+    """The product's category links become `category_ids`, in that order."""
+    await session.execute(delete(CategoryAssignment).where(CategoryAssignment.product_id == product.id))
+    for position, category_id in enumerate(dict.fromkeys(category_ids)):
+        session.add(CategoryAssignment(id=new_id(), product_id=product.id, category_id=category_id,
+                                       position=position, tenant_id=product.tenant_id,
+                                       organization_id=product.organization_id))
+
+
+async def _set_tags(session: AsyncSession, product: Product, tag_ids: list[str]) -> None:
+    await session.execute(delete(TagAssignment).where(TagAssignment.entity_type == PRODUCT_ENTITY,
+                                                      TagAssignment.entity_id == product.id))
+    for tag_id in dict.fromkeys(tag_ids):
+        session.add(TagAssignment(id=new_id(), tag_id=tag_id, entity_type=PRODUCT_ENTITY, entity_id=product.id,
+                                  tenant_id=product.tenant_id, organization_id=product.organization_id))
+
+
 async def _product_children(write: Write) -> None:
     """Offers, category links and tags sent with the product, in the product's transaction."""
     session, ctx, body, product = write.session, write.ctx, write.body, write.row
     if body.category_ids is not None:
-        await session.execute(delete(CategoryAssignment).where(CategoryAssignment.product_id == product.id))
-        for position, category_id in enumerate(dict.fromkeys(body.category_ids)):
-            session.add(CategoryAssignment(id=new_id(), product_id=product.id, category_id=category_id,
-                                           position=position, tenant_id=product.tenant_id,
-                                           organization_id=product.organization_id))
+        await _set_categories(session, product, body.category_ids)
     if body.tags is not None:
-        await session.execute(delete(TagAssignment).where(TagAssignment.entity_type == PRODUCT_ENTITY,
-                                                          TagAssignment.entity_id == product.id))
-        for tag_id in await _tag_ids(session, product, body.tags):
-            session.add(TagAssignment(id=new_id(), tag_id=tag_id, entity_type=PRODUCT_ENTITY, entity_id=product.id,
-                                      tenant_id=product.tenant_id, organization_id=product.organization_id))
+        await _set_tags(session, product, await _tag_ids(session, product, body.tags))
     for offer in body.offers or []:
         # Through the kit, so each offer is audited and announced like one created on its own.
         nested = OfferCreate.model_validate({**offer.model_dump(by_alias=True, exclude_unset=True),
@@ -228,6 +237,17 @@ async def _product_snapshot(session: AsyncSession, row: Product) -> dict[str, An
     tags = (await session.execute(select(TagAssignment.tag_id).where(
         TagAssignment.entity_type == PRODUCT_ENTITY, TagAssignment.entity_id == row.id))).scalars().all()
     return {"categoryIds": list(categories), "tagIds": sorted(tags)}
+
+
+async def _product_restore(session: AsyncSession, product: Product, snap: dict[str, Any]) -> None:
+    """Undo and redo: the category links and tags `_product_snapshot` recorded, those still live."""
+    if isinstance(ids := snap.get("categoryIds"), list):
+        live = set((await session.execute(select(Category.id).where(
+            Category.id.in_(ids), Category.deleted_at.is_(None)))).scalars())
+        await _set_categories(session, product, [i for i in ids if i in live])
+    if isinstance(ids := snap.get("tagIds"), list):
+        live = set((await session.execute(select(Tag.id).where(Tag.id.in_(ids), Tag.deleted_at.is_(None)))).scalars())
+        await _set_tags(session, product, [i for i in ids if i in live])
 
 
 async def decorate_products(session: AsyncSession, ctx: AuthContext, items: list[dict[str, Any]]) -> None:
@@ -322,7 +342,7 @@ products = Resource(
     owns=(Owned(Variant.product_id), Owned(Offer.product_id), Owned(Price.product_id)),
     hooks=Hooks(before_create=_product_checks, before_update=_product_checks, after_create=_product_children,
                 after_update=_product_children, decorate=decorate_products,
-                snapshot_extra=_product_snapshot),
+                snapshot_extra=_product_snapshot, restore_extra=_product_restore),
 )
 
 

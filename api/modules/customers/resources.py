@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.example.service as example
 from api.auth import AuthContext
@@ -267,28 +268,52 @@ async def _deal_before(write: Write) -> None:
         write.values["status"] = "open"
 
 
-async def _deal_links(write: Write) -> None:
-    """Replaces the deal's participants with the ones the body names (when it names any)."""
-    session, row, body = write.session, write.row, write.body
-    roles = {p.id: p.participant_role for p in (body.people or [])}
-    if write.extra.get("people") is not None:
+async def _set_participants(session: AsyncSession, row: Deal, people_roles: dict[str, str | None] | None,
+                            company_ids: list[str] | None) -> None:
+    """The deal's people (with their roles) and companies become these; None leaves a kind as it is."""
+    if people_roles is not None:
         await session.execute(delete(DealPerson).where(DealPerson.deal_id == row.id))
-        for pid in write.extra["people"]:
-            session.add(DealPerson(deal_id=row.id, person_entity_id=pid, participant_role=roles.get(pid),
+        for pid, role in people_roles.items():
+            session.add(DealPerson(deal_id=row.id, person_entity_id=pid, participant_role=role,
                                    tenant_id=row.tenant_id, organization_id=row.organization_id))
-    if write.extra.get("companies") is not None:
+    if company_ids is not None:
         await session.execute(delete(DealCompany).where(DealCompany.deal_id == row.id))
-        for cid in write.extra["companies"]:
+        for cid in company_ids:
             session.add(DealCompany(deal_id=row.id, company_entity_id=cid, tenant_id=row.tenant_id,
                                     organization_id=row.organization_id))
 
 
+async def _deal_links(write: Write) -> None:
+    """Replaces the deal's participants with the ones the body names (when it names any)."""
+    roles = {p.id: p.participant_role for p in (write.body.people or [])}
+    people_ids = write.extra.get("people")
+    await _set_participants(write.session, write.row,
+                            {pid: roles.get(pid) for pid in people_ids} if people_ids is not None else None,
+                            write.extra.get("companies"))
+
+
 async def _deal_snapshot(session: Any, row: Any) -> dict[str, Any]:
-    person_ids = (await session.execute(select(DealPerson.person_entity_id).where(
-        DealPerson.deal_id == row.id).order_by(DealPerson.person_entity_id))).scalars().all()
+    people_rows = (await session.execute(select(DealPerson.person_entity_id, DealPerson.participant_role).where(
+        DealPerson.deal_id == row.id).order_by(DealPerson.person_entity_id))).all()
     company_ids = (await session.execute(select(DealCompany.company_entity_id).where(
         DealCompany.deal_id == row.id).order_by(DealCompany.company_entity_id))).scalars().all()
-    return {"personIds": list(person_ids), "companyIds": list(company_ids)}
+    return {"personIds": [pid for pid, _ in people_rows], "companyIds": list(company_ids),
+            "participantRoles": {pid: role for pid, role in people_rows if role is not None}}
+
+
+async def _deal_restore(session: AsyncSession, row: Deal, snap: dict[str, Any]) -> None:
+    """Undo and redo: the participants `_deal_snapshot` recorded, those still live."""
+    async def live(model: Any, ids: Any) -> list[str]:
+        if not isinstance(ids, list):
+            return []
+        found = set((await session.execute(select(model.id).where(model.id.in_(ids), model.deleted_at.is_(None))))
+                    .scalars())
+        return [i for i in ids if i in found]
+
+    roles = snap.get("participantRoles") or {}
+    await _set_participants(session, row, {pid: roles.get(pid) for pid in await live(Person, snap.get("personIds"))}
+                            if "personIds" in snap else None,
+                            await live(Company, snap.get("companyIds")) if "companyIds" in snap else None)
 
 
 def _linked(link: Any, column: Any) -> Any:
@@ -324,7 +349,7 @@ deals = Resource(
                   computed={"organizationId": lambda r: r.organization_id, "tenantId": lambda r: r.tenant_id}),
     custom_fields=DEAL_FIELDS,
     hooks=Hooks(before_create=_deal_before, before_update=_deal_before, after_create=_deal_links,
-                after_update=_deal_links, snapshot_extra=_deal_snapshot),
+                after_update=_deal_links, snapshot_extra=_deal_snapshot, restore_extra=_deal_restore),
 )
 
 

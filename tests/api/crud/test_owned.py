@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from api import audit
-from api.crud import Owned
+from api.crud import Hooks, Owned
 from api.db import new_id, sessionmaker, utcnow
 from api.modules.audit_logs.models import ActionLog
 from tests.api.crud.gadgets import Gadget, GadgetLabel, GadgetPart, gadgets
@@ -124,3 +124,39 @@ async def test_a_delete_without_owned_rows_records_nothing_of_them(kit: Kit) -> 
         entry = (await s.execute(select(ActionLog).where(
             ActionLog.resource_id == gadget_id, ActionLog.command_id == "crudkit.gadget.delete"))).scalars().one()
     assert entry.snapshot_before is not None and "_owned" not in entry.snapshot_before
+
+
+# --- hooks.restore_extra: state outside the columns, put back by undo ------------------------------------
+
+async def _part_names(session: Any, row: Any) -> dict[str, Any]:
+    names = (await session.execute(select(GadgetPart.name).where(
+        GadgetPart.gadget_id == row.id, GadgetPart.deleted_at.is_(None)).order_by(GadgetPart.name))).scalars()
+    return {"partNames": list(names)}
+
+
+async def _put_part_names(session: Any, row: Any, snap: dict[str, Any]) -> None:
+    await session.execute(delete(GadgetPart).where(GadgetPart.gadget_id == row.id))
+    session.add_all([GadgetPart(id=new_id(), tenant_id=row.tenant_id, organization_id=row.organization_id,
+                                gadget_id=row.id, name=name) for name in snap["partNames"]])
+
+
+async def test_restore_extra_puts_back_what_snapshot_extra_recorded_unless_it_changed_since(kit: Kit) -> None:
+    kit.serve(gadgets.but(hooks=Hooks(snapshot_extra=_part_names, restore_extra=_put_part_names)))
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    gadget_id = await make(me, name="v1")
+    await _children(me, gadget_id, parts=["bolt"], labels=[])
+    r = await me.put(GADGETS, json={"id": gadget_id, "name": "v2"})
+    await _children(me, gadget_id, parts=["nut"], labels=[])
+    # The parts changed after the update (not through it): undoing it would overwrite that, so it is refused.
+    refused = await kit.platform.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]},
+                                      headers={"Authorization": f"Bearer {me.token}"})
+    assert refused.status_code == 400 and refused.json()["error"] == "The record has changed since this action"
+
+    r = await me.put(GADGETS, json={"id": gadget_id, "name": "v3"})
+    async with sessionmaker()() as s:
+        await s.execute(delete(GadgetPart).where(GadgetPart.gadget_id == gadget_id, GadgetPart.name == "nut"))
+        await s.commit()
+    await _children(me, gadget_id, parts=["nut"], labels=[])  # the same names again: no change to refuse
+    await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert (await stored(Gadget, gadget_id)).name == "v2"
+    assert (await _live(gadget_id))[0] == ["bolt", "nut"]

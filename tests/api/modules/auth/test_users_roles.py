@@ -330,3 +330,34 @@ async def test_an_admin_without_an_organization_list_administers_every_organizat
     r = await narrowed.post(USERS, json={"email": f"no-{elsewhere[:8]}@example.com", "password": "secret123",
                                          "organizationId": elsewhere})
     assert r.status_code == 403
+
+
+UNDO = "/api/audit_logs/audit-logs/actions/undo"
+
+
+async def test_undoing_a_user_update_puts_its_roles_back_unless_they_changed_since(world: World) -> None:
+    admin = await world.user(["auth.*", "audit_logs.*", "example.*"])
+    other = await world.user(["auth.*", "audit_logs.*", "example.*"])
+    editor = await world.role("editor", ["example.todos.view"])
+    await world.role("viewer", ["example.todos.view"])
+    r = await admin.post(USERS, json={"email": "rolled@example.com", "password": "first secret",
+                                      "organizationId": world.org_id, "roles": ["editor"]})
+    assert r.status_code == 201, r.text
+    user_id = r.json()["id"]
+
+    async def roles() -> list[str]:
+        return list((await admin.get(USERS, params={"id": user_id})).json()["items"][0]["roles"])
+
+    r = await admin.put(USERS, json={"id": user_id, "name": "Rolled", "roles": ["viewer"]})
+    assert r.status_code == 200 and await roles() == ["viewer"]
+    undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert await roles() == ["editor"]
+    assert (await admin.get(USERS, params={"id": user_id})).json()["items"][0]["roleIds"] == [editor]
+
+    # Someone else changes the roles after this caller's change: its undo would overwrite theirs, so it is refused.
+    r = await admin.put(USERS, json={"id": user_id, "roles": ["viewer"]})
+    assert (await other.put(USERS, json={"id": user_id, "roles": ["editor", "viewer"]})).status_code == 200
+    undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 400 and undo.json()["error"] == "The record has changed since this action"
+    assert await roles() == ["editor", "viewer"]

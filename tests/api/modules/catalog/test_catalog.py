@@ -258,6 +258,19 @@ async def test_product_update_and_delete_cascade(world: World) -> None:
     assert [o["id"] for o in (await admin.get(f"{B}/offers")).json()["items"]] == [o["id"] for o in offers]
 
 
+async def test_undoing_a_product_update_puts_its_categories_and_tags_back(world: World) -> None:
+    admin, ids = await setup(world)
+    pid = await product(admin, ids)
+    before = (await admin.get(f"{B}/products", params={"id": pid})).json()["items"][0]
+    r = await admin.put(f"{B}/products", json={"id": pid, "title": "Tee", "tags": ["basics"], "categoryIds": []})
+    assert r.status_code == 200
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    assert (await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    after = (await admin.get(f"{B}/products", params={"id": pid})).json()["items"][0]
+    assert (after["title"], after["categoryIds"], sorted(after["tags"])) == \
+        (before["title"], before["categoryIds"], sorted(before["tags"]))
+
+
 async def test_an_order_resolved_at_once_is_priced_as_line_by_line_and_sees_price_writes(world: World) -> None:
     """`resolve_prices` (one query for the order, a book reused across orders) answers each line as
     `resolve_price` does on its own, and a price changed through the API is seen by the next order."""

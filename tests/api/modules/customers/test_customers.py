@@ -4,6 +4,7 @@ tenancy and bad input."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from tests.fixtures import Caller, World
 P = "/api/customers/people"
 C = "/api/customers/companies"
 D = "/api/customers/deals"
-ALL = ["customers.*", "dashboards.*", "example.todos.*", "entities.*", "dictionaries.*"]
+ALL = ["customers.*", "dashboards.*", "example.todos.*", "entities.*", "dictionaries.*", "audit_logs.*"]
 
 
 async def person(me: Caller, first: str = "Ada", last: str = "Lovelace", **fields: Any) -> str:
@@ -161,6 +162,16 @@ async def test_deals_with_participants(world: World) -> None:
     assert r.status_code == 200
     assert await ids(me, D, personEntityId=ada) == []
     assert await ids(me, D, status="won") == [deal]
+    # Undone, the update gives the deal its participants back, roles and all; redone, it takes them again.
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                         json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    detail = (await me.get(f"{D}/{deal}")).json()
+    assert {p["id"]: p["participantRole"] for p in detail["people"]} == {ada: "champion", bob: None}
+    assert await ids(me, D, status="open") == [deal]
+    redo = await me.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    assert await ids(me, D, personEntityId=ada) == [] and await ids(me, D, status="won") == [deal]
     r = await me.post(D, json={"title": "Bad", "personIds": [acme]})  # a company is not a person
     assert r.status_code == 400 and len(await ids(me, D)) == 1
     r = await me.post(D, json={"title": "Bad", "probability": 140})
