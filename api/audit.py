@@ -130,9 +130,10 @@ class Undoable:
     # Puts back state a snapshot holds beyond the row's columns (the CRUD kit's custom field values),
     # after the columns were restored.
     restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None
-    # Runs before a live row is deleted or soft-deleted again (redo of a delete): removes what goes with it, as
-    # the delete did.
-    before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None
+    # Runs before a live row is deleted or soft-deleted by undo or redo (the undo of its creation, the redo of its
+    # deletion): removes what goes with it, as a delete does, and answers what it took (an `OWNED` value) so that
+    # putting the row back later brings that back too.
+    before_remove: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
     # The row's state outside its columns that `restore_extra` puts back (keys of its snapshot): undo and redo
     # compare it as they compare columns, so they overwrite nobody's later change of it either.
     extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
@@ -150,7 +151,7 @@ def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              serialize: Callable[[Any], dict[str, Any]] | None = None,
              features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset(),
              restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None,
-             before_remove: Callable[[AsyncSession, Base], Awaitable[None]] | None = None,
+             before_remove: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None,
              extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None) -> None:
     UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra,
                               before_remove, extra_state)
@@ -196,14 +197,17 @@ def operation_header(response: Response, entry: ActionLog) -> None:
 
 
 async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
-                         snap: dict[str, Any] | None) -> Base | None:
+                         snap: dict[str, Any] | None, taken: dict[str, Any] | None = None) -> Base | None:
     """Make the row look like `snap`; a `None` snapshot means the row must not exist (soft-deleted
-    when the model supports it). `updated_at` becomes now: putting old values back is a write."""
+    when the model supports it). `updated_at` becomes now: putting old values back is a write. Removing a live
+    row, what `before_remove` took goes into `taken`."""
     spec = UNDOABLE[kind]
     row = await session.get(spec.model, resource_id)
     if row is not None and spec.before_remove is not None and is_live(row) and \
             (snap is None or snap.get("deleted_at") is not None):
-        await spec.before_remove(session, row)
+        removed = await spec.before_remove(session, row)
+        if taken is not None:
+            taken.update(removed)
     if snap is None:
         if row is not None:
             if hasattr(row, "deleted_at"):

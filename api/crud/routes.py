@@ -99,10 +99,10 @@ def _when(condition: bool, decorator: Callable[[F], F]) -> Callable[[F], F]:
     return decorator if condition else (lambda fn: fn)
 
 
-def _taker(res: Resource) -> Callable[[Any, Any], Awaitable[None]]:
-    """Redo of a delete takes the record's owned rows again, as the delete did."""
-    async def take(session: Any, row: Any) -> None:
-        await service.take_owned(res, session, row)
+def _taker(res: Resource) -> Callable[[Any, Any], Awaitable[dict[str, Any]]]:
+    """Undo of a create and redo of a delete take the record's owned rows, as a delete does."""
+    async def take(session: Any, row: Any) -> dict[str, Any]:
+        return await service.take_owned(res, session, row)
 
     return take
 

@@ -277,7 +277,13 @@ async def _replay(session: AsyncSession, ctx: AuthContext, entry: ActionLog, *, 
     if not audit.same_state(row, expect, spec.hidden | spec.derived) or \
             not await audit.same_extra(session, spec, row, expect):
         raise BadRequest(CHANGED_SINCE)
-    row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target)
+    if target is not None and (put_back := (entry.context_json or {}).get(audit.OWNED)):
+        # Rows an earlier undo of this entry took with the record (the undo of its creation): back with it.
+        target = {**target, audit.OWNED: {**put_back, **target.get(audit.OWNED, {})}}
+    taken: dict[str, Any] = {}
+    row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target, taken)
+    if taken:
+        entry.context_json = {**(entry.context_json or {}), audit.OWNED: taken}
     try:
         await session.flush()
     except IntegrityError:

@@ -89,6 +89,23 @@ async def test_undoing_a_redone_delete_brings_the_rows_back_again(kit: Kit) -> N
     assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02"), ("keep dry", "2026-01-02")])
 
 
+async def test_undoing_a_create_takes_the_owned_rows_and_redoing_it_brings_them_back(kit: Kit) -> None:
+    kit.serve(OWNING)
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    r = await me.post(GADGETS, json={"name": "Anvil"})
+    gadget_id = r.json()["id"]
+    await _children(me, gadget_id, parts=["bolt"], labels=["fragile"])
+    undone = await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert await _live(gadget_id) == ([], [])
+    redone = await _post(kit, me, REDO, {"logId": undone["logId"]})
+    assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02")])
+    # And round again, from the redo's own entry.
+    undone = await _post(kit, me, UNDO, {"undoToken": redone["undoToken"]})
+    assert await _live(gadget_id) == ([], [])
+    await _post(kit, me, REDO, {"logId": undone["logId"]})
+    assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02")])
+
+
 async def test_where_narrows_the_owned_rows(kit: Kit) -> None:
     kit.serve(gadgets.but(owns=(Owned(GadgetPart.gadget_id, where=(GadgetPart.name != "spare",)),)))
     me = await kit.user()
