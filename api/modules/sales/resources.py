@@ -818,15 +818,18 @@ async def _shipment_before(write: Write) -> None:
                                  "productId": lines[k].product_id, "quantity": str(v)} for k, v in wanted.items()]
 
 
+async def _set_shipment_items(session: AsyncSession, row: SalesShipment, wanted: dict[str, Decimal]) -> None:
+    await session.execute(delete(SalesShipmentItem).where(SalesShipmentItem.shipment_id == row.id))
+    for line_id, qty in wanted.items():
+        session.add(SalesShipmentItem(id=new_id(), tenant_id=row.tenant_id, organization_id=row.organization_id,
+                                      shipment_id=row.id, order_id=row.order_id, order_line_id=line_id, quantity=qty))
+
+
 async def _shipment_after(write: Write) -> None:
     session, row = write.session, write.row
     if "items" in write.extra:
         wanted, lines, shipped = write.extra["items"]
-        await session.execute(delete(SalesShipmentItem).where(SalesShipmentItem.shipment_id == row.id))
-        for line_id, qty in wanted.items():
-            session.add(SalesShipmentItem(id=new_id(), tenant_id=row.tenant_id, organization_id=row.organization_id,
-                                          shipment_id=row.id, order_id=row.order_id, order_line_id=line_id,
-                                          quantity=qty))
+        await _set_shipment_items(session, row, wanted)
         for line_id, line in lines.items():
             line.fulfilled_quantity = shipped.get(line_id, Decimal(0)) + wanted.get(line_id, Decimal(0))
         await session.flush()
@@ -850,6 +853,37 @@ async def _shipment_after_delete(write: Write) -> None:
     await documents.recalculate(session, documents.ORDER, write.extra["doc"])
 
 
+async def _shipment_items(session: AsyncSession, row: SalesShipment) -> dict[str, Any]:
+    """The shipment's items (not columns of it), in its audit snapshot so that undo puts them back."""
+    rows = (await session.execute(select(SalesShipmentItem.order_line_id, SalesShipmentItem.quantity).where(
+        SalesShipmentItem.shipment_id == row.id).order_by(SalesShipmentItem.order_line_id))).all()
+    return {"items": [{"orderLineId": line_id, "quantity": str(Decimal(quantity))} for line_id, quantity in rows]}
+
+
+async def _put_items_back(session: AsyncSession, row: SalesShipment, snap: dict[str, Any]) -> None:
+    if isinstance(items := snap.get("items"), list):
+        await _set_shipment_items(session, row, {i["orderLineId"]: Decimal(i["quantity"]) for i in items})
+
+
+async def _refulfil(session: AsyncSession, row: SalesShipment) -> None:
+    """After undo or redo: each live line of the order has shipped what its live shipments hold (as every
+    shipment write leaves it), and the order's totals follow."""
+    order = await session.get(SalesOrder, row.order_id)
+    if order is None:
+        return
+    await session.flush()
+    shipped = dict((await session.execute(
+        select(SalesShipmentItem.order_line_id, func.sum(SalesShipmentItem.quantity))
+        .join(SalesShipment, SalesShipment.id == SalesShipmentItem.shipment_id)
+        .where(SalesShipmentItem.order_id == order.id, SalesShipment.deleted_at.is_(None))
+        .group_by(SalesShipmentItem.order_line_id))).all())
+    for line in (await session.execute(select(SalesOrderLine).where(
+            SalesOrderLine.order_id == order.id, SalesOrderLine.deleted_at.is_(None)))).scalars():
+        line.fulfilled_quantity = Decimal(shipped.get(line.id) or 0)
+    await session.flush()
+    await documents.recalculate(session, documents.ORDER, order)
+
+
 shipments = Resource(
     path="/sales/shipments", model=SalesShipment, entity="sales.shipment", create_schema=ShipmentCreate,
     update_schema=ShipmentUpdate, features=Features(ORDERS_VIEW, SHIPMENTS_MANAGE, SHIPMENTS_MANAGE, SHIPMENTS_MANAGE),
@@ -860,7 +894,8 @@ shipments = Resource(
     fields=Fields(casing="snake", rename=META, computed={"itemsSnapshot": lambda r: r.items_snapshot}),
     hooks=Hooks(before_create=_shipment_before, before_update=_shipment_before, after_create=_shipment_after,
                 after_update=_shipment_after, before_delete=_shipment_before_delete,
-                after_delete=_shipment_after_delete),
+                after_delete=_shipment_after_delete, snapshot_extra=_shipment_items, restore_extra=_put_items_back,
+                after_undo=_refulfil),
     custom_fields="sales:sales_shipment")
 
 

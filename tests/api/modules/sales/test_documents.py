@@ -5,6 +5,7 @@ settings, and the refusals (401/403, other tenants, bad input with nothing store
 from __future__ import annotations
 
 import asyncio
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -164,6 +165,46 @@ async def test_payments_and_shipments_keep_to_what_the_order_owes_and_holds(worl
     assert r.status_code == 400 and "more than was ordered" in r.json()["error"]
     shipments = (await admin.get(f"{B}/shipments", params={"orderId": o["id"]})).json()
     assert shipments["total"] == 1 and shipments["items"][0]["items_snapshot"][0]["quantity"] == "1"
+
+
+async def test_undoing_shipment_writes_puts_items_and_fulfilled_quantities_back(world: World) -> None:
+    admin = await seeded(world)
+    o = await order(admin, lines=[{"quantity": 5, "unitPriceNet": "10", "taxRate": 0}])
+    line = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"][0]
+
+    async def fulfilled() -> Decimal:
+        row = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"][0]
+        return Decimal(str(row["fulfilled_quantity"]))
+
+    async def undo(r: Any) -> Any:
+        answer = await admin.post("/api/audit_logs/audit-logs/actions/undo",
+                                  json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    r = await admin.post(f"{B}/shipments", json={"orderId": o["id"], "items": [
+        {"orderLineId": line["id"], "quantity": 2}]})
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    r = await admin.put(f"{B}/shipments", json={"id": sid, "items": [{"orderLineId": line["id"], "quantity": 4}]})
+    assert r.status_code == 200, r.text
+    assert await fulfilled() == 4
+    await undo(r)
+    assert await fulfilled() == 2
+    shipment = (await admin.get(f"{B}/shipments", params={"id": sid})).json()["items"][0]
+    assert shipment["items_snapshot"][0]["quantity"] == "2"
+
+    r = await admin.delete(f"{B}/shipments", params={"id": sid})
+    assert r.status_code == 200 and await fulfilled() == 0
+    undone = await undo(r)
+    assert await fulfilled() == 2
+    # The restored items hold the line again: only 3 are left to ship.
+    r = await admin.post(f"{B}/shipments", json={"orderId": o["id"], "items": [
+        {"orderLineId": line["id"], "quantity": 4}]})
+    assert r.status_code == 400 and "more than was ordered" in r.json()["error"]
+    redo = await admin.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undone.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    assert await fulfilled() == 0
 
 
 async def test_order_editing_guards_follow_the_settings(world: World) -> None:
