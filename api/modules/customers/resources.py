@@ -10,7 +10,9 @@ from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.example.service as example
+from api import audit
 from api.auth import AuthContext
+from api.casing import jsonable
 from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
 from api.crud import service as crud
 from api.crud.query import parse_bool
@@ -195,6 +197,36 @@ def _after_update(model: Any, names: tuple[str, ...]) -> Any:
     return after_update
 
 
+def _profile_and_tags(model: Any, names: tuple[str, ...]) -> tuple[Any, Any]:
+    """`snapshot_extra` and `restore_extra` of a person or company: its profile (a row of its own) and its tags
+    belong in its audit snapshot, so that undo puts them back with the customer's columns."""
+    async def snapshot(session: AsyncSession, row: Any) -> dict[str, Any]:
+        profile = (await session.execute(select(model).where(model.entity_id == row.id))).scalars().first()
+        tag_ids = (await session.execute(select(TagAssignment.tag_id).where(
+            TagAssignment.entity_type == TAG_ENTITY, TagAssignment.entity_id == row.id))).scalars().all()
+        return {"profile": {n: jsonable(getattr(profile, n)) for n in names} if profile is not None else None,
+                "tagIds": sorted(tag_ids)}
+
+    async def restore(session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
+        profile = (await session.execute(select(model).where(model.entity_id == row.id))).scalars().first()
+        if profile is not None and isinstance(values := snap.get("profile"), dict):
+            audit.restore(profile, {n: values[n] for n in names if n in values})
+        if isinstance(wanted := snap.get("tagIds"), list):
+            live = set((await session.execute(select(Tag.id).where(Tag.id.in_(wanted), Tag.deleted_at.is_(None))))
+                       .scalars())
+            await session.execute(delete(TagAssignment).where(
+                TagAssignment.entity_type == TAG_ENTITY, TagAssignment.entity_id == row.id))
+            session.add_all([TagAssignment(tag_id=tag_id, entity_type=TAG_ENTITY, entity_id=row.id,
+                                           tenant_id=row.tenant_id, organization_id=row.organization_id)
+                             for tag_id in wanted if tag_id in live])
+
+    return snapshot, restore
+
+
+PERSON_STATE = _profile_and_tags(PersonProfile, PERSON_PROFILE)
+COMPANY_STATE = _profile_and_tags(CompanyProfile, COMPANY_PROFILE)
+
+
 def _entity_filters(model: Any) -> dict[str, Filter]:
     email = model.primary_email
     return {
@@ -232,6 +264,7 @@ people = Resource(
     envelope=Envelope.TOTAL, fields=Fields(*ENTITY_ITEM, casing="snake"), custom_fields=PERSON_FIELDS,
     hooks=Hooks(before_create=_person_before_create, after_create=_person_after_create,
                 before_update=_before_update, after_update=_after_update(PersonProfile, PERSON_PROFILE),
+                snapshot_extra=PERSON_STATE[0], restore_extra=PERSON_STATE[1],
                 created_body=lambda w: {"id": w.row.id, "personId": w.extra["profile_id"]}),
     created_schema=shape(id="string", personId="string"),
     hidden=frozenset({"phone_digits"}),
@@ -247,6 +280,7 @@ companies = Resource(
     envelope=Envelope.TOTAL, fields=Fields(*ENTITY_ITEM, casing="snake"), custom_fields=COMPANY_FIELDS,
     hooks=Hooks(before_create=_company_before_create, after_create=_company_after_create,
                 before_update=_before_update, after_update=_after_update(CompanyProfile, COMPANY_PROFILE),
+                snapshot_extra=COMPANY_STATE[0], restore_extra=COMPANY_STATE[1],
                 created_body=lambda w: {"id": w.row.id, "companyId": w.extra["profile_id"]}),
     created_schema=shape(id="string", companyId="string"),
     hidden=frozenset({"phone_digits"}),

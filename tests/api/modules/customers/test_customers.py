@@ -118,6 +118,23 @@ async def test_list_filters(world: World) -> None:
     assert r.json()["items"][0]["cf_tier"] == "gold"
 
 
+async def test_undoing_a_customer_update_puts_its_profile_and_tags_back(world: World) -> None:
+    me = await world.user(ALL)
+    vip, lead = await tag(me, "VIP"), await tag(me, "Lead")
+    ada = await person(me, jobTitle="CTO", tags=[vip])
+    acme = await company(me, industry="Rail", tags=[lead])
+    for path, target, change in ((P, ada, {"jobTitle": "CEO", "tags": [lead]}),
+                                 (C, acme, {"industry": "Air", "tags": []})):
+        before = (await me.get(f"{path}/{target}")).json()
+        r = await me.put(path, json={"id": target, **change})
+        assert r.status_code == 200, r.text
+        undo = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                             json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+        assert undo.status_code == 200, undo.text
+        after = (await me.get(f"{path}/{target}")).json()
+        assert after["profile"] == before["profile"] and after["tags"] == before["tags"], path
+
+
 async def test_tags_assign_and_unassign(world: World, client: Any) -> None:
     me = await world.user(ALL)
     ada = await person(me)
