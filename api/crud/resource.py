@@ -84,6 +84,10 @@ class Hooks:
     present: Decorate | None = None
     # State that lives outside the row's columns (role links, lines) but belongs in the audit snapshot.
     snapshot_extra: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    # The body keys (snake_case) through which an update changes that state, when reading it is dear (a document's
+    # lines): an update naming none of them leaves it out of its snapshots, since it cannot change it and undo has
+    # nothing of it to put back. Empty: every write's snapshots hold it.
+    extra_keys: frozenset[str] = frozenset()
     # Puts back what `snapshot_extra` recorded, when undo or redo puts the row back (after its columns). With it,
     # undo and redo also refuse when that state changed since the action, as they do when a column did.
     restore_extra: Callable[[AsyncSession, Any, dict[str, Any]], Awaitable[None]] | None = None

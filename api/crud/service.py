@@ -306,11 +306,11 @@ async def restore_extra(res: Resource, session: AsyncSession, row: Any, snap: di
         await res.hooks.restore_extra(session, row, snap)
 
 
-async def snapshot(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
+async def snapshot(res: Resource, session: AsyncSession, row: Any, *, extra: bool = True) -> dict[str, Any]:
     snap = audit.snapshot(row, res.hidden)
     if res.custom is not None:
         snap.update(custom_fields.item_values(res.custom, row, public=False))
-    if res.hooks.snapshot_extra is not None:
+    if extra and res.hooks.snapshot_extra is not None:
         snap.update(await res.hooks.snapshot_extra(session, row))
     return snap
 
@@ -522,8 +522,9 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
             values[res.parent.column.key] != getattr(row, res.parent.column.key):
         # Moving a child: its new parent must be one the caller sees, as on create.
         await get_row(res.parent.resource, ctx, session, values[res.parent.column.key])
+    extra = not res.hooks.extra_keys or bool(res.hooks.extra_keys & given)
     write = Write(session, ctx, res, "update", row, body, values, given,
-                  before=await snapshot(res, session, row))
+                  before=await snapshot(res, session, row, extra=extra))
     await _check_custom(write, custom, creating=False)
     if res.hooks.before_update is not None:
         await res.hooks.before_update(write)
@@ -537,7 +538,7 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
         await res.hooks.after_update(write)
         await flush(session, res)
     await _store_custom(write)
-    write.extra["entry"] = await write_log(write, await snapshot(res, session, row))
+    write.extra["entry"] = await write_log(write, await snapshot(res, session, row, extra=extra))
     return write
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, delete, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import api.modules.dictionaries.service as dictionaries
+from api import audit
 from api.auth import AuthContext
 from api.casing import camel, jsonable
 from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
@@ -364,8 +366,83 @@ def _document_hooks(kind: documents.DocKind) -> Hooks:
     async def after_update(write: Write) -> None:
         await _nested(write, kind, creating=False)
 
+    async def graph(session: AsyncSession, doc: Any) -> dict[str, Any]:
+        return await _document_graph(session, kind, doc)
+
+    async def put_back(session: AsyncSession, doc: Any, snap: dict[str, Any]) -> None:
+        await _restore_graph(session, kind, doc, snap)
+
+    async def retotal(session: AsyncSession, doc: Any) -> None:
+        await documents.recalculate(session, kind, doc)
+
     return Hooks(before_create=before_create, after_create=after_create, before_update=before_update,
-                 after_update=after_update)
+                 after_update=after_update, snapshot_extra=graph, restore_extra=put_back, after_undo=retotal,
+                 extra_keys=GRAPH_KEYS)
+
+
+# A document's lines and adjustments as its audit snapshot keeps them: their own columns, without those other
+# writes move (a line's shipped, invoiced, reserved and returned quantities follow its shipments and invoices;
+# `updated_at` every write) and without custom values (the kit keeps encrypted ones out of the log).
+# The body keys through which a document update changes its lines, adjustments or tags (`_nested`).
+GRAPH_KEYS = frozenset({"lines", "adjustments", "removed_line_ids", "removed_adjustment_ids", "tags"})
+GRAPH_SKIP = frozenset({"updated_at", "custom_values", "reserved_quantity", "fulfilled_quantity", "invoiced_quantity",
+                        "returned_quantity"})
+
+
+@cache
+def _graph_columns(model: Any) -> tuple[tuple[str, ...], Select[Any]]:
+    """The attribute names a line or adjustment snapshot holds, and the statement reading them (as columns, not
+    objects: building an object per line of a 200-line order cost more than the rest of the update)."""
+    attrs = [a for a in inspect(model).column_attrs if a.key not in GRAPH_SKIP]
+    return tuple(a.key for a in attrs), select(*(a.columns[0] for a in attrs))
+
+
+async def _document_graph(session: AsyncSession, kind: documents.DocKind, doc: Any) -> dict[str, Any]:
+    """The document's live lines and adjustments and its tags: written with the document (`_nested`), so they
+    belong in its audit snapshot, and undo puts them back with it."""
+    out: dict[str, Any] = {}
+    for key, model in (("lines", kind.line_model), ("adjustments", kind.adjustment_model)):
+        m: Any = model
+        names, stmt = _graph_columns(m)
+        rows = (await session.execute(stmt.where(getattr(m, kind.fk) == doc.id, m.deleted_at.is_(None))
+                                      .order_by(m.id))).all()
+        out[key] = [{name: jsonable(value) for name, value in zip(names, row, strict=True)} for row in rows]
+    out["tagIds"] = sorted((await session.execute(select(TagAssignment.tag_id).where(
+        TagAssignment.entity_type == f"sales.{kind.name}", TagAssignment.entity_id == doc.id))).scalars())
+    return out
+
+
+async def _restore_graph(session: AsyncSession, kind: documents.DocKind, doc: Any, snap: dict[str, Any]) -> None:
+    """Undo and redo: the document's lines and adjustments become those its snapshot holds (others of it are
+    soft-deleted, missing ones restored), and its tags those still live. `after_undo` recalculates the totals."""
+    now = utcnow()
+    for key, model in (("lines", kind.line_model), ("adjustments", kind.adjustment_model)):
+        rows = snap.get(key)
+        if not isinstance(rows, list):
+            continue
+        m: Any = model
+        wanted = {r["id"]: r for r in rows}
+        for row in (await session.execute(select(m).where(getattr(m, kind.fk) == doc.id,
+                                                          m.deleted_at.is_(None)))).scalars():
+            if row.id not in wanted:
+                row.deleted_at = now
+        for row_id, values in wanted.items():
+            row = await session.get(m, row_id)
+            if row is None:
+                row = m(id=row_id)
+                session.add(row)
+            audit.restore(row, {**values, "deleted_at": None})
+            row.updated_at = now
+    if isinstance(tag_ids := snap.get("tagIds"), list):
+        entity = f"sales.{kind.name}"
+        live = set((await session.execute(select(Tag.id).where(Tag.id.in_(tag_ids), Tag.deleted_at.is_(None))))
+                   .scalars())
+        await session.execute(delete(TagAssignment).where(TagAssignment.entity_type == entity,
+                                                          TagAssignment.entity_id == doc.id))
+        session.add_all([TagAssignment(id=new_id(), tag_id=t, entity_type=entity, entity_id=doc.id,
+                                       tenant_id=doc.tenant_id, organization_id=doc.organization_id)
+                         for t in tag_ids if t in live])
+    await session.flush()
 
 
 LINE_COLUMNS = frozenset({c.key for c in inspect(SalesOrderLine).column_attrs})

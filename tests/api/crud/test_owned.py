@@ -177,3 +177,19 @@ async def test_restore_extra_puts_back_what_snapshot_extra_recorded_unless_it_ch
     await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert (await stored(Gadget, gadget_id)).name == "v2"
     assert (await _live(gadget_id))[0] == ["bolt", "nut"]
+
+
+async def test_extra_keys_leave_the_extra_state_out_of_updates_that_cannot_change_it(kit: Kit) -> None:
+    kit.serve(gadgets.but(hooks=Hooks(snapshot_extra=_part_names, restore_extra=_put_part_names,
+                                      extra_keys=frozenset({"note"}))))
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    gadget_id = await make(me, name="v1")
+    await _children(me, gadget_id, parts=["bolt"], labels=[])
+    await me.put(GADGETS, json={"id": gadget_id, "name": "v2"})
+    await me.put(GADGETS, json={"id": gadget_id, "note": "n"})
+    async with sessionmaker()() as s:
+        entries = (await s.execute(select(ActionLog).where(
+            ActionLog.resource_id == gadget_id, ActionLog.command_id == "crudkit.gadget.update")
+            .order_by(ActionLog.created_at))).scalars().all()
+    assert [("partNames" in e.snapshot_before, "partNames" in e.snapshot_after) for e in entries
+            if e.snapshot_before is not None and e.snapshot_after is not None] == [(False, False), (True, True)]

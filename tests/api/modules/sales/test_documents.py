@@ -167,6 +167,42 @@ async def test_payments_and_shipments_keep_to_what_the_order_owes_and_holds(worl
     assert shipments["total"] == 1 and shipments["items"][0]["items_snapshot"][0]["quantity"] == "1"
 
 
+async def test_undoing_an_order_update_puts_its_lines_adjustments_and_tags_back(world: World) -> None:
+    admin = await seeded(world)
+    tag = (await admin.post(f"{B}/tags", json={"label": "Rush"})).json()["id"]
+    o = await order(admin, lines=[{"name": "A", "quantity": 2, "unitPriceNet": "50", "taxRate": 0},
+                                  {"name": "B", "quantity": 1, "unitPriceNet": "10", "taxRate": 0}],
+                    adjustments=[{"kind": "discount", "amountNet": "5", "amountGross": "5"}], tags=[tag])
+    lines = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"]
+    a, b = sorted(lines, key=lambda line: line["name"])
+
+    async def state() -> tuple[Any, ...]:
+        got = await get_order(admin, o["id"])
+        rows = (await admin.get(f"{B}/order-lines", params={"orderId": o["id"]})).json()["items"]
+        adjustments = (await admin.get(f"{B}/order-adjustments", params={"orderId": o["id"]})).json()["items"]
+        tagged = (await admin.get(f"{B}/orders", params={"tagIds": tag})).json()["total"]
+        return (money(got, "grandTotalNetAmount"), sorted((r["id"], r["name"], str(r["quantity"])) for r in rows),
+                sorted(x["id"] for x in adjustments), tagged)
+
+    before = await state()
+    r = await admin.put(f"{B}/orders", json={
+        "id": o["id"], "comment": "changed", "tags": [], "removedLineIds": [b["id"]],
+        "lines": [{"id": a["id"], "quantity": 5}, {"name": "C", "quantity": 1, "unitPriceNet": "1", "taxRate": 0}],
+        "removedAdjustmentIds": [(await admin.get(f"{B}/order-adjustments", params={"orderId": o["id"]}))
+                                 .json()["items"][0]["id"]]})
+    assert r.status_code == 200, r.text
+    assert await state() != before
+    undo = await admin.post("/api/audit_logs/audit-logs/actions/undo",
+                            json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert await state() == before
+    redo = await admin.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    total, rows, adjustments, tagged = await state()
+    assert total == Decimal("251") and sorted(r[1] for r in rows) == ["A", "C"] and adjustments == [] \
+        and tagged == 0
+
+
 async def test_undoing_shipment_writes_puts_items_and_fulfilled_quantities_back(world: World) -> None:
     admin = await seeded(world)
     o = await order(admin, lines=[{"quantity": 5, "unitPriceNet": "10", "taxRate": 0}])
