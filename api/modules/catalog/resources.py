@@ -450,14 +450,30 @@ async def _category_tree(write: Write) -> None:
     await rebuild_categories(write.session, write.row.tenant_id, write.row.organization_id)
 
 
+async def _lift_children(session: AsyncSession, row: Category) -> None:
+    await session.execute(update(Category).where(
+        Category.parent_id == row.id, Category.tenant_id == row.tenant_id, Category.deleted_at.is_(None))
+        .values(parent_id=row.parent_id))
+
+
 async def _category_gone(write: Write) -> None:
     """A deleted category's children move up to its parent (their subtrees with them); its product links go
     (`owns`)."""
-    row: Category = write.row
     write.values["is_active"] = False
-    await write.session.execute(update(Category).where(
-        Category.parent_id == row.id, Category.tenant_id == row.tenant_id, Category.deleted_at.is_(None))
-        .values(parent_id=row.parent_id))
+    await _lift_children(write.session, write.row)
+
+
+async def _category_restore(session: AsyncSession, row: Category, snap: dict[str, Any]) -> None:
+    """Undo of a delete: the children the delete lifted to the category's parent (its `child_ids` then) come
+    back under it, unless moved elsewhere since. Redo of the delete lifts them again, as the delete did."""
+    if snap.get("deleted_at") is not None:
+        await _lift_children(session, row)
+        return
+    for child_id in snap.get("child_ids") or []:
+        child = await session.get(Category, child_id)
+        if child is not None and child.deleted_at is None and child.parent_id == row.parent_id \
+                and child.tenant_id == row.tenant_id:
+            child.parent_id = row.id
 
 
 async def _category_undo(session: AsyncSession, row: Any) -> None:
@@ -487,7 +503,7 @@ categories = Resource(
     owns=(Owned(CategoryAssignment.category_id),),
     hooks=Hooks(before_create=_category_checks, before_update=_category_checks, after_create=_category_tree,
                 after_update=_category_tree, before_delete=_category_gone, after_delete=_category_tree,
-                after_undo=_category_undo),
+                restore_extra=_category_restore, after_undo=_category_undo),
 )
 
 

@@ -131,8 +131,16 @@ async def test_categories_form_a_tree_and_refuse_cycles(world: World) -> None:
 
     assert await linked() == [women]
     token = json.loads(r.headers["x-om-operation"])["undoToken"]
-    assert (await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    undo = await admin.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert undo.status_code == 200
     assert await linked() == [men, women]
+    # ... and its children go back under it; redone, the delete lifts them again.
+    items = {i["name"]: i for i in (await admin.get(f"{B}/categories")).json()["items"]}
+    assert items["Shirts"]["parentId"] == men and items["Shirts"]["pathLabel"] == "Apparel / Women / Men / Shirts"
+    redo = await admin.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    items = {i["name"]: i for i in (await admin.get(f"{B}/categories")).json()["items"]}
+    assert items["Shirts"]["parentId"] == women and "Men" not in items
 
 
 async def test_price_layers_resolve_on_the_products_list(world: World) -> None:
