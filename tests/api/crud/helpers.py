@@ -44,6 +44,14 @@ class Kit:
         return await World(self.client).user(["*"])
 
 
+async def on_platform(kit: Kit, me: Caller, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST `body` to the real app as `me` (the audit log's undo and redo); the answer must be a 200."""
+    r = await kit.platform.post(path, json=body, headers={"Authorization": f"Bearer {me.token}"})
+    assert r.status_code == 200, r.text
+    answer: dict[str, Any] = r.json()
+    return answer
+
+
 async def make(me: Caller, path: str = GADGETS, **body: Any) -> str:
     r = await me.post(path, json={"name": "gadget", **body})
     assert r.status_code == 201, r.text

@@ -15,7 +15,7 @@ from api.crud import Hooks, Owned
 from api.db import new_id, sessionmaker, utcnow
 from api.modules.audit_logs.models import ActionLog
 from tests.api.crud.gadgets import Gadget, GadgetLabel, GadgetPart, gadgets
-from tests.api.crud.helpers import GADGETS, UNDO, Kit, make, stored
+from tests.api.crud.helpers import GADGETS, UNDO, Kit, make, on_platform, stored
 from tests.fixtures import Caller
 
 REDO = "/api/audit_logs/audit-logs/actions/redo"
@@ -41,13 +41,6 @@ async def _live(gadget_id: str) -> tuple[list[str], list[tuple[str, str | None]]
     return sorted(parts), sorted((t, str(d) if d else None) for t, d in labels)
 
 
-async def _post(kit: Kit, me: Caller, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    r = await kit.platform.post(path, json=body, headers={"Authorization": f"Bearer {me.token}"})
-    assert r.status_code == 200, r.text
-    answer: dict[str, Any] = r.json()
-    return answer
-
-
 @pytest.mark.parametrize("soft_delete", [True, False], ids=["soft", "hard"])
 async def test_a_delete_takes_the_owned_rows_and_its_undo_and_redo_follow(kit: Kit, soft_delete: bool) -> None:
     kit.serve(OWNING.but(soft_delete=soft_delete))
@@ -67,11 +60,11 @@ async def test_a_delete_takes_the_owned_rows_and_its_undo_and_redo_follow(kit: K
     assert await _live(gadget_id) == ([], [])
     assert await _live(other_id) == (["spring"], [("heavy", "2026-01-02")])
 
-    undone = await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    undone = await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert await _live(gadget_id) == whole
     assert (await me.get(GADGETS, params={"id": gadget_id})).json()["items"][0]["name"] == "Anvil"
 
-    await _post(kit, me, REDO, {"logId": undone["logId"]})
+    await on_platform(kit, me, REDO, {"logId": undone["logId"]})
     assert await _live(gadget_id) == ([], [])
     assert not audit.is_live(await stored(Gadget, gadget_id))
     assert await _live(other_id) == (["spring"], [("heavy", "2026-01-02")])
@@ -83,9 +76,9 @@ async def test_undoing_a_redone_delete_brings_the_rows_back_again(kit: Kit) -> N
     gadget_id = await make(me)
     await _children(me, gadget_id, parts=["bolt"], labels=["fragile", "keep dry"])
     r = await me.delete(GADGETS, params={"id": gadget_id})
-    undone = await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
-    redone = await _post(kit, me, REDO, {"logId": undone["logId"]})
-    await _post(kit, me, UNDO, {"undoToken": redone["undoToken"]})
+    undone = await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    redone = await on_platform(kit, me, REDO, {"logId": undone["logId"]})
+    await on_platform(kit, me, UNDO, {"undoToken": redone["undoToken"]})
     assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02"), ("keep dry", "2026-01-02")])
 
 
@@ -95,14 +88,14 @@ async def test_undoing_a_create_takes_the_owned_rows_and_redoing_it_brings_them_
     r = await me.post(GADGETS, json={"name": "Anvil"})
     gadget_id = r.json()["id"]
     await _children(me, gadget_id, parts=["bolt"], labels=["fragile"])
-    undone = await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    undone = await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert await _live(gadget_id) == ([], [])
-    redone = await _post(kit, me, REDO, {"logId": undone["logId"]})
+    redone = await on_platform(kit, me, REDO, {"logId": undone["logId"]})
     assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02")])
     # And round again, from the redo's own entry.
-    undone = await _post(kit, me, UNDO, {"undoToken": redone["undoToken"]})
+    undone = await on_platform(kit, me, UNDO, {"undoToken": redone["undoToken"]})
     assert await _live(gadget_id) == ([], [])
-    await _post(kit, me, REDO, {"logId": undone["logId"]})
+    await on_platform(kit, me, REDO, {"logId": undone["logId"]})
     assert await _live(gadget_id) == (["bolt"], [("fragile", "2026-01-02")])
 
 
@@ -174,7 +167,7 @@ async def test_restore_extra_puts_back_what_snapshot_extra_recorded_unless_it_ch
         await s.execute(delete(GadgetPart).where(GadgetPart.gadget_id == gadget_id, GadgetPart.name == "nut"))
         await s.commit()
     await _children(me, gadget_id, parts=["nut"], labels=[])  # the same names again: no change to refuse
-    await _post(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert (await stored(Gadget, gadget_id)).name == "v2"
     assert (await _live(gadget_id))[0] == ["bolt", "nut"]
 

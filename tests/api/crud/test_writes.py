@@ -15,7 +15,19 @@ from api.db import sessionmaker
 from api.errors import BadRequest
 from api.modules.auth.models import RoleAcl, UserRole
 from tests.api.crud.gadgets import Gadget, gadgets, tags
-from tests.api.crud.helpers import GADGETS, UNDO, Kit, action_logs, events, gadget_count, make, names, problem, stored
+from tests.api.crud.helpers import (
+    GADGETS,
+    UNDO,
+    Kit,
+    action_logs,
+    events,
+    gadget_count,
+    make,
+    names,
+    on_platform,
+    problem,
+    stored,
+)
 
 LOCK = "x-om-ext-optimistic-lock-expected-updated-at"
 TAGS = "/api/crudkit/tags"
@@ -337,10 +349,7 @@ async def test_no_lock_unless_declared(kit: Kit) -> None:
 # --- undo -----------------------------------------------------------------------------------------------
 
 async def _undo(kit: Kit, token: str, user: Any) -> dict[str, Any]:
-    r = await kit.platform.post(UNDO, json={"undoToken": token}, headers={"Authorization": f"Bearer {user.token}"})
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
+    return await on_platform(kit, user, UNDO, {"undoToken": token})
 
 
 @pytest.mark.parametrize("soft_delete", [True, False], ids=["soft", "hard"])
