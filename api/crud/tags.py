@@ -49,6 +49,23 @@ class TagAssignment(IdMixin, ScopedMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+async def linked_tags(session: AsyncSession, entity_type: str, entity_id: str) -> list[str]:
+    """The ids of the tags on a record, sorted: what its audit snapshot keeps of them (`Hooks.snapshot_extra`)."""
+    return sorted((await session.execute(select(TagAssignment.tag_id).where(
+        TagAssignment.entity_type == entity_type, TagAssignment.entity_id == entity_id))).scalars())
+
+
+async def relink_tags(session: AsyncSession, entity_type: str, row: Any, tag_ids: list[str]) -> None:
+    """Undo and redo (`Hooks.restore_extra`): the record's tags become `tag_ids`, those still live."""
+    live = set((await session.execute(select(Tag.id).where(Tag.id.in_(tag_ids), Tag.deleted_at.is_(None))))
+               .scalars())
+    await session.execute(delete(TagAssignment).where(TagAssignment.entity_type == entity_type,
+                                                      TagAssignment.entity_id == row.id))
+    session.add_all([TagAssignment(id=new_id(), tag_id=tag_id, entity_type=entity_type, entity_id=row.id,
+                                   tenant_id=row.tenant_id, organization_id=row.organization_id)
+                     for tag_id in dict.fromkeys(tag_ids) if tag_id in live])
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:120] or "tag"

@@ -14,7 +14,7 @@ from api.auth import AuthContext
 from api.crud import Envelope, Features, Fields, Filter, Hooks, Owned, Resource, Sort, Write
 from api.crud import service as crud
 from api.crud.query import csv_values
-from api.crud.tags import TagAssignment, tag_resource
+from api.crud.tags import TagAssignment, linked_tags, relink_tags, tag_resource
 from api.errors import BadRequest
 from api.modules.auth.models import User
 from api.modules.booking import availability
@@ -278,6 +278,15 @@ async def _resource_tags(write: Write) -> None:
                      tag_id=tag_id, entity_id=write.row.id)
 
 
+async def _resource_tag_ids(session: AsyncSession, row: BookableResource) -> dict[str, Any]:
+    return {"tagIds": await linked_tags(session, RESOURCE_TAGS, row.id)}
+
+
+async def _relink_resource_tags(session: AsyncSession, row: BookableResource, snap: dict[str, Any]) -> None:
+    if isinstance(ids := snap.get("tagIds"), list):
+        await relink_tags(session, RESOURCE_TAGS, row, ids)
+
+
 resources = Resource(
     path="/booking/resources", model=BookableResource, entity="booking.resource", tag=TAG, label="Resource",
     create_schema=ResourceCreate, update_schema=ResourceUpdate, features=_features("booking.manage_resources"),
@@ -292,7 +301,7 @@ resources = Resource(
                   "appearance_icon", "appearance_color", "is_active", "availability_rule_set_id", *STAMPS,
                   casing="snake"),
     hooks=Hooks(before_create=_resource_refs, before_update=_resource_refs, after_create=_resource_tags,
-                after_update=_resource_tags),
+                after_update=_resource_tags, snapshot_extra=_resource_tag_ids, restore_extra=_relink_resource_tags),
     custom_fields="booking:booking_resource",
 )
 
@@ -391,20 +400,29 @@ async def _event_values(write: Write) -> None:
         await _must_see(write, services, "serviceId", v["service_id"])
 
 
-async def _event_links(write: Write) -> None:
+async def _index_event(session: AsyncSession, row: Event, *, resources: bool = True, members: bool = True) -> None:
     """The resource and member indexes the calendars and feeds read, rewritten from the event's lists."""
-    row: Event = write.row
-    session = write.session
-    if write.action == "create" or "resources" in write.values:
+    if resources:
         await session.execute(delete(EventResource).where(EventResource.event_id == row.id))
         for link in row.resources or []:
             session.add(EventResource(event_id=row.id, resource_id=link["resourceId"], qty=link.get("qty", 1),
                                       tenant_id=row.tenant_id, organization_id=row.organization_id))
-    if write.action == "create" or "members" in write.values:
+    if members:
         await session.execute(delete(EventMember).where(EventMember.event_id == row.id))
         for link in row.members or []:
             session.add(EventMember(event_id=row.id, member_id=link["memberId"], role_id=link.get("roleId"),
                                     tenant_id=row.tenant_id, organization_id=row.organization_id))
+
+
+async def _event_links(write: Write) -> None:
+    creating = write.action == "create"
+    await _index_event(write.session, write.row, resources=creating or "resources" in write.values,
+                       members=creating or "members" in write.values)
+
+
+async def _event_undone(session: AsyncSession, row: Event) -> None:
+    # Undo and redo put the event's lists back; the indexes follow them.
+    await _index_event(session, row)
 
 
 events = Resource(
@@ -415,7 +433,7 @@ events = Resource(
     fields=Fields("id", "organization_id", "tenant_id", "service_id", "title", "starts_at", "ends_at", "timezone",
                   "status", "members", "resources", "tags", *STAMPS, casing="snake"),
     hooks=Hooks(before_create=_event_values, before_update=_event_values, after_create=_event_links,
-                after_update=_event_links),
+                after_update=_event_links, after_undo=_event_undone),
 )
 
 

@@ -15,7 +15,7 @@ from api.auth import AuthContext
 from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
 from api.crud import service as crud
 from api.crud.query import csv_values
-from api.crud.tags import Tag, TagAssignment, slugify, tag_resource
+from api.crud.tags import Tag, TagAssignment, linked_tags, relink_tags, slugify, tag_resource
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict
 from api.modules.catalog.models import (
@@ -234,9 +234,7 @@ async def _product_children(write: Write) -> None:
 async def _product_snapshot(session: AsyncSession, row: Product) -> dict[str, Any]:
     categories = (await session.execute(select(CategoryAssignment.category_id).where(
         CategoryAssignment.product_id == row.id).order_by(CategoryAssignment.position))).scalars().all()
-    tags = (await session.execute(select(TagAssignment.tag_id).where(
-        TagAssignment.entity_type == PRODUCT_ENTITY, TagAssignment.entity_id == row.id))).scalars().all()
-    return {"categoryIds": list(categories), "tagIds": sorted(tags)}
+    return {"categoryIds": list(categories), "tagIds": await linked_tags(session, PRODUCT_ENTITY, row.id)}
 
 
 async def _product_restore(session: AsyncSession, product: Product, snap: dict[str, Any]) -> None:
@@ -246,8 +244,7 @@ async def _product_restore(session: AsyncSession, product: Product, snap: dict[s
             Category.id.in_(ids), Category.deleted_at.is_(None)))).scalars())
         await _set_categories(session, product, [i for i in ids if i in live])
     if isinstance(ids := snap.get("tagIds"), list):
-        live = set((await session.execute(select(Tag.id).where(Tag.id.in_(ids), Tag.deleted_at.is_(None)))).scalars())
-        await _set_tags(session, product, [i for i in ids if i in live])
+        await relink_tags(session, PRODUCT_ENTITY, product, ids)
 
 
 async def decorate_products(session: AsyncSession, ctx: AuthContext, items: list[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ from api.casing import jsonable
 from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
 from api.crud import service as crud
 from api.crud.query import parse_bool
-from api.crud.tags import Tag, TagAssignment, tag_resource
+from api.crud.tags import Tag, TagAssignment, linked_tags, relink_tags, tag_resource
 from api.db import new_id
 from api.errors import BadRequest, NotFound
 from api.modules.auth.models import User
@@ -202,23 +202,15 @@ def _profile_and_tags(model: Any, names: tuple[str, ...]) -> tuple[Any, Any]:
     belong in its audit snapshot, so that undo puts them back with the customer's columns."""
     async def snapshot(session: AsyncSession, row: Any) -> dict[str, Any]:
         profile = (await session.execute(select(model).where(model.entity_id == row.id))).scalars().first()
-        tag_ids = (await session.execute(select(TagAssignment.tag_id).where(
-            TagAssignment.entity_type == TAG_ENTITY, TagAssignment.entity_id == row.id))).scalars().all()
         return {"profile": {n: jsonable(getattr(profile, n)) for n in names} if profile is not None else None,
-                "tagIds": sorted(tag_ids)}
+                "tagIds": await linked_tags(session, TAG_ENTITY, row.id)}
 
     async def restore(session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
         profile = (await session.execute(select(model).where(model.entity_id == row.id))).scalars().first()
         if profile is not None and isinstance(values := snap.get("profile"), dict):
             audit.restore(profile, {n: values[n] for n in names if n in values})
         if isinstance(wanted := snap.get("tagIds"), list):
-            live = set((await session.execute(select(Tag.id).where(Tag.id.in_(wanted), Tag.deleted_at.is_(None))))
-                       .scalars())
-            await session.execute(delete(TagAssignment).where(
-                TagAssignment.entity_type == TAG_ENTITY, TagAssignment.entity_id == row.id))
-            session.add_all([TagAssignment(tag_id=tag_id, entity_type=TAG_ENTITY, entity_id=row.id,
-                                           tenant_id=row.tenant_id, organization_id=row.organization_id)
-                             for tag_id in wanted if tag_id in live])
+            await relink_tags(session, TAG_ENTITY, row, wanted)
 
     return snapshot, restore
 

@@ -20,7 +20,7 @@ from api.auth import AuthContext
 from api.casing import camel, jsonable
 from api.crud import Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
 from api.crud.service import owner_from_body, write_custom
-from api.crud.tags import Tag, TagAssignment, tag_resource
+from api.crud.tags import Tag, TagAssignment, linked_tags, relink_tags, tag_resource
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.catalog.service import PriceKind
@@ -407,8 +407,7 @@ async def _document_graph(session: AsyncSession, kind: documents.DocKind, doc: A
         rows = (await session.execute(stmt.where(getattr(m, kind.fk) == doc.id, m.deleted_at.is_(None))
                                       .order_by(m.id))).all()
         out[key] = [{name: jsonable(value) for name, value in zip(names, row, strict=True)} for row in rows]
-    out["tagIds"] = sorted((await session.execute(select(TagAssignment.tag_id).where(
-        TagAssignment.entity_type == f"sales.{kind.name}", TagAssignment.entity_id == doc.id))).scalars())
+    out["tagIds"] = await linked_tags(session, f"sales.{kind.name}", doc.id)
     return out
 
 
@@ -434,14 +433,7 @@ async def _restore_graph(session: AsyncSession, kind: documents.DocKind, doc: An
             audit.restore(row, {**values, "deleted_at": None})
             row.updated_at = now
     if isinstance(tag_ids := snap.get("tagIds"), list):
-        entity = f"sales.{kind.name}"
-        live = set((await session.execute(select(Tag.id).where(Tag.id.in_(tag_ids), Tag.deleted_at.is_(None))))
-                   .scalars())
-        await session.execute(delete(TagAssignment).where(TagAssignment.entity_type == entity,
-                                                          TagAssignment.entity_id == doc.id))
-        session.add_all([TagAssignment(id=new_id(), tag_id=t, entity_type=entity, entity_id=doc.id,
-                                       tenant_id=doc.tenant_id, organization_id=doc.organization_id)
-                         for t in tag_ids if t in live])
+        await relink_tags(session, f"sales.{kind.name}", doc, tag_ids)
     await session.flush()
 
 

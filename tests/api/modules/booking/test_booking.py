@@ -5,6 +5,7 @@ calendar and attendees; 401/403 with `requiredFeatures`; another tenant's rows a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 from api import manifest
 from api.auth import context_for_user
 from api.db import sessionmaker
+from api.modules.audit_logs.models import ActionLog
 from api.modules.auth.models import User
 from api.modules.booking.models import Team
 from tests.fixtures import Caller, World
@@ -207,6 +209,39 @@ async def test_services_events_attendees_calendar(world: World) -> None:
     assert (await me.put(f"{B}/event-attendees", json={"id": attendee, "city": "Kraków"})).status_code == 200
     r = await me.delete(f"{B}/event-attendees", json={"id": attendee})
     assert r.status_code == 200 and r.json() == {"ok": True}
+
+
+async def test_undoing_an_event_update_moves_its_calendar_entries_back(world: World) -> None:
+    me = await world.user([*ALL, "audit_logs.*"])
+    room_a, room_b = await created(me, "resources", {"name": "Room A"}), await created(me, "resources", {"name": "B"})
+    out = await run_command(me, "booking.event.create", {
+        "title": "Talk", "startsAt": "2026-06-01T08:00:00Z", "endsAt": "2026-06-01T09:00:00Z",
+        "resources": [{"resourceId": room_a}]})
+    await run_command(me, "booking.event.update", {"id": out["id"], "resources": [{"resourceId": room_b}]})
+    day = {"startsAt": "2026-06-01T00:00:00Z", "endsAt": "2026-06-02T00:00:00Z"}
+
+    async def titles(room: str) -> list[str]:
+        r = await me.get(f"{B}/resource-events", params={"resourceId": room, **day})
+        return [i["title"] for i in r.json()["items"]]
+
+    assert (await titles(room_a), await titles(room_b)) == ([], ["Talk"])
+    async with sessionmaker()() as s:
+        token = (await s.execute(select(ActionLog.undo_token).where(
+            ActionLog.resource_id == out["id"], ActionLog.command_id == "booking.event.update"))).scalar_one()
+    r = await me.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert r.status_code == 200, r.text
+    assert (await titles(room_a), await titles(room_b)) == (["Talk"], [])
+
+
+async def test_undoing_a_resource_update_puts_its_tags_back(world: World) -> None:
+    me = await world.user([*ALL, "audit_logs.*"])
+    vip = await created(me, "tags", {"label": "VIP"})
+    room = await created(me, "resources", {"name": "Room A", "tags": [vip]})
+    r = await me.put(f"{B}/resources", json={"id": room, "tags": []})
+    assert r.status_code == 200 and [x["id"] for x in await items(me, "resources", tagIds=vip)] == []
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    assert (await me.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})).status_code == 200
+    assert [x["id"] for x in await items(me, "resources", tagIds=vip)] == [room]
 
 
 ROUTES: list[tuple[str, str, list[str]]] = [
