@@ -201,9 +201,13 @@ def _profile_and_tags(model: Any, names: tuple[str, ...]) -> tuple[Any, Any]:
     """`snapshot_extra` and `restore_extra` of a person or company: its profile (a row of its own) and its tags
     belong in its audit snapshot, so that undo puts them back with the customer's columns."""
     async def snapshot(session: AsyncSession, row: Any) -> dict[str, Any]:
-        profile = (await session.execute(select(model).where(model.entity_id == row.id))).scalars().first()
-        return {"profile": {n: jsonable(getattr(profile, n)) for n in names} if profile is not None else None,
-                "tagIds": await linked_tags(session, TAG_ENTITY, row.id)}
+        # Read as stored, not from a session object that may hold a write's values as the request gave them
+        # (5000000 where the column holds 5000000.00): undo compares this with what it reads later.
+        await session.flush()
+        profile = (await session.execute(select(*(getattr(model, n) for n in names))
+                                         .where(model.entity_id == row.id))).first()
+        return {"profile": {n: jsonable(v) for n, v in zip(names, profile, strict=True)} if profile is not None
+                else None, "tagIds": await linked_tags(session, TAG_ENTITY, row.id)}
 
     async def restore(session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
         profile = (await session.execute(select(model).where(model.entity_id == row.id))).scalars().first()

@@ -122,9 +122,9 @@ async def test_undoing_a_customer_update_puts_its_profile_and_tags_back(world: W
     me = await world.user(ALL)
     vip, lead = await tag(me, "VIP"), await tag(me, "Lead")
     ada = await person(me, jobTitle="CTO", tags=[vip])
-    acme = await company(me, industry="Rail", tags=[lead])
+    acme = await company(me, industry="Rail", annualRevenue="5000000", tags=[lead])
     for path, target, change in ((P, ada, {"jobTitle": "CEO", "tags": [lead]}),
-                                 (C, acme, {"industry": "Air", "tags": []})):
+                                 (C, acme, {"industry": "Air", "annualRevenue": 6000000, "tags": []})):
         before = (await me.get(f"{path}/{target}")).json()
         r = await me.put(path, json={"id": target, **change})
         assert r.status_code == 200, r.text
