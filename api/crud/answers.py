@@ -187,6 +187,10 @@ def updated_answer(res: Resource) -> dict[int | str, Any]:
 
 
 def deleted_answer(res: Resource) -> dict[int | str, Any]:
+    if res.deleted_schema is not None:
+        return json_answer(answer_schema(res.deleted_schema, res))
+    if res.hooks.deleted_body is not None:
+        return json_answer({"type": "object"})
     if res.deleted_body is None:
         return {204: {"description": f"The {res.label} is deleted"}}
     return json_answer(fixed_schema(res.deleted_body))

@@ -96,6 +96,8 @@ class Hooks:
     # The body of a successful update when it depends on the write (`{id, orderId}`); else the
     # resource's fixed `updated_body`.
     updated_body: Callable[[Write], dict[str, Any]] | None = None
+    # The same for a delete (`{id, orderTotals}`); else the resource's fixed `deleted_body`.
+    deleted_body: Callable[[Write], dict[str, Any]] | None = None
     # Runs after undo or redo put a row back, for state derived across rows (the organization tree).
     after_undo: Callable[[AsyncSession, Any], Awaitable[None]] | None = None
 
@@ -191,6 +193,7 @@ class Resource:
     # above document themselves; api/crud/answers.py).
     created_schema: Answer | None = None
     updated_schema: Answer | None = None
+    deleted_schema: Answer | None = None
     exportable: bool = True
     # Query-string key a delete may take its id from besides `id` (and the body).
     delete_id_param: str = "id"

@@ -33,8 +33,11 @@ def written(body: dict[str, Any], entry: ActionLog | None, status_code: int = 20
     return out
 
 
-def deleted(res: Resource, entry: ActionLog | None) -> Response:
-    """A delete's answer: the resource's `deleted_body`, or 204 with no body when it has none."""
+def deleted(res: Resource, entry: ActionLog | None, write: service.Write | None = None) -> Response:
+    """A delete's answer: `hooks.deleted_body` of the write, the resource's `deleted_body`, or 204 with no body
+    when it has neither."""
+    if res.hooks.deleted_body is not None and write is not None:
+        return written(res.hooks.deleted_body(write), entry)
     if res.deleted_body is not None:
         return written(dict(res.deleted_body), entry)
     out = Response(status_code=204)
@@ -262,7 +265,7 @@ def crud_router(res: Resource) -> APIRouter:
             raise BadRequest(f"Invalid {label} id")
         write = await service.delete(res, ctx, session, row_id,
                                      expected_updated_at=request.headers.get(service.LOCK_HEADER))
-        return deleted(res, service.entry_of(write))
+        return deleted(res, service.entry_of(write), write)
 
     def _path_id(id: str) -> str:
         if not is_uuid(id):
@@ -309,7 +312,7 @@ def crud_router(res: Resource) -> APIRouter:
     async def delete_item_by_id(id: str, request: Request, ctx: Deleting, session: SessionDep) -> Response:
         write = await service.delete(res, ctx, session, _path_id(id),
                                      expected_updated_at=request.headers.get(service.LOCK_HEADER))
-        return deleted(res, service.entry_of(write))
+        return deleted(res, service.entry_of(write), write)
 
     return router
 

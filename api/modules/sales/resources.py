@@ -822,9 +822,11 @@ def _payment_answer(write: Write) -> dict[str, Any]:
 payments = Resource(
     path="/sales/payments", model=SalesPayment, entity="sales.payment", create_schema=PaymentCreate,
     update_schema=PaymentUpdate, features=Features(ORDERS_VIEW, PAYMENTS_MANAGE, PAYMENTS_MANAGE, PAYMENTS_MANAGE),
-    tag=TAG, label="Payment", operations=frozenset({"list", "create", "update"}),
+    tag=TAG, label="Payment", operations=frozenset({"list", "create", "update", "delete"}),
     descriptions={"update": "Updates a payment by the id in the body and recalculates its order's paid, refunded and "
-                            "outstanding amounts (`orderTotals`)."},
+                            "outstanding amounts (`orderTotals`).",
+                  "delete": "Deletes a payment by `?id=` (or `{\"id\"}` in the body) and recalculates its order "
+                            "(`orderTotals`)."},
     filters={"orderId": Filter.eq(SalesPayment.order_id, "Order"),
              "paymentMethodId": Filter.eq(SalesPayment.payment_method_id, "Payment method")},
     sort=Sort((SalesPayment.created_at, SalesPayment.received_at, SalesPayment.amount), default=SalesPayment.created_at,
@@ -835,9 +837,10 @@ payments = Resource(
                   rename=META, computed={"customFieldSetId": lambda r: r.custom_field_set_id}),
     hooks=Hooks(before_create=_payment_before, before_update=_payment_before, before_delete=_payment_before_delete,
                 after_create=_payment_after, after_update=_payment_after, after_delete=_payment_after,
-                created_body=_payment_answer, updated_body=_payment_answer),
+                created_body=_payment_answer, updated_body=_payment_answer, deleted_body=_payment_answer),
     created_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
     updated_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
+    deleted_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
     custom_fields="sales:sales_payment")
 
 

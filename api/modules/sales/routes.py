@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +13,7 @@ import api.modules.dictionaries.service as dictionaries
 from api.auth import AuthContext, requires
 from api.crud import service as crud
 from api.crud.answers import json_answer, shape
-from api.crud.routes import delete_id, validate_model, written
+from api.crud.routes import validate_model
 from api.crud.tags import TagAssignment
 from api.db import new_id
 from api.deps import SessionDep
@@ -26,9 +25,7 @@ from api.modules.sales.resources import (
     QUOTES_MANAGE,
     SETTINGS_MANAGE,
     TAG,
-    order_totals,
     orders,
-    payments,
     quotes,
 )
 from api.modules.sales.schemas import (
@@ -40,7 +37,6 @@ from api.modules.sales.schemas import (
 )
 
 # The answer of a payment's update and delete (as its create's, api/modules/sales/resources.py).
-PAYMENT_ANSWER = shape(id="string", orderTotals={"type": ["object", "null"]})
 
 # The answers' shapes (the OpenAPI document).
 NUMBERS = shape(orderNumberFormat="string", quoteNumberFormat="string", nextOrderNumber="integer",
@@ -52,7 +48,6 @@ router = APIRouter(tags=[TAG])
 Settings = Annotated[AuthContext, Depends(requires(SETTINGS_MANAGE))]
 Converting = Annotated[AuthContext, Depends(requires(QUOTES_MANAGE, ORDERS_MANAGE))]
 Numbering = Annotated[AuthContext, Depends(requires())]
-Paying = Annotated[AuthContext, Depends(requires(payments.features.update))]
 
 
 async def _body(request: Request) -> Any:
@@ -251,17 +246,3 @@ async def convert(request: Request, session: SessionDep, ctx: Converting) -> dic
     quote.converted_order_id = order.id
     await crud.delete(quotes, ctx, session, quote.id)
     return {"orderId": order.id}
-
-
-# --- payment delete ---------------------------------------------------------------------------
-
-@router.delete("/sales/payments", summary="Delete payment",
-               description="Deletes a payment by `?id=` (or `{\"id\"}` in the body) and recalculates its order "
-                           f"(`orderTotals`). Requires features: {payments.features.delete}",
-               responses=json_answer(PAYMENT_ANSWER))
-async def delete_payment(request: Request, session: SessionDep, ctx: Paying) -> JSONResponse:
-    row_id = await delete_id(request, missing="Payment id is required")
-    write = await crud.delete(payments, ctx, session, row_id)
-    order = write.extra.get("doc")
-    return written({"id": write.row.id, "orderTotals": order_totals(order) if order is not None else None},
-                   crud.entry_of(write))
