@@ -102,7 +102,9 @@ users = Resource(
     dialect=AUTH_IDS,
     fields=Fields("id", "email", "name", "organization_id", "tenant_id", "is_confirmed", "last_login_at",
                   *ITEM_TIMES),
-    hidden=frozenset({"password_hash"}),
+    # `token_version` ends the sessions issued before a password or role change: an undo must never move it back
+    # (and bring those sessions back to life), so it stays out of the snapshots undo puts back.
+    hidden=frozenset({"password_hash", "token_version"}),
     scope=users_scope,
     hooks=Hooks(before_create=service.create_user, after_create=service.link_new_user_roles,
                 before_update=service.update_user, after_update=service.check_managers,

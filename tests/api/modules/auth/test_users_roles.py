@@ -361,3 +361,25 @@ async def test_undoing_a_user_update_puts_its_roles_back_unless_they_changed_sin
     undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert undo.status_code == 400 and undo.json()["error"] == "The record has changed since this action"
     assert await roles() == ["editor", "viewer"]
+
+
+async def test_undoing_a_password_change_does_not_bring_the_ended_sessions_back(world: World,
+                                                                                 browser: httpx.AsyncClient) -> None:
+    admin = await world.user(["auth.*", "audit_logs.*", "example.*"])
+    r = await admin.post(USERS, json={"email": "held@example.com", "password": "first secret",
+                                      "organizationId": world.org_id})
+    user_id = r.json()["id"]
+    token = (await browser.post("/api/auth/login", data={"email": "held@example.com",
+                                                         "password": "first secret"})).json()["token"]
+
+    async def signed_in() -> int:
+        r = await browser.post("/api/auth/feature-check", json={"features": []},
+                               headers={"Authorization": f"Bearer {token}"})
+        return r.status_code
+
+    assert await signed_in() == 200
+    r = await admin.put(USERS, json={"id": user_id, "password": "second secret"})
+    assert r.status_code == 200 and await signed_in() == 401
+    undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert await signed_in() == 401
