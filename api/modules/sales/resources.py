@@ -626,8 +626,19 @@ def _document_child_hooks(kind: documents.DocKind, before_create: Callable[[Writ
     def body(w: Write) -> dict[str, Any]:
         return {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)}
 
+    async def undone(session: AsyncSession, row: Any) -> None:
+        await _retotal(session, kind, getattr(row, kind.fk))
+
     return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
-                 after_create=after, after_update=after, after_delete=after, created_body=body, updated_body=body)
+                 after_create=after, after_update=after, after_delete=after, created_body=body, updated_body=body,
+                 after_undo=undone)
+
+
+async def _retotal(session: AsyncSession, kind: documents.DocKind, doc_id: str | None) -> None:
+    """After undo or redo of one of a document's rows (a line, an adjustment, a payment): its totals follow."""
+    doc = await session.get(kind.model, doc_id) if doc_id else None
+    if doc is not None:
+        await documents.recalculate(session, kind, doc)
 
 
 def _line_hooks(kind: documents.DocKind) -> Hooks:
@@ -837,6 +848,7 @@ payments = Resource(
                   rename=META, computed={"customFieldSetId": lambda r: r.custom_field_set_id}),
     hooks=Hooks(before_create=_payment_before, before_update=_payment_before, before_delete=_payment_before_delete,
                 after_create=_payment_after, after_update=_payment_after, after_delete=_payment_after,
+                after_undo=lambda session, row: _retotal(session, documents.ORDER, row.order_id),
                 created_body=_payment_answer, updated_body=_payment_answer, deleted_body=_payment_answer),
     created_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
     updated_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),

@@ -203,6 +203,36 @@ async def test_undoing_an_order_update_puts_its_lines_adjustments_and_tags_back(
         and tagged == 0
 
 
+async def test_undoing_a_line_adjustment_or_payment_write_puts_the_totals_back(world: World) -> None:
+    admin = await seeded(world)
+    o = await order(admin, lines=[{"name": "A", "quantity": 1, "unitPriceNet": "100", "taxRate": 0}])
+
+    async def undo(r: Any) -> None:
+        answer = await admin.post("/api/audit_logs/audit-logs/actions/undo",
+                                  json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+        assert answer.status_code == 200, answer.text
+
+    async def totals() -> tuple[Decimal, Decimal, int]:
+        got = await get_order(admin, o["id"])
+        return money(got, "grandTotalNetAmount"), money(got, "outstandingAmount"), got["lineItemCount"]
+
+    assert await totals() == (100, 100, 1)
+    r = await admin.post(f"{B}/order-lines", json={"orderId": o["id"], "currencyCode": "EUR", "name": "B",
+                                                   "quantity": 1, "unitPriceNet": "50", "taxRate": 0})
+    assert r.status_code == 201 and await totals() == (150, 150, 2)
+    await undo(r)
+    assert await totals() == (100, 100, 1)
+    r = await admin.post(f"{B}/order-adjustments", json={"orderId": o["id"], "kind": "discount",
+                                                         "amountNet": "10", "amountGross": "10"})
+    assert r.status_code == 201 and await totals() == (90, 90, 1)
+    await undo(r)
+    assert await totals() == (100, 100, 1)
+    r = await admin.post(f"{B}/payments", json={"orderId": o["id"], "amount": "30", "currencyCode": "EUR"})
+    assert r.status_code == 201 and await totals() == (100, 70, 1)
+    await undo(r)
+    assert await totals() == (100, 100, 1)
+
+
 async def test_undoing_shipment_writes_puts_items_and_fulfilled_quantities_back(world: World) -> None:
     admin = await seeded(world)
     o = await order(admin, lines=[{"quantity": 5, "unitPriceNet": "10", "taxRate": 0}])
