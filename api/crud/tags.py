@@ -20,7 +20,7 @@ from api.auth import AuthContext, requires
 from api.crud.answers import OK, json_answer, shape
 from api.crud.fields import Fields
 from api.crud.query import Envelope, Sort
-from api.crud.resource import Features, Hooks, Resource
+from api.crud.resource import Features, Hooks, Owned, Resource
 from api.crud.schemas import Payload
 from api.db import Base, IdMixin, ScopedMixin, SoftDeleteMixin, TimestampMixin, new_id, utcnow
 from api.deps import SessionDep
@@ -127,9 +127,6 @@ def tag_resource(*, path: str, namespace: str, features: Features, tag: str, lab
             write.values["slug"] = slugify(write.values["slug"] or write.value("label") or "")
             await _slug_free(write.session, write.row, write.values["slug"])
 
-    async def after_delete(write: Any) -> None:
-        await write.session.execute(delete(TagAssignment).where(TagAssignment.tag_id == write.row.id))
-
     return Resource(
         path=path, model=Tag, entity=f"{namespace}.tag", features=features, tag=tag, label=label,
         create_schema=TagCreate, update_schema=TagUpdate,
@@ -137,7 +134,9 @@ def tag_resource(*, path: str, namespace: str, features: Features, tag: str, lab
         envelope=envelope, scope=_in_namespace(namespace),
         fields=Fields("id", "slug", "label", "color", "description", "organization_id", "tenant_id",
                       casing="snake"),
-        hooks=Hooks(before_create=before_create, before_update=before_update, after_delete=after_delete),
+        # A deleted tag leaves every record it was on; undoing the delete puts it back on them.
+        owns=(Owned(TagAssignment.tag_id),),
+        hooks=Hooks(before_create=before_create, before_update=before_update),
     )
 
 

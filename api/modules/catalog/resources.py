@@ -474,6 +474,9 @@ async def _category_restore(session: AsyncSession, row: Category, snap: dict[str
 
 
 async def _category_undo(session: AsyncSession, row: Any) -> None:
+    if row.deleted_at is not None:
+        # The undo of its creation removed it: children added under it since go to its parent, as on a delete.
+        await _lift_children(session, row)
     await rebuild_categories(session, row.tenant_id, row.organization_id)
 
 

@@ -139,6 +139,11 @@ def _entity_values(write: Write) -> None:
         values["primary_email"] = str(values["primary_email"]).lower()
 
 
+async def _phone_digits_again(session: AsyncSession, row: Any) -> None:
+    # Undo and redo put `primary_phone` back; its digits (hidden, so not in the snapshot) follow it.
+    row.phone_digits = digits(row.primary_phone)
+
+
 async def _check_refs(write: Write) -> None:
     body = write.body
     if getattr(body, "tags", None):
@@ -260,7 +265,7 @@ people = Resource(
     envelope=Envelope.TOTAL, fields=Fields(*ENTITY_ITEM, casing="snake"), custom_fields=PERSON_FIELDS,
     hooks=Hooks(before_create=_person_before_create, after_create=_person_after_create,
                 before_update=_before_update, after_update=_after_update(PersonProfile, PERSON_PROFILE),
-                snapshot_extra=PERSON_STATE[0], restore_extra=PERSON_STATE[1],
+                snapshot_extra=PERSON_STATE[0], restore_extra=PERSON_STATE[1], after_undo=_phone_digits_again,
                 created_body=lambda w: {"id": w.row.id, "personId": w.extra["profile_id"]}),
     created_schema=shape(id="string", personId="string"),
     hidden=frozenset({"phone_digits"}),
@@ -276,7 +281,7 @@ companies = Resource(
     envelope=Envelope.TOTAL, fields=Fields(*ENTITY_ITEM, casing="snake"), custom_fields=COMPANY_FIELDS,
     hooks=Hooks(before_create=_company_before_create, after_create=_company_after_create,
                 before_update=_before_update, after_update=_after_update(CompanyProfile, COMPANY_PROFILE),
-                snapshot_extra=COMPANY_STATE[0], restore_extra=COMPANY_STATE[1],
+                snapshot_extra=COMPANY_STATE[0], restore_extra=COMPANY_STATE[1], after_undo=_phone_digits_again,
                 created_body=lambda w: {"id": w.row.id, "companyId": w.extra["profile_id"]}),
     created_schema=shape(id="string", companyId="string"),
     hidden=frozenset({"phone_digits"}),

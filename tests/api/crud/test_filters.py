@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,7 +15,7 @@ from api.crud.tags import assign, tag_assignment_router
 from api.db import sessionmaker
 from api.errors import BadRequest
 from tests.api.crud.gadgets import MANAGE, Gadget, gadgets, tags
-from tests.api.crud.helpers import GADGETS, Kit, make, names, problem, seed
+from tests.api.crud.helpers import GADGETS, UNDO, Kit, make, names, on_platform, problem, seed
 from tests.fixtures import Caller
 
 TAGS = "/api/crudkit/tags"
@@ -189,7 +190,7 @@ async def _assign(me: Caller, tag_id: str, gadget_id: str) -> None:
 
 async def test_tags_and_untagged(kit: Kit) -> None:
     kit.serve(gadgets, tags)
-    me = await kit.user()
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
     anvil, yoyo, _abacus = await seed(me, {"name": "Anvil"}, {"name": "Yo-yo"}, {"name": "Abacus"})
     red = (await me.post(TAGS, json={"label": "Red"})).json()["id"]
     blue = (await me.post(TAGS, json={"label": "Blue"})).json()["id"]
@@ -208,10 +209,13 @@ async def test_tags_and_untagged(kit: Kit) -> None:
         await _assign(stranger, theirs, anvil)
     assert await names(me, tagIds=theirs) == []
 
-    # Deleting a tag takes it off every row.
-    assert (await me.delete(TAGS, params={"id": blue})).status_code == 200
+    # Deleting a tag takes it off every row; undoing the delete puts it back on them.
+    r = await me.delete(TAGS, params={"id": blue})
+    assert r.status_code == 200
     assert await names(me, tagIds=blue) == []
     assert await names(me, untagged="true") == ["Abacus", "Yo-yo"]
+    await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert await names(me, tagIds=blue) == ["Anvil", "Yo-yo"]
 
 
 async def test_tag_assignment_routes(kit: Kit) -> None:

@@ -143,6 +143,19 @@ async def test_categories_form_a_tree_and_refuse_cycles(world: World) -> None:
     assert items["Shirts"]["parentId"] == women and "Men" not in items
 
 
+async def test_undoing_a_categorys_creation_lifts_the_children_added_under_it_since(world: World) -> None:
+    admin, ids = await setup(world)
+    other = await world.admin()
+    r = await admin.post(f"{B}/categories", json={"name": "Men", "parentId": ids["apparel"]})
+    men = r.json()["id"]
+    shirts = (await other.post(f"{B}/categories", json={"name": "Shirts", "parentId": men})).json()["id"]
+    undo = await admin.post("/api/audit_logs/audit-logs/actions/undo",
+                            json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    items = {i["id"]: i for i in (await admin.get(f"{B}/categories")).json()["items"]}
+    assert men not in items and items[shirts]["parentId"] == ids["apparel"]
+
+
 async def test_price_layers_resolve_on_the_products_list(world: World) -> None:
     admin, ids = await setup(world)
     pid = await product(admin, ids, optionSchema=None, productType="simple")

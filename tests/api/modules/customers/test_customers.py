@@ -270,6 +270,13 @@ async def test_check_phone_and_address_format(world: World) -> None:
     assert r.json() == {"match": {"id": ada, "displayName": "Ada Lovelace"}}
     assert (await me.get(f"{P}/check-phone", params={"digits": "600100200"})).json() == {"match": None}
     assert (await me.get(f"{P}/check-phone", params={"digits": "12"})).json() == {"match": None}
+    # Undoing a phone change, the lookup follows the phone back.
+    r = await me.put(P, json={"id": ada, "primaryPhone": "+48 700 000 000"})
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                         json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert (await me.get(f"{P}/check-phone", params={"digits": "48600100200"})).json()["match"]["id"] == ada
+    assert (await me.get(f"{P}/check-phone", params={"digits": "48700000000"})).json() == {"match": None}
     url = "/api/customers/settings/address-format"
     assert (await me.get(url)).json() == {"addressFormat": "line_first"}
     r = await me.put(url, json={"addressFormat": "street_first"})
