@@ -21,8 +21,8 @@ from api.crud.query import Dialect, Envelope, Filter, Sort
 if TYPE_CHECKING:
     from api.crud.service import Write
 
-__all__ = ["Answer", "Body", "Dialect", "Envelope", "Features", "Fields", "Filter", "Hooks", "Owned", "Parent",
-           "Resource", "Sort"]
+__all__ = ["Answer", "Body", "Dialect", "Envelope", "Exclusive", "Features", "Fields", "Filter", "Hooks", "Owned",
+           "Parent", "Resource", "Sort"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,16 @@ class Owned:
         return cast(type[Any], self.column.class_)
 
 
+@dataclass(frozen=True)
+class Exclusive:
+    """A flag that at most one row of a group carries (`Exclusive(Address.is_primary, among=Address.entity_id)`: a
+    customer's primary address). Setting it on a row clears it on the group's others, in the same write; the audit
+    snapshot keeps which rows of the group carry it, so undo and redo put it back on them."""
+
+    flag: InstrumentedAttribute[Any]
+    among: InstrumentedAttribute[Any]
+
+
 @dataclass(frozen=True, eq=False)
 class Resource:
     path: str
@@ -177,6 +187,8 @@ class Resource:
     soft_delete: bool = True
     # Rows that go with a deleted row and come back with its undo (`Owned`).
     owns: tuple[Owned, ...] = ()
+    # A flag only one row of a group may carry (`Exclusive`).
+    exclusive: Exclusive | None = None
     # Columns naming the one row a write is about (`(Terms.contractor_id,)`: a contractor has one row of terms):
     # POST and PUT {path} both take the create schema and update the caller's row holding the body's values in
     # them (only the keys sent change), or create it when there is none. POST answers 201 `{id}`, PUT the

@@ -119,8 +119,9 @@ def crud_router(res: Resource) -> APIRouter:
                    features={"create": res.features.create, "update": res.features.update,
                              "delete": res.features.delete},
                    restore_extra=(lambda session, row, snap: service.restore_extra(res, session, row, snap))
-                   if res.custom is not None or res.owns or res.hooks.restore_extra else None,
-                   extra_state=res.hooks.snapshot_extra if res.hooks.restore_extra else None,
+                   if res.custom is not None or res.owns or res.hooks.restore_extra or res.exclusive else None,
+                   extra_state=(lambda session, row: service.extra_state(res, session, row))
+                   if res.hooks.restore_extra or res.exclusive else None,
                    before_remove=_taker(res) if res.owns else None)
     label, plural = res.label.lower(), res.plural_label.lower()
     missing_id = f"{res.label} id is required"

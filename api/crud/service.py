@@ -295,13 +295,65 @@ async def restore_owned(res: Resource, session: AsyncSession, row: Any, taken: M
     await session.flush()
 
 
+# --- a flag one row of a group carries (`Resource.exclusive`) -------------------------------------------
+
+# The key of a snapshot that holds the ids of the group's rows carrying the flag.
+MARKED = "_marked"
+
+
+def _group(res: Resource, row: Any) -> Select[Any]:
+    assert res.exclusive is not None
+    model: Any = res.model
+    stmt = select(model.id).where(res.exclusive.among == getattr(row, res.exclusive.among.key))
+    return stmt.where(model.deleted_at.is_(None)) if res.soft_delete else stmt
+
+
+async def marked(res: Resource, session: AsyncSession, row: Any) -> list[str]:
+    """The ids of the rows of `row`'s group that carry the flag."""
+    assert res.exclusive is not None
+    return sorted((await session.execute(_group(res, row).where(res.exclusive.flag.is_(True)))).scalars())
+
+
+async def _keep_exclusive(res: Resource, session: AsyncSession, row: Any) -> None:
+    """A row just written with the flag takes it from the others of its group."""
+    ex = res.exclusive
+    if ex is None or not getattr(row, ex.flag.key):
+        return
+    model: Any = res.model
+    await session.execute(sql_update(model).where(ex.among == getattr(row, ex.among.key), model.id != row.id,
+                                                  ex.flag.is_(True)).values({ex.flag.key: False})
+                          .execution_options(synchronize_session="fetch"))
+
+
+async def _put_marks_back(res: Resource, session: AsyncSession, row: Any, ids: list[str]) -> None:
+    """The flag on exactly the rows of the group `ids` names (those still live)."""
+    ex = res.exclusive
+    assert ex is not None
+    model: Any = res.model
+    stmt = sql_update(model).where(ex.among == getattr(row, ex.among.key))
+    if res.soft_delete:
+        stmt = stmt.where(model.deleted_at.is_(None))
+    await session.execute(stmt.values({ex.flag.key: model.id.in_(ids)}).execution_options(synchronize_session="fetch"))
+
+
+async def extra_state(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
+    """The state outside the row that undo and redo put back and so compare first (`audit.Undoable.extra_state`)."""
+    hooks = res.hooks
+    out = await hooks.snapshot_extra(session, row) if hooks.snapshot_extra and hooks.restore_extra else {}
+    if res.exclusive is not None:
+        out[MARKED] = await marked(res, session, row)
+    return out
+
+
 async def restore_extra(res: Resource, session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
-    """What undo and redo put back beyond the row's columns: custom values, the rows its delete took, and the
-    module's own state (`hooks.restore_extra`)."""
+    """What undo and redo put back beyond the row's columns: custom values, the rows its delete took, which rows
+    of its group carry an exclusive flag, and the module's own state (`hooks.restore_extra`)."""
     if res.custom is not None:
         await restore_custom(res, session, row, snap)
     if res.owns and snap.get(audit.OWNED):
         await restore_owned(res, session, row, snap[audit.OWNED])
+    if res.exclusive is not None and isinstance(snap.get(MARKED), list):
+        await _put_marks_back(res, session, row, snap[MARKED])
     if res.hooks.restore_extra is not None:
         await res.hooks.restore_extra(session, row, snap)
 
@@ -312,6 +364,8 @@ async def snapshot(res: Resource, session: AsyncSession, row: Any, *, extra: boo
         snap.update(custom_fields.item_values(res.custom, row, public=False))
     if extra and res.hooks.snapshot_extra is not None:
         snap.update(await res.hooks.snapshot_extra(session, row))
+    if res.exclusive is not None:
+        snap[MARKED] = await marked(res, session, row)
     return snap
 
 
@@ -466,6 +520,7 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
         setattr(row, key, value)
     session.add(row)
     await flush(session, res)
+    await _keep_exclusive(res, session, row)
     if res.hooks.after_create is not None:
         await res.hooks.after_create(write)
         await flush(session, res)
@@ -534,6 +589,7 @@ async def update(res: Resource, ctx: AuthContext, session: AsyncSession, row_id:
     if "updated_at" in columns(res):
         row.updated_at = utcnow()
     await flush(session, res)
+    await _keep_exclusive(res, session, row)
     if res.hooks.after_update is not None:
         await res.hooks.after_update(write)
         await flush(session, res)

@@ -12,7 +12,20 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
-from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Owned, Parent, Resource, Sort, Write
+from api.crud import (
+    CustomFields,
+    Envelope,
+    Exclusive,
+    Features,
+    Fields,
+    Filter,
+    Hooks,
+    Owned,
+    Parent,
+    Resource,
+    Sort,
+    Write,
+)
 from api.crud import service as crud
 from api.crud.query import csv_values
 from api.crud.tags import Tag, TagAssignment, linked_tags, relink_tags, slugify, tag_resource
@@ -361,15 +374,6 @@ async def _variant_checks(write: Write) -> None:
         raise BadRequest("Invalid input", problems)
 
 
-async def _one_default(write: Write) -> None:
-    """At most one default variant per product: a new default takes over."""
-    row: Variant = write.row
-    if row.is_default:
-        await write.session.execute(update(Variant).where(
-            Variant.product_id == row.product_id, Variant.id != row.id, Variant.is_default.is_(True))
-            .values(is_default=False))
-
-
 variants = Resource(
     path="/catalog/variants",
     model=Variant,
@@ -395,8 +399,9 @@ variants = Resource(
                   "organization_id", "tenant_id", "created_at", "updated_at", casing="snake",
                   rename={"metadata_json": "metadata"}),
     custom_fields=CustomFields("catalog:catalog_product_variant"),
-    hooks=Hooks(before_create=_variant_checks, before_update=_variant_checks, after_create=_one_default,
-                after_update=_one_default),
+    # At most one default variant per product: a new default takes over.
+    exclusive=Exclusive(Variant.is_default, among=Variant.product_id),
+    hooks=Hooks(before_create=_variant_checks, before_update=_variant_checks),
 )
 
 

@@ -4,16 +4,15 @@ address and contact per contractor. Payment terms and credit limits are 1:1 upse
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, select, update
+from sqlalchemy import Select, and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import AuthContext
 from api.casing import camel
-from api.crud import Dialect, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
+from api.crud import Dialect, Envelope, Exclusive, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write
 from api.crud import service as crud
 from api.crud.query import parse_bool
 from api.errors import BadRequest, Conflict
@@ -290,17 +289,6 @@ async def _before_child_update(write: Write) -> None:
     _no_nulls(write)
 
 
-def _one_primary(model: Any) -> Callable[[Write], Awaitable[None]]:
-    """A contractor has one primary address and one primary contact: marking one unmarks the others."""
-    async def keep_one(write: Write) -> None:
-        row = write.row
-        if write.values.get("is_primary") is True:
-            await write.session.execute(update(model).where(
-                and_(model.contractor_id == row.contractor_id, model.id != row.id, model.is_primary.is_(True)))
-                .values(is_primary=False))
-    return keep_one
-
-
 def _child(model: Any) -> Parent:
     return Parent(param="contractorId", column=model.contractor_id, resource=contractors, required_on_list=False,
                   checked_by_hook=True)
@@ -336,8 +324,9 @@ addresses = Resource(
                   "is_active", *SCOPE),
     parent=_child(ContractorAddress),
     soft_delete=False,
-    hooks=Hooks(before_create=_place_child, after_create=_one_primary(ContractorAddress),
-                before_update=_before_child_update, after_update=_one_primary(ContractorAddress)),
+    # A contractor has one primary address: marking one unmarks the others.
+    exclusive=Exclusive(ContractorAddress.is_primary, among=ContractorAddress.contractor_id),
+    hooks=Hooks(before_create=_place_child, before_update=_before_child_update),
 )
 
 contacts_res = Resource(
@@ -364,8 +353,8 @@ contacts_res = Resource(
     fields=Fields(*CHILD, "first_name", "last_name", "email", "phone", "is_primary", "is_active", *SCOPE),
     parent=_child(ContractorContact),
     soft_delete=False,
-    hooks=Hooks(before_create=_place_child, after_create=_one_primary(ContractorContact),
-                before_update=_before_child_update, after_update=_one_primary(ContractorContact)),
+    exclusive=Exclusive(ContractorContact.is_primary, among=ContractorContact.contractor_id),
+    hooks=Hooks(before_create=_place_child, before_update=_before_child_update),
 )
 
 

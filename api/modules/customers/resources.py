@@ -13,7 +13,20 @@ import api.modules.example.service as example
 from api import audit
 from api.auth import AuthContext
 from api.casing import jsonable
-from api.crud import CustomFields, Envelope, Features, Fields, Filter, Hooks, Parent, Resource, Sort, Write, shape
+from api.crud import (
+    CustomFields,
+    Envelope,
+    Exclusive,
+    Features,
+    Fields,
+    Filter,
+    Hooks,
+    Parent,
+    Resource,
+    Sort,
+    Write,
+    shape,
+)
 from api.crud import service as crud
 from api.crud.query import parse_bool
 from api.crud.tags import Tag, TagAssignment, linked_tags, relink_tags, tag_resource
@@ -460,15 +473,6 @@ comments = Resource(
 )
 
 
-async def _one_primary(write: Write) -> None:
-    """At most one primary address per customer: a new primary demotes the others."""
-    row = write.row
-    if row.is_primary:
-        await write.session.execute(update(Address).where(
-            Address.entity_id == row.entity_id, Address.id != row.id, Address.is_primary.is_(True))
-            .values(is_primary=False))
-
-
 addresses = Resource(
     path="/customers/addresses", model=Address, entity="customers.address",
     create_schema=AddressCreate, update_schema=AddressUpdate, features=ACTIVITIES,
@@ -481,7 +485,8 @@ addresses = Resource(
                   "building_number", "flat_number", "city", "region", "postal_code", "country", "latitude",
                   "longitude", "is_primary", "organization_id", "tenant_id", "created_at", "updated_at",
                   casing="snake"),
-    hooks=Hooks(after_create=_one_primary, after_update=_one_primary),
+    # At most one primary address per customer: a new primary demotes the others.
+    exclusive=Exclusive(Address.is_primary, among=Address.entity_id),
 )
 
 

@@ -4,6 +4,7 @@ brought back by its undo and taken again by its redo, the record soft- or hard-d
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from api import audit
-from api.crud import Hooks, Owned
+from api.crud import Exclusive, Hooks, Owned
 from api.db import new_id, sessionmaker, utcnow
 from api.modules.audit_logs.models import ActionLog
 from tests.api.crud.gadgets import Gadget, GadgetLabel, GadgetPart, gadgets
@@ -186,3 +187,33 @@ async def test_extra_keys_leave_the_extra_state_out_of_updates_that_cannot_chang
             .order_by(ActionLog.created_at))).scalars().all()
     assert [("partNames" in e.snapshot_before, "partNames" in e.snapshot_after) for e in entries
             if e.snapshot_before is not None and e.snapshot_after is not None] == [(False, False), (True, True)]
+
+
+# --- Exclusive: one row of a group carries a flag ------------------------------------------------------
+
+async def _active(owner: str) -> list[str]:
+    async with sessionmaker()() as s:
+        return sorted((await s.execute(select(Gadget.name).where(
+            Gadget.owner_id == owner, Gadget.is_active.is_(True), Gadget.deleted_at.is_(None)))).scalars())
+
+
+async def test_an_exclusive_flag_moves_within_its_group_and_undo_moves_it_back(kit: Kit) -> None:
+    kit.serve(gadgets.but(exclusive=Exclusive(Gadget.is_active, among=Gadget.owner_id)))
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    other = await kit.user(["crudkit.*", "audit_logs.*"])
+    mine, theirs = str(uuid.uuid4()), str(uuid.uuid4())
+    a = await make(me, name="A", ownerId=mine)
+    b = await make(me, name="B", ownerId=mine, isActive=False)
+    await make(me, name="C", ownerId=theirs)
+    assert await _active(mine) == ["A"]
+    r = await me.put(GADGETS, json={"id": b, "isActive": True})
+    assert await _active(mine) == ["B"] and await _active(theirs) == ["C"]
+    await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert await _active(mine) == ["A"]
+
+    # The flag moved since (someone else's write): undoing this caller's change would move it back, so no.
+    r = await me.put(GADGETS, json={"id": b, "isActive": True})
+    await other.put(GADGETS, json={"id": a, "isActive": True})
+    refused = await kit.platform.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]},
+                                      headers={"Authorization": f"Bearer {me.token}"})
+    assert refused.status_code == 400 and await _active(mine) == ["A"]

@@ -213,11 +213,21 @@ async def test_timeline_and_addresses(world: World) -> None:
 
     first = (await me.post("/api/customers/addresses", json={"entityId": ada, "addressLine1": "Main 1",
                                                              "isPrimary": True})).json()["id"]
-    second = (await me.post("/api/customers/addresses", json={"entityId": ada, "addressLine1": "Side 2",
-                                                              "isPrimary": True})).json()["id"]
-    rows = {a["id"]: a["is_primary"] for a in (await me.get("/api/customers/addresses",
-                                                             params={"entityId": ada})).json()["items"]}
-    assert rows == {first: False, second: True}
+    r = await me.post("/api/customers/addresses", json={"entityId": ada, "addressLine1": "Side 2", "isPrimary": True})
+    second = r.json()["id"]
+
+    async def primary() -> dict[str, bool]:
+        return {a["id"]: a["is_primary"] for a in (await me.get("/api/customers/addresses",
+                                                                params={"entityId": ada})).json()["items"]}
+
+    assert await primary() == {first: False, second: True}
+    # Marking the first primary again unmarks the second; undoing that puts the flag back on the second.
+    r = await me.put("/api/customers/addresses", json={"id": first, "isPrimary": True})
+    assert r.status_code == 200 and await primary() == {first: True, second: False}
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                         json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert await primary() == {first: False, second: True}
     agg = (await me.get(f"{P}/{ada}", params={"include": "addresses,comments,activities"})).json()
     assert [a["id"] for a in agg["addresses"]] == [second, first]
     assert agg["comments"][0]["authorName"] and agg["activities"][0]["subject"] == "Intro"
