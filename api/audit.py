@@ -104,7 +104,7 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict
     before, after = before or {}, after or {}
     out = {}
     for key in sorted(set(before) | set(after)):
-        if key in ("updated_at", "created_at", OWNED):
+        if key in ("updated_at", "created_at") or key.startswith("_"):  # `_owned`, `_marked`: the kit's bookkeeping
             continue
         if before.get(key) != after.get(key):
             out[key] = {"from": before.get(key), "to": after.get(key)}
@@ -131,9 +131,9 @@ class Undoable:
     # after the columns were restored.
     restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None
     # Runs before a live row is deleted or soft-deleted by undo or redo (the undo of its creation, the redo of its
-    # deletion): removes what goes with it, as a delete does, and answers what it took (an `OWNED` value) so that
-    # putting the row back later brings that back too.
-    before_remove: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
+    # deletion), with the snapshot of the entry it leaves: removes what goes with it, as a delete does, and answers
+    # what it took (an `OWNED` value) so that putting the row back later brings that back too.
+    before_remove: Callable[[AsyncSession, Base, dict[str, Any] | None], Awaitable[dict[str, Any]]] | None = None
     # The row's state outside its columns that `restore_extra` puts back (keys of its snapshot): undo and redo
     # compare it as they compare columns, so they overwrite nobody's later change of it either.
     extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
@@ -151,7 +151,8 @@ def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              serialize: Callable[[Any], dict[str, Any]] | None = None,
              features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset(),
              restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None,
-             before_remove: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None,
+             before_remove: Callable[[AsyncSession, Base, dict[str, Any] | None], Awaitable[dict[str, Any]]]
+             | None = None,
              extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None) -> None:
     UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra,
                               before_remove, extra_state)
@@ -197,15 +198,16 @@ def operation_header(response: Response, entry: ActionLog) -> None:
 
 
 async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
-                         snap: dict[str, Any] | None, taken: dict[str, Any] | None = None) -> Base | None:
+                         snap: dict[str, Any] | None, taken: dict[str, Any] | None = None,
+                         leaving: dict[str, Any] | None = None) -> Base | None:
     """Make the row look like `snap`; a `None` snapshot means the row must not exist (soft-deleted
     when the model supports it). `updated_at` becomes now: putting old values back is a write. Removing a live
-    row, what `before_remove` took goes into `taken`."""
+    row (`leaving`: the snapshot it has now), what `before_remove` took goes into `taken`."""
     spec = UNDOABLE[kind]
     row = await session.get(spec.model, resource_id)
     if row is not None and spec.before_remove is not None and is_live(row) and \
             (snap is None or snap.get("deleted_at") is not None):
-        removed = await spec.before_remove(session, row)
+        removed = await spec.before_remove(session, row, leaving)
         if taken is not None:
             taken.update(removed)
     if snap is None:

@@ -102,12 +102,12 @@ def _when(condition: bool, decorator: Callable[[F], F]) -> Callable[[F], F]:
     return decorator if condition else (lambda fn: fn)
 
 
-def _taker(res: Resource) -> Callable[[Any, Any], Awaitable[dict[str, Any]]]:
-    """Undo of a create and redo of a delete take the record's owned rows, as a delete does."""
-    async def take(session: Any, row: Any) -> dict[str, Any]:
-        return await service.take_owned(res, session, row)
+def _remover(res: Resource) -> Callable[[Any, Any, dict[str, Any] | None], Awaitable[dict[str, Any]]]:
+    """Undo of a create and redo of a delete remove what goes with the record (`service.before_remove`)."""
+    async def remove(session: Any, row: Any, leaving: dict[str, Any] | None) -> dict[str, Any]:
+        return await service.before_remove(res, session, row, leaving)
 
-    return take
+    return remove
 
 
 def crud_router(res: Resource) -> APIRouter:
@@ -122,7 +122,7 @@ def crud_router(res: Resource) -> APIRouter:
                    if res.custom is not None or res.owns or res.hooks.restore_extra or res.exclusive else None,
                    extra_state=(lambda session, row: service.extra_state(res, session, row))
                    if res.hooks.restore_extra or res.exclusive else None,
-                   before_remove=_taker(res) if res.owns else None)
+                   before_remove=_remover(res) if res.owns or res.exclusive else None)
     label, plural = res.label.lower(), res.plural_label.lower()
     missing_id = f"{res.label} id is required"
     Listing = Annotated[AuthContext, Depends(requires(res.features.list))]  # noqa: N806 - a type

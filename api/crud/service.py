@@ -297,8 +297,10 @@ async def restore_owned(res: Resource, session: AsyncSession, row: Any, taken: M
 
 # --- a flag one row of a group carries (`Resource.exclusive`) -------------------------------------------
 
-# The key of a snapshot that holds the ids of the group's rows carrying the flag.
+# The key of a snapshot that holds the ids of the group's rows carrying the flag, and, in a create's, those that
+# carried it before the new row took it (what the undo of the create gives it back to).
 MARKED = "_marked"
+MARKED_BEFORE = "_marked_before"
 
 
 def _group(res: Resource, row: Any) -> Select[Any]:
@@ -334,6 +336,16 @@ async def _put_marks_back(res: Resource, session: AsyncSession, row: Any, ids: l
     if res.soft_delete:
         stmt = stmt.where(model.deleted_at.is_(None))
     await session.execute(stmt.values({ex.flag.key: model.id.in_(ids)}).execution_options(synchronize_session="fetch"))
+
+
+async def before_remove(res: Resource, session: AsyncSession, row: Any, leaving: dict[str, Any] | None) \
+        -> dict[str, Any]:
+    """Undo of a create or redo of a delete is about to remove `row`: its owned rows go (what was taken is
+    answered), and an exclusive flag it took at its creation goes back to the rows that had it."""
+    taken = await take_owned(res, session, row) if res.owns else {}
+    if res.exclusive is not None and leaving is not None and isinstance(leaving.get(MARKED_BEFORE), list):
+        await _put_marks_back(res, session, row, leaving[MARKED_BEFORE])
+    return taken
 
 
 async def extra_state(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:
@@ -520,12 +532,16 @@ async def create(res: Resource, ctx: AuthContext, session: AsyncSession, body: A
         setattr(row, key, value)
     session.add(row)
     await flush(session, res)
+    marked_before = await marked(res, session, row) if res.exclusive is not None else []
     await _keep_exclusive(res, session, row)
     if res.hooks.after_create is not None:
         await res.hooks.after_create(write)
         await flush(session, res)
     await _store_custom(write)
-    write.extra["entry"] = await write_log(write, await snapshot(res, session, row))
+    after = await snapshot(res, session, row)
+    if res.exclusive is not None:
+        after[MARKED_BEFORE] = [i for i in marked_before if i != row.id]
+    write.extra["entry"] = await write_log(write, after)
     return write
 
 

@@ -281,7 +281,7 @@ async def _replay(session: AsyncSession, ctx: AuthContext, entry: ActionLog, *, 
         # Rows an earlier undo of this entry took with the record (the undo of its creation): back with it.
         target = {**target, audit.OWNED: {**put_back, **target.get(audit.OWNED, {})}}
     taken: dict[str, Any] = {}
-    row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target, taken)
+    row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target, taken, expect)
     if taken:
         entry.context_json = {**(entry.context_json or {}), audit.OWNED: taken}
     try:

@@ -217,3 +217,16 @@ async def test_an_exclusive_flag_moves_within_its_group_and_undo_moves_it_back(k
     refused = await kit.platform.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]},
                                       headers={"Authorization": f"Bearer {me.token}"})
     assert refused.status_code == 400 and await _active(mine) == ["A"]
+
+
+async def test_undoing_the_creation_of_the_flagged_row_gives_the_flag_back(kit: Kit) -> None:
+    kit.serve(gadgets.but(exclusive=Exclusive(Gadget.is_active, among=Gadget.owner_id)))
+    me = await kit.user(["crudkit.*", "audit_logs.*"])
+    mine = str(uuid.uuid4())
+    await make(me, name="A", ownerId=mine)
+    r = await me.post(GADGETS, json={"name": "B", "ownerId": mine})
+    assert await _active(mine) == ["B"]
+    undone = await on_platform(kit, me, UNDO, {"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert await _active(mine) == ["A"]
+    await on_platform(kit, me, REDO, {"logId": undone["logId"]})
+    assert await _active(mine) == ["B"]

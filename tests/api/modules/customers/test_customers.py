@@ -228,6 +228,14 @@ async def test_timeline_and_addresses(world: World) -> None:
                          json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert undo.status_code == 200, undo.text
     assert await primary() == {first: False, second: True}
+    # Undoing the creation of a new primary gives the flag back to the one that had it.
+    r = await me.post("/api/customers/addresses", json={"entityId": ada, "addressLine1": "Back 3", "isPrimary": True})
+    third = r.json()["id"]
+    assert (await primary())[third] is True and (await primary())[second] is False
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                         json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert await primary() == {first: False, second: True}
     agg = (await me.get(f"{P}/{ada}", params={"include": "addresses,comments,activities"})).json()
     assert [a["id"] for a in agg["addresses"]] == [second, first]
     assert agg["comments"][0]["authorName"] and agg["activities"][0]["subject"] == "Intro"
