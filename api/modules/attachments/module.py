@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from api.caches import CacheSegment
 from api.manifest import Module, NavEntry
-from api.modules.attachments import routes
+from api.modules.attachments import service
 from api.modules.attachments.resources import MANAGE, VIEW, partitions
 from api.modules.attachments.routes import router
 
@@ -16,12 +16,12 @@ module = Module(
         VIEW: "View attachments",
         MANAGE: "Manage attachments",
     },
-    # The module's routes come first: they serve the partitions' list and update themselves.
+    # The module's routes come first: they serve the partitions' list themselves.
     resources=(partitions,),
     routers=(router,),
     caches=(CacheSegment("attachments.served", "Served attachments' access facts (kept a few seconds)",
-                         size=lambda: len(routes._served_rows), clear=routes.forget_served,
-                         stats=lambda: {"ttlSeconds": routes.SERVED_TTL_SECONDS}),),
+                         size=lambda: len(service.served_rows), clear=service.forget_served,
+                         stats=lambda: {"ttlSeconds": service.SERVED_TTL_SECONDS}),),
     navigation=(
         NavEntry("/backend/attachments", "Attachments", group_id="storage", group_name="Storage",
                  features=(VIEW,), order=10, group_order=400),

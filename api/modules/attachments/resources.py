@@ -42,6 +42,22 @@ async def _before_delete_partition(write: Write) -> None:
         raise Conflict("Partition is in use and cannot be removed.")
 
 
+async def _before_update_partition(write: Write) -> None:
+    if write.body.code != write.row.code:
+        raise BadRequest("Partition code cannot be changed.")
+    if "ocr_model" in write.values and not write.values["ocr_model"]:
+        write.values["ocr_model"] = None
+
+
+async def _forget_served(session: Any) -> None:
+    # Its visibility may have changed: the files served recently are forgotten now and once committed.
+    service.forget_after_commit(session)
+
+
+async def _partition_changed(write: Write) -> None:
+    await _forget_served(write.session)
+
+
 # `{item}` of a partition's create and update (`service.partition_item`).
 PARTITION_ANSWER = shape(item=shape(id="string", code="string", title="string", description="string?",
                                     storageDriver="string", isPublic="boolean", requiresOcr="boolean",
@@ -56,10 +72,13 @@ partitions = Resource(
     features=Features(MANAGE, MANAGE, MANAGE, MANAGE),
     tag="Attachments",
     label="Partition",
-    operations=frozenset({"create", "delete"}),
+    # The list (`{items}`, unpaged, with the default partitions made on first read) is served by routes.py.
+    operations=frozenset({"create", "update", "delete"}),
     descriptions={
         "create": "Creates a storage partition of the tenant (`code`: 2–60 letters, digits, `-` or `_`; "
                   "`isPublic` files are served to anonymous callers). Answers `{item}`.",
+        "update": "Updates a partition by the `id` in the body (title, description, `isPublic`, `requiresOcr`, "
+                  "`ocrModel`); its `code` must be sent unchanged. Answers `{item}`.",
         "delete": "Deletes a partition by `?id=`. The default partitions cannot be removed (400) and "
                   "partitions holding attachments neither (409).",
     },
@@ -67,9 +86,13 @@ partitions = Resource(
     soft_delete=False,
     dialect=Dialect(invalid_delete_id=True),
     fields=Fields(),
-    hooks=Hooks(before_create=_before_create_partition, before_delete=_before_delete_partition,
-                created_body=lambda write: {"item": service.partition_item(write.row)}),
+    hooks=Hooks(before_create=_before_create_partition, before_update=_before_update_partition,
+                after_update=_partition_changed, before_delete=_before_delete_partition,
+                after_undo=lambda session, row: _forget_served(session),
+                created_body=lambda write: {"item": service.partition_item(write.row)},
+                updated_body=lambda write: {"item": service.partition_item(write.row)}),
     created_schema=PARTITION_ANSWER,
+    updated_schema=PARTITION_ANSWER,
 )
 
 

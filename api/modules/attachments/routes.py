@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from sqlalchemy import and_, event, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
@@ -20,13 +20,13 @@ from api.auth import AuthContext, OptionalAuthDep, requires
 from api.crud import service as kit
 from api.crud.answers import OK, file_answer, json_answer, many, page, shape, with_keys
 from api.crud.query import fetch_page, is_uuid, list_parameters
-from api.crud.routes import read_json, validate_model, written
+from api.crud.routes import read_json, validate_model
 from api.deps import SessionDep
 from api.errors import BadRequest, NotFound, PayloadTooLarge, Unauthorized
 from api.modules.attachments import media, service, storage
 from api.modules.attachments.models import Attachment, AttachmentPartition
 from api.modules.attachments.resources import MANAGE, PARTITION_ANSWER, VIEW, library, partitions
-from api.modules.attachments.schemas import LibraryPatch, PartitionUpdate, Transfer
+from api.modules.attachments.schemas import LibraryPatch, Transfer
 from api.settings import get_settings
 
 # The answers' shapes (the OpenAPI document).
@@ -55,26 +55,9 @@ _SERVED = (Attachment.id, Attachment.tenant_id, Attachment.organization_id, Atta
            AttachmentPartition.id.label("partition_id"), AttachmentPartition.is_public)
 
 
-# Those columns of recently served attachments, kept a few seconds: a cached thumbnail is otherwise a file
-# read behind a database round trip (session, query, commit), which on a busy machine cost more than the
-# rest of the request (bench/attachments.py). The access check still runs on every request. This process
-# forgets an attachment when it deletes it and every entry when it updates a partition; elsewhere (another
-# API process, a partition deleted) a change shows within the TTL.
-SERVED_TTL_SECONDS = 5.0
-SERVED_MAX = 10_000
-_served_rows: dict[str, tuple[float, Any]] = {}
-
-
-def forget_served(attachment_id: str | None = None) -> None:
-    if attachment_id is None:
-        _served_rows.clear()
-    else:
-        _served_rows.pop(attachment_id, None)
-
-
 async def _served_row(session: AsyncSession, attachment_id: str) -> Any | None:
     now = time.monotonic()
-    kept = _served_rows.get(attachment_id)
+    kept = service.served_rows.get(attachment_id)
     if kept is not None and kept[0] > now:
         return kept[1]
     row = (await session.execute(
@@ -83,9 +66,9 @@ async def _served_row(session: AsyncSession, attachment_id: str) -> Any | None:
             AttachmentPartition.code == Attachment.partition_code))
         .where(Attachment.id == attachment_id))).first() if is_uuid(attachment_id) else None
     if row is not None and row.partition_id is not None:
-        if len(_served_rows) >= SERVED_MAX:
-            _served_rows.clear()
-        _served_rows[attachment_id] = (now + SERVED_TTL_SECONDS, row)
+        if len(service.served_rows) >= service.SERVED_MAX:
+            service.served_rows.clear()
+        service.served_rows[attachment_id] = (now + service.SERVED_TTL_SECONDS, row)
     return row
 
 
@@ -109,7 +92,7 @@ async def _served(session: AsyncSession, ctx: AuthContext | None, attachment_id:
 
 async def _remove(session: AsyncSession, ctx: AuthContext, row: Attachment, tasks: BackgroundTasks) -> None:
     before = service.snapshot(row)
-    forget_served(row.id)
+    service.forget_served(row.id)
     await session.delete(row)
     await session.flush()
     await service.record(session, ctx, "delete", row, before, {"id": row.id})
@@ -119,7 +102,7 @@ async def _remove(session: AsyncSession, ctx: AuthContext, row: Attachment, task
 
 
 async def _drop_files(driver_name: str, key: str, tenant_id: str, attachment_id: str) -> None:
-    forget_served(attachment_id)  # again: a request may have kept the row between the delete and its commit
+    service.forget_served(attachment_id)  # again: a request may have kept the row between the delete and its commit
     try:
         await storage.driver(driver_name).delete(key)
     except (storage.StorageError, OSError):
@@ -429,27 +412,3 @@ async def partitions_list(session: SessionDep, ctx: Managing) -> dict[str, Any]:
     rows = (await session.execute(kit.scoped(partitions, ctx).order_by(
         AttachmentPartition.created_at, AttachmentPartition.code))).scalars().all()
     return {"items": [service.partition_item(r) for r in rows]}
-
-
-@router.put("/attachments/partitions", summary="Update storage partition",
-            description="Updates a partition by the `id` in the body (title, description, `isPublic`, "
-                        "`requiresOcr`, `ocrModel`); its `code` must be sent unchanged. Answers `{item}`. "
-                        "Requires features: attachments.manage",
-            openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"type": "object"},
-                "example": {"id": "00000000-0000-4000-8000-000000000000", "code": "contracts",
-                            "title": "Contracts", "isPublic": False}}}}},
-            responses=json_answer(shape(item=PARTITION_ANSWER)))
-async def partitions_update(request: Request, session: SessionDep, ctx: Managing) -> JSONResponse:
-    body = validate_model(PartitionUpdate, await read_json(request))
-    assert isinstance(body, PartitionUpdate)
-    row = await kit.get_row(partitions, ctx, session, body.id if is_uuid(body.id) else "")
-    if body.code != row.code:
-        raise BadRequest("Partition code cannot be changed.")
-    if "ocr_model" in body.model_fields_set:
-        body.ocr_model = body.ocr_model or None
-    write = await kit.update(partitions, ctx, session, row.id, body)
-    # Its visibility may have changed: forgotten now and once committed (a request in between may keep it).
-    forget_served()
-    event.listen(session.sync_session, "after_commit", lambda _s: forget_served(), once=True)
-    return written({"item": service.partition_item(write.row)}, kit.entry_of(write))

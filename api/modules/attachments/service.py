@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -254,3 +254,28 @@ async def store(session: AsyncSession, ctx: AuthContext, *, entity_id: str, reco
         await driver.delete(key)
         raise
     return Stored(row, lambda: driver.delete(key))
+
+
+# --- files served recently -------------------------------------------------------------------------------
+
+# Those columns of recently served attachments, kept a few seconds: a cached thumbnail is otherwise a file
+# read behind a database round trip (session, query, commit), which on a busy machine cost more than the
+# rest of the request (bench/attachments.py). The access check still runs on every request. This process
+# forgets an attachment when it deletes it and every entry when it updates a partition (or undoes an update of
+# one); elsewhere (another API process, a partition deleted) a change shows within the TTL.
+SERVED_TTL_SECONDS = 5.0
+SERVED_MAX = 10_000
+served_rows: dict[str, tuple[float, Any]] = {}
+
+
+def forget_served(attachment_id: str | None = None) -> None:
+    if attachment_id is None:
+        served_rows.clear()
+    else:
+        served_rows.pop(attachment_id, None)
+
+
+def forget_after_commit(session: AsyncSession) -> None:
+    """Forget every served row now and again once `session` commits (a request in between may keep one)."""
+    forget_served()
+    event.listen(session.sync_session, "after_commit", lambda _s: forget_served(), once=True)

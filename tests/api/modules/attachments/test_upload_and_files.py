@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from PIL import Image
@@ -230,9 +231,9 @@ async def test_uploads_may_exceed_the_api_body_limit_up_to_their_own(world: Worl
 
 
 async def test_serving_follows_deletes_and_visibility_changes_at_once(world: World) -> None:
-    """Served attachments are remembered a few seconds (routes._served_rows); this process's own changes
+    """Served attachments are remembered a few seconds (service.served_rows); this process's own changes
     are seen by the very next request."""
-    caller = await world.user(ALL)
+    caller = await world.user([*ALL, "audit_logs.*"])
     public = await uploaded(caller, partitionCode="productsMedia")
     thumbnail = f"/api/attachments/image/{public['id']}/a.png"
     anon = world.client
@@ -245,6 +246,11 @@ async def test_serving_follows_deletes_and_visibility_changes_at_once(world: Wor
     assert r.status_code == 200, r.text
     assert (await anon.get(thumbnail, params={"width": 8})).status_code == 401
     assert (await caller.get(thumbnail, params={"width": 8})).status_code == 200
+    # Undone, the partition is public again for the very next request too.
+    undo = await caller.post("/api/audit_logs/audit-logs/actions/undo",
+                             json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    assert (await anon.get(thumbnail, params={"width": 8})).status_code == 200
     assert (await caller.delete("/api/attachments", params={"id": public["id"]})).status_code == 200
     assert (await caller.get(thumbnail, params={"width": 8})).status_code == 404
     assert (await caller.get(public["url"])).status_code == 404
