@@ -253,19 +253,18 @@ async def take_owned(res: Resource, session: AsyncSession, row: Any) -> dict[str
     now = utcnow()
     for owned in res.owns:
         model = owned.model
-        soft = hasattr(model, "deleted_at")
-        stmt = select(model).where(owned.column == row.id, *owned.where)
-        if soft:
-            stmt = stmt.where(model.deleted_at.is_(None))
-        children = list((await session.execute(stmt.order_by(model.id))).scalars())
-        if not children:
+        if hasattr(model, "deleted_at"):
+            # Soft-deleted: their ids are all undo needs, so they are not loaded as objects.
+            ids = list((await session.execute(select(model.id).where(
+                owned.column == row.id, model.deleted_at.is_(None), *owned.where).order_by(model.id))).scalars())
+            if ids:
+                await session.execute(sql_update(model).where(model.id.in_(ids)).values(deleted_at=now)
+                                      .execution_options(synchronize_session="fetch"))
+                taken[model.__tablename__] = {"ids": ids}
             continue
-        ids = [child.id for child in children]
-        if soft:
-            await session.execute(sql_update(model).where(model.id.in_(ids)).values(deleted_at=now)
-                                  .execution_options(synchronize_session="fetch"))
-            taken[model.__tablename__] = {"ids": ids}
-        else:
+        children = list((await session.execute(select(model).where(owned.column == row.id, *owned.where)
+                                               .order_by(model.id))).scalars())
+        if children:
             taken[model.__tablename__] = {"rows": [audit.snapshot(child) for child in children]}
             for child in children:
                 await session.delete(child)

@@ -17,6 +17,16 @@ async def with_containers(me: Caller) -> str:
     return str(r.json()["shipmentIds"][0])
 
 
+async def with_children(me: Caller) -> tuple[str, str, str, str]:
+    """A shipment with a container, a task and a document: their ids, the shipment's first."""
+    sid = await with_containers(me)
+    cid = (await me.get(f"/api/shipments/{sid}/containers")).json()["items"][0]["id"]
+    tid = (await me.post(f"/api/shipments/{sid}/tasks", json={"title": "T"})).json()["item"]["id"]
+    did = (await me.post(f"/api/shipments/{sid}/documents", files={"file": ("a.pdf", PDF, "application/pdf")})) \
+        .json()["item"]["id"]
+    return sid, cid, tid, did
+
+
 async def test_containers_are_listed_and_updated(world: World) -> None:
     me = await world.user(ALL)
     sid = await with_containers(me)
@@ -124,11 +134,7 @@ async def test_bad_uploads_store_nothing(world: World) -> None:
 
 async def test_children_need_features(world: World) -> None:
     me = await world.user(ALL)
-    sid = await with_containers(me)
-    cid = (await me.get(f"/api/shipments/{sid}/containers")).json()["items"][0]["id"]
-    tid = (await me.post(f"/api/shipments/{sid}/tasks", json={"title": "T"})).json()["item"]["id"]
-    did = (await me.post(f"/api/shipments/{sid}/documents", files={"file": ("a.pdf", PDF, "application/pdf")})) \
-        .json()["item"]["id"]
+    sid, cid, tid, did = await with_children(me)
     reads = ["/api/shipments/containers", "/api/shipments/tasks", f"/api/shipments/{sid}/containers",
              f"/api/shipments/{sid}/documents", f"/api/shipments/{sid}/documents/{did}", f"/api/shipments/{sid}/tasks",
              "/api/shipments/table-config", "/api/shipments/entities/user", "/api/shipments/dictionaries/x"]
@@ -151,11 +157,7 @@ async def test_children_need_features(world: World) -> None:
 
 async def test_another_tenant_reaches_no_child(world: World) -> None:
     me = await world.user(ALL)
-    sid = await with_containers(me)
-    cid = (await me.get(f"/api/shipments/{sid}/containers")).json()["items"][0]["id"]
-    tid = (await me.post(f"/api/shipments/{sid}/tasks", json={"title": "T"})).json()["item"]["id"]
-    did = (await me.post(f"/api/shipments/{sid}/documents", files={"file": ("a.pdf", PDF, "application/pdf")})) \
-        .json()["item"]["id"]
+    sid, cid, tid, did = await with_children(me)
     other = await World(world.client).user(ALL)
     assert (await other.get("/api/shipments/containers")).json()["pagination"]["total"] == 0
     assert (await other.get("/api/shipments/tasks")).json()["pagination"]["total"] == 0
