@@ -41,6 +41,17 @@ class ThreeLocalActivities:
         return {"status": "COMPLETED"}
 
 
+@workflow.defn(name="BenchNoActivity")
+class NoActivity:
+    """START → END with nothing in between: the least a Temporal workflow costs the server and the worker (one
+    workflow task, its start and its end). No engine that runs its steps' activities in Temporal can pass it:
+    the ceiling the other contestants are read against."""
+
+    @workflow.run
+    async def run(self) -> dict[str, Any]:
+        return {"status": "COMPLETED"}
+
+
 @workflow.defn(name="BenchBareUpdate")
 class BareUpdate:
     """Answers an Update at once; ends when told."""

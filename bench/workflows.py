@@ -6,7 +6,9 @@ branches").
     through `DefinitionWorkflow`, projection included, against two hand-written workflows running three no-op
     activities in a row (bench/handwritten.py: a module of its own, as the sandbox re-imports it per
     instance): as regular activities (the baseline) and as local activities (the practical limit of this
-    design on this server). A scaling curve: at each --curve level of instances in flight (1, 10, 50, 100),
+    design on this server), and against a workflow that runs no activity at all (START → END: one workflow
+    task; the ceiling, since no engine that runs its steps' activities in Temporal can do less). A scaling
+    curve: at each --curve level of instances in flight (1, 10, 50, 100),
     --rounds rounds per contestant, interleaved round by round and level by level (each round goes up the
     levels, the next one down, so the machine's drifting load weighs on all levels alike; `_curve`);
     --instances per round at --concurrency in flight, proportionally elsewhere (at least 20); throughput is
@@ -48,7 +50,7 @@ the hand-written contestants and the `bench.sleep` function.
 Run: `.venv/bin/python bench/workflows.py` (or `make bench`); the size flags below change the sizes. Prints
 the figures and ratios against the baselines measured in the same run; exits 0. `--only` runs some parts:
 `--only tasks,signals,fork`, `--only start` for (1), `--only advance`; naming only some of
-engine,hand,local,api runs those contestants of (1) without ratios. For diagnosis: `--keep` keeps the temporary
+engine,hand,local,api,empty runs those contestants of (1) without ratios. For diagnosis: `--keep` keeps the temporary
 directory (logs, databases); BENCH_TRACE=1 makes the worker time its activities, projection transactions
 and workflow activations (reported per part for (3) and (4)), splits the driver's time of each HTTP call
 into the Update, SQL, commit and the rest, adds an authenticated GET as the HTTP floor, and lists the
@@ -87,6 +89,7 @@ from api.payload_converter import DATA_CONVERTER  # noqa: E402
 from bench.handwritten import (  # noqa: E402
     BareUpdate,
     FourActivities,
+    NoActivity,
     RestingWorkflow,
     ThreeActivities,
     ThreeLocalActivities,
@@ -213,7 +216,7 @@ async def run_worker() -> None:
         loop.add_signal_handler(sig, stop.set)
     worker = Worker(client, task_queue=settings.temporal_task_queue,
                     workflows=[*WORKFLOWS, ThreeActivities, ThreeLocalActivities, BareUpdate, RestingWorkflow,
-                               FourActivities],
+                               FourActivities, NoActivity],
                     activities=activities, **_worker_options(WORKER_OPTIONS))
     # The driver asks for the figures so far (and a fresh start) around the parts it measures.
     loop.add_signal_handler(signal.SIGUSR1, _dump_trace)
@@ -513,7 +516,7 @@ class Setup:
 
 
 # The parts `--only` can name: the contestants of (1), then (2) to (5).
-START_KEYS = ("engine", "hand", "local", "api")
+START_KEYS = ("engine", "hand", "local", "api", "empty")
 PARTS = (*START_KEYS, "advance", "tasks", "signals", "fork")
 
 
@@ -648,9 +651,14 @@ def _contestants(setup: Setup) -> list[Contestant]:
                                                      task_queue=TASK_QUEUE)
         assert result["status"] == "COMPLETED", result
 
-    return [Contestant("ours (engine + projection)", engine_direct), Contestant("hand-written workflow", hand_written),
-            Contestant("hand-written, local activities", hand_written_local),
-            Contestant("ours via POST /instances", engine_api)]
+    async def no_activity() -> None:
+        result = await setup.client.execute_workflow(NoActivity.run, id=f"empty-{uuid.uuid4()}",
+                                                     task_queue=TASK_QUEUE)
+        assert result["status"] == "COMPLETED", result
+
+    return [Contestant(NAMES["engine"], engine_direct), Contestant(NAMES["hand"], hand_written),
+            Contestant(NAMES["local"], hand_written_local), Contestant(NAMES["api"], engine_api),
+            Contestant(NAMES["empty"], no_activity)]
 
 
 async def _warm_up(contestants: list[Contestant], instances: int, concurrency: int) -> None:
@@ -1119,7 +1127,8 @@ def _report(args: argparse.Namespace, report: Report, tmp: Path) -> None:
 
 # Contestant names of (1), by the --only key that selects them.
 NAMES = {"engine": "ours (engine + projection)", "hand": "hand-written workflow",
-         "local": "hand-written, local activities", "api": "ours via POST /instances"}
+         "local": "hand-written, local activities", "api": "ours via POST /instances",
+         "empty": "hand-written, no activity"}
 
 
 def _report_start(args: argparse.Namespace, curve: dict[int, list[Contestant]]) -> None:
@@ -1135,7 +1144,7 @@ def _report_start(args: argparse.Namespace, curve: dict[int, list[Contestant]]) 
     by_name = {level: {c.name: c for c in contestants} for level, contestants in curve.items()}
     if set(NAMES.values()) - set(next(iter(by_name.values()))):  # profiling some contestants: no ratios
         return
-    ours, hand, local, api = (NAMES[key] for key in START_KEYS)
+    ours, hand, local, api, empty = (NAMES[key] for key in START_KEYS)
     print("    ratios (throughput of the median rounds, p50):")
     for level, named in by_name.items():
         def ratio(a: str, b: str, named: dict[str, Contestant] = named) -> str:
@@ -1144,6 +1153,9 @@ def _report_start(args: argparse.Namespace, curve: dict[int, list[Contestant]]) 
                     f"p50 {named[a].p(0.5) / named[b].p(0.5):.2f}x")
         print(f"    {level:>5} in flight: ours / hand-written {ratio(ours, hand)}; ours / local baseline "
               f"{ratio(ours, local)}; via POST / hand-written {ratio(api, hand)}")
+        # What a workflow with nothing to do reaches: the most any engine running its activities in Temporal could.
+        print(f"    {level:>5} in flight: no-activity workflow / hand-written {ratio(empty, hand)}; "
+              f"ours / no-activity workflow {ratio(ours, empty)}")
     checks: list[tuple[str, bool]] = []
     if args.concurrency in by_name:
         named = by_name[args.concurrency]
