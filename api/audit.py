@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -137,6 +138,10 @@ class Undoable:
     # The row's state outside its columns that `restore_extra` puts back (keys of its snapshot): undo and redo
     # compare it as they compare columns, so they overwrite nobody's later change of it either.
     extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
+    # Wraps undo's or redo's removal of a live row (the undo of its creation, the redo of its deletion) in what a
+    # delete of it runs: its checks first (a refusal refuses the undo, nothing written), what it does beside after
+    # (trees rebuilt, totals recalculated). Without it, removing a row skips checks a delete makes.
+    removing: Callable[[AsyncSession, AuthContext, Base], AbstractAsyncContextManager[None]] | None = None
 
     def payload(self, row: Base) -> dict[str, Any]:
         body = self.serialize(row) if self.serialize is not None else snapshot(row, self.hidden)
@@ -153,9 +158,11 @@ def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None,
              before_remove: Callable[[AsyncSession, Base, dict[str, Any] | None], Awaitable[dict[str, Any]]]
              | None = None,
-             extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None) -> None:
+             extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None,
+             removing: Callable[[AsyncSession, AuthContext, Base], AbstractAsyncContextManager[None]] | None = None
+             ) -> None:
     UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra,
-                              before_remove, extra_state)
+                              before_remove, extra_state, removing)
 
 
 async def record(session: AsyncSession, auth: AuthContext, *, command_id: str, resource_kind: str,

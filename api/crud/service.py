@@ -3,8 +3,9 @@ and writes that record their audit entry and domain event in the caller's transa
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -345,6 +346,22 @@ async def before_remove(res: Resource, session: AsyncSession, row: Any, leaving:
     if res.exclusive is not None and leaving is not None and isinstance(leaving.get(MARKED_BEFORE), list):
         await _put_marks_back(res, session, row, leaving[MARKED_BEFORE])
     return taken
+
+
+@contextlib.asynccontextmanager
+async def removing(res: Resource, session: AsyncSession, ctx: AuthContext, row: Any) -> AsyncIterator[None]:
+    """Undo of a create or redo of a delete removes `row` as `delete` would: the resource's `authorize` and
+    `before_delete` first (a refusal refuses the undo: a port with terminals stays, however it came to be), its
+    `after_delete` once the row is gone. The values a `before_delete` sets are the delete's own; the removal
+    writes the entry's snapshot instead."""
+    _authorize(res, ctx, "delete")
+    write = Write(session, ctx, res, "delete", row, {"id": row.id}, {}, set())
+    if res.hooks.before_delete is not None:
+        await res.hooks.before_delete(write)
+    yield
+    if res.hooks.after_delete is not None:
+        await res.hooks.after_delete(write)
+        await flush(session, res)
 
 
 async def extra_state(res: Resource, session: AsyncSession, row: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ way the action (or the undo) left it, so they never overwrite somebody's later c
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -281,13 +282,15 @@ async def _replay(session: AsyncSession, ctx: AuthContext, entry: ActionLog, *, 
         # Rows an earlier undo of this entry took with the record (the undo of its creation): back with it.
         target = {**target, audit.OWNED: {**put_back, **target.get(audit.OWNED, {})}}
     taken: dict[str, Any] = {}
-    row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target, taken, expect)
-    if taken:
-        entry.context_json = {**(entry.context_json or {}), audit.OWNED: taken}
-    try:
-        await session.flush()
-    except IntegrityError:
-        raise Conflict("The record conflicts with an existing record") from None
+    async with (spec.removing(session, ctx, row) if row is not None and effect == "deleted" and spec.removing
+                else contextlib.nullcontext()):
+        row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target, taken, expect)
+        if taken:
+            entry.context_json = {**(entry.context_json or {}), audit.OWNED: taken}
+        try:
+            await session.flush()
+        except IntegrityError:
+            raise Conflict("The record conflicts with an existing record") from None
     if row is not None:
         outbox.emit(session, f"{kind}.{effect}", spec.payload(row),
                     tenant_id=getattr(row, "tenant_id", entry.tenant_id),

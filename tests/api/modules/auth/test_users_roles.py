@@ -383,3 +383,20 @@ async def test_undoing_a_password_change_does_not_bring_the_ended_sessions_back(
     undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
     assert undo.status_code == 200, undo.text
     assert await signed_in() == 401
+
+
+async def test_redoing_a_role_delete_is_refused_once_users_hold_it(world: World) -> None:
+    admin = await world.user(["auth.*", "audit_logs.*"])
+    r = await admin.post(ROLES, json={"name": "Night shift"})
+    role_id = r.json()["id"]
+    r = await admin.delete(ROLES, params={"id": role_id})
+    assert r.status_code == 200, r.text
+    undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    await world.user(roles=[role_id])  # given to someone while the delete stood undone
+
+    redo = await admin.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 400, redo.text
+    assert redo.json() == {"error": "Role has assigned users"}
+    assert (await admin.get(ROLES, params={"id": role_id})).json()["items"][0]["usersCount"] == 1
+

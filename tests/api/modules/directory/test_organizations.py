@@ -352,3 +352,18 @@ async def test_undo_through_the_api_ignores_tree_drift(world: World) -> None:
     assert r.status_code == 200, r.text
     assert (await stored(b)).parent_id == a and (await stored(b)).depth == 2
     assert (await stored(a)).child_ids == [b] and len((await stored(a)).descendant_ids) == 2
+
+
+async def test_undoing_a_creation_is_refused_while_the_organization_has_users(world: World) -> None:
+    me = await world.user([*MANAGE, "audit_logs.undo_self"])
+    r = await me.post(ORGS, json={"name": "Branch", "parentId": world.org_id})
+    assert r.status_code == 201, r.text
+    branch, token = r.json()["id"], json.loads(r.headers["x-om-operation"])["undoToken"]
+    # Someone else puts a user there: undoing the creation would leave that user in no organization.
+    await world.user([], org_id=branch)
+
+    r = await me.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert r.status_code == 409, r.text
+    assert r.json() == {"error": "Organization has users assigned; move or delete them first"}
+    assert (await stored(branch)).deleted_at is None
+    assert branch in (await stored(world.org_id)).child_ids

@@ -4,6 +4,7 @@ path-id routes, features, tenancy, bad input, the grid configuration and the CSV
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import openpyxl
@@ -16,6 +17,7 @@ L = "/api/fms_locations/locations"
 IMPORT = "/api/fms_locations/import"
 ALL = ["fms_locations.*"]
 MISSING = "00000000-0000-4000-8000-000000000000"
+UNDO = "/api/audit_logs/audit-logs/actions/undo"
 
 
 async def port(me: Caller, code: str = "PLGDN", **fields: Any) -> str:
@@ -260,3 +262,21 @@ async def test_import_refuses_files_it_cannot_use(world: World) -> None:
     r = await me.post(IMPORT, files={"file": ("broken.xlsx", b"not a zip", "application/octet-stream")})
     assert r.status_code == 400
     assert (await me.get(L)).json()["total"] == 0
+
+
+async def test_undoing_a_port_creation_is_refused_while_terminals_point_at_it(world: World) -> None:
+    me = await world.user([*ALL, "audit_logs.undo_self"])
+    colleague = await world.user(ALL)
+    r = await me.post(P, json={"code": "PLGDN", "name": "Gdansk", "locode": "PLGDN"})
+    assert r.status_code == 201, r.text
+    gdn, token = r.json()["id"], json.loads(r.headers["x-om-operation"])["undoToken"]
+    dct = await terminal(colleague, "DCT", gdn)
+
+    r = await me.post(UNDO, json={"undoToken": token})
+    assert r.status_code == 409, r.text
+    assert r.json() == {"error": "The port still has terminals; delete or move them first"}
+    assert (await me.get(f"{P}/{gdn}")).status_code == 200
+    # Once the terminal has moved, the same undo goes through.
+    assert (await colleague.put(f"{T}/{dct}", json={"portId": None})).status_code == 200
+    assert (await me.post(UNDO, json={"undoToken": token})).status_code == 200
+    assert (await me.get(f"{P}/{gdn}")).status_code == 404
