@@ -119,7 +119,7 @@ class Undoable:
     model: type[Base]
     hidden: frozenset[str] = frozenset()
     # Runs after a row was put back, for state derived across rows (e.g. the organization tree).
-    after_apply: Callable[[AsyncSession, Base], Awaitable[None]] | None = None
+    after_apply: Callable[[AsyncSession, Base, dict[str, Any] | None], Awaitable[None]] | None = None
     # The payload of the domain event undo/redo emit, so it looks like the original write's.
     serialize: Callable[[Any], dict[str, Any]] | None = None
     # Feature a caller needs to create / update / delete rows of this kind: undo and redo are
@@ -152,7 +152,7 @@ UNDOABLE: dict[str, Undoable] = {}
 
 
 def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
-             after_apply: Callable[[AsyncSession, Base], Awaitable[None]] | None = None, *,
+             after_apply: Callable[[AsyncSession, Base, dict[str, Any] | None], Awaitable[None]] | None = None, *,
              serialize: Callable[[Any], dict[str, Any]] | None = None,
              features: Mapping[str, str] | None = None, derived: frozenset[str] = frozenset(),
              restore_extra: Callable[[AsyncSession, Base, dict[str, Any]], Awaitable[None]] | None = None,
@@ -235,5 +235,5 @@ async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
             await session.flush()
             await spec.restore_extra(session, row, snap)
     if row is not None and spec.after_apply is not None:
-        await spec.after_apply(session, row)
+        await spec.after_apply(session, row, leaving)
     return row

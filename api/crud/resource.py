@@ -98,8 +98,10 @@ class Hooks:
     updated_body: Callable[[Write], dict[str, Any]] | None = None
     # The same for a delete (`{id, orderTotals}`); else the resource's fixed `deleted_body`.
     deleted_body: Callable[[Write], dict[str, Any]] | None = None
-    # Runs after undo or redo put a row back, for state derived across rows (the organization tree).
-    after_undo: Callable[[AsyncSession, Any], Awaitable[None]] | None = None
+    # Runs after undo or redo put a row back (or removed it), for state derived across rows (the organization tree,
+    # a document's totals); `left` is the snapshot the row had before (None: it did not exist), so that what it left
+    # (the order a payment moved back from) follows too.
+    after_undo: Callable[[AsyncSession, Any, dict[str, Any] | None], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

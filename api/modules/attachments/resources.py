@@ -88,7 +88,7 @@ partitions = Resource(
     fields=Fields(),
     hooks=Hooks(before_create=_before_create_partition, before_update=_before_update_partition,
                 after_update=_partition_changed, before_delete=_before_delete_partition,
-                after_undo=lambda session, row: _forget_served(session),
+                after_undo=lambda session, row, left: _forget_served(session),
                 created_body=lambda write: {"item": service.partition_item(write.row)},
                 updated_body=lambda write: {"item": service.partition_item(write.row)}),
     created_schema=PARTITION_ANSWER,

@@ -420,7 +420,7 @@ async def _event_links(write: Write) -> None:
                        members=creating or "members" in write.values)
 
 
-async def _event_undone(session: AsyncSession, row: Event) -> None:
+async def _event_undone(session: AsyncSession, row: Event, left: dict[str, Any] | None) -> None:
     # Undo and redo put the event's lists back; the indexes follow them.
     await _index_event(session, row)
 

@@ -478,7 +478,7 @@ async def _category_restore(session: AsyncSession, row: Category, snap: dict[str
             child.parent_id = row.id
 
 
-async def _category_undo(session: AsyncSession, row: Any) -> None:
+async def _category_undo(session: AsyncSession, row: Any, left: dict[str, Any] | None) -> None:
     if row.deleted_at is not None:
         # The undo of its creation removed it: children added under it since go to its parent, as on a delete.
         await _lift_children(session, row)

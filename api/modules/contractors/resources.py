@@ -146,7 +146,7 @@ async def _contractor_after_update(write: Write) -> None:
         await sync_roles(write.session, write.row)
 
 
-async def _contractor_after_undo(session: AsyncSession, row: Any) -> None:
+async def _contractor_after_undo(session: AsyncSession, row: Any, left: dict[str, Any] | None) -> None:
     await sync_roles(session, row)
 
 

@@ -244,7 +244,7 @@ async def _after_delete_config(write: Write) -> None:
     await schedules.reconcile(write.row, had=_had_schedule(write), gone=True)
 
 
-async def _after_undo_config(session: AsyncSession, row: Any) -> None:
+async def _after_undo_config(session: AsyncSession, row: Any, left: dict[str, Any] | None) -> None:
     # Undo and redo put the row back (or take it away): its schedule follows.
     if row in session.deleted:
         await schedules.reconcile(row, had=True, gone=True)

@@ -152,7 +152,7 @@ def _entity_values(write: Write) -> None:
         values["primary_email"] = str(values["primary_email"]).lower()
 
 
-async def _phone_digits_again(session: AsyncSession, row: Any) -> None:
+async def _phone_digits_again(session: AsyncSession, row: Any, left: dict[str, Any] | None) -> None:
     # Undo and redo put `primary_phone` back; its digits (hidden, so not in the snapshot) follow it.
     row.phone_digits = digits(row.primary_phone)
 

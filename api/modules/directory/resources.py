@@ -145,7 +145,7 @@ async def _rebuild(write: Write) -> None:
     await rebuild_tree(write.session, write.row.tenant_id)
 
 
-async def rebuild_after_undo(session: Any, row: Any) -> None:
+async def rebuild_after_undo(session: Any, row: Any, left: dict[str, Any] | None) -> None:
     """Undo and redo put one organization row back; its neighbours' tree columns follow."""
     tenant_id = getattr(row, "tenant_id", None)
     if tenant_id:

@@ -283,7 +283,7 @@ async def _retotal(write: Write) -> None:
     offer.updated_at = utcnow()
 
 
-async def _line_undone(session: AsyncSession, row: Any) -> None:
+async def _line_undone(session: AsyncSession, row: Any, left: dict[str, Any] | None) -> None:
     # Undo or redo put a line back or took it away: its offer's total follows, as after any line write.
     offer = await session.get(FmsOffer, row.offer_id)
     if offer is not None:

@@ -372,7 +372,7 @@ def _document_hooks(kind: documents.DocKind) -> Hooks:
     async def put_back(session: AsyncSession, doc: Any, snap: dict[str, Any]) -> None:
         await _restore_graph(session, kind, doc, snap)
 
-    async def retotal(session: AsyncSession, doc: Any) -> None:
+    async def retotal(session: AsyncSession, doc: Any, left: dict[str, Any] | None) -> None:
         await documents.recalculate(session, kind, doc)
 
     return Hooks(before_create=before_create, after_create=after_create, before_update=before_update,
@@ -626,7 +626,7 @@ def _document_child_hooks(kind: documents.DocKind, before_create: Callable[[Writ
     def body(w: Write) -> dict[str, Any]:
         return {"id": w.row.id, camel(kind.fk): getattr(w.row, kind.fk)}
 
-    async def undone(session: AsyncSession, row: Any) -> None:
+    async def undone(session: AsyncSession, row: Any, left: dict[str, Any] | None) -> None:
         await _retotal(session, kind, getattr(row, kind.fk))
 
     return Hooks(before_create=before_create, before_update=before_update, before_delete=before_delete,
@@ -825,6 +825,13 @@ async def _payment_before_delete(write: Write) -> None:
     await _payment_order(write)
 
 
+async def _payment_undone(session: AsyncSession, row: SalesPayment, left: dict[str, Any] | None) -> None:
+    """The order the payment is on now, and the one an undone move took it from, are recalculated."""
+    await _retotal(session, documents.ORDER, row.order_id)
+    if left is not None and left.get("order_id") not in (None, row.order_id):
+        await _retotal(session, documents.ORDER, left["order_id"])
+
+
 def _payment_answer(write: Write) -> dict[str, Any]:
     order = write.extra.get("doc")
     return {"id": write.row.id, "orderTotals": order_totals(order) if order is not None else None}
@@ -848,7 +855,7 @@ payments = Resource(
                   rename=META, computed={"customFieldSetId": lambda r: r.custom_field_set_id}),
     hooks=Hooks(before_create=_payment_before, before_update=_payment_before, before_delete=_payment_before_delete,
                 after_create=_payment_after, after_update=_payment_after, after_delete=_payment_after,
-                after_undo=lambda session, row: _retotal(session, documents.ORDER, row.order_id),
+                after_undo=_payment_undone,
                 created_body=_payment_answer, updated_body=_payment_answer, deleted_body=_payment_answer),
     created_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
     updated_schema=shape(id="string", orderTotals={"type": ["object", "null"]}),
@@ -949,7 +956,7 @@ async def _put_items_back(session: AsyncSession, row: SalesShipment, snap: dict[
         await _set_shipment_items(session, row, {i["orderLineId"]: Decimal(i["quantity"]) for i in items})
 
 
-async def _refulfil(session: AsyncSession, row: SalesShipment) -> None:
+async def _refulfil(session: AsyncSession, row: SalesShipment, left: dict[str, Any] | None) -> None:
     """After undo or redo: each live line of the order has shipped what its live shipments hold (as every
     shipment write leaves it), and the order's totals follow."""
     order = await session.get(SalesOrder, row.order_id)

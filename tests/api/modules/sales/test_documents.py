@@ -231,6 +231,15 @@ async def test_undoing_a_line_adjustment_or_payment_write_puts_the_totals_back(w
     assert r.status_code == 201 and await totals() == (100, 70, 1)
     await undo(r)
     assert await totals() == (100, 100, 1)
+    r = await admin.post(f"{B}/payments", json={"orderId": o["id"], "amount": "30", "currencyCode": "EUR"})
+    pay_id = r.json()["id"]
+    # Moved to another order and the move undone: both orders' amounts follow.
+    other = await order(admin, lines=[{"name": "Z", "quantity": 1, "unitPriceNet": "80", "taxRate": 0}])
+    r = await admin.put(f"{B}/payments", json={"id": pay_id, "orderId": other["id"]})
+    assert r.status_code == 200, r.text
+    assert await totals() == (100, 100, 1) and money(await get_order(admin, other["id"]), "outstandingAmount") == 50
+    await undo(r)
+    assert await totals() == (100, 70, 1) and money(await get_order(admin, other["id"]), "outstandingAmount") == 80
 
 
 async def test_undoing_shipment_writes_puts_items_and_fulfilled_quantities_back(world: World) -> None:
