@@ -67,6 +67,35 @@ async def test_restart_loses_nothing_and_keeps_order(app: object) -> None:
     assert failed.attempts == 1 and "worker died" in (failed.last_error or "")
 
 
+async def test_a_failing_event_holds_up_its_tenant_only(app: object) -> None:
+    stuck, other = new_id(), new_id()
+    async with sessionmaker()() as s:
+        for tenant, key in [(stuck, "s0"), (other, "o0"), (stuck, "s1"), (other, "o1")]:
+            outbox.emit(s, "test.line.created", {"id": key}, tenant_id=tenant, organization_id=None)
+        await s.commit()
+    broken = {"s0"}
+    seen: list[str] = []
+
+    async def handle(event: DomainEvent) -> None:
+        if event.tenant_id not in (stuck, other):
+            return
+        if event.payload["id"] in broken:
+            raise Crash("the tenant's mail relay refused")
+        seen.append(event.payload["id"])
+
+    # A batch of one: the other tenant's events lie beyond the failed one's batch, and are still reached.
+    dispatcher = Dispatcher(sessionmaker(), handlers=[("test.line.created", handle)], batch=1)
+    while await dispatcher.dispatch_once():
+        pass
+    assert seen == ["o0", "o1"]
+    assert [e.payload["id"] for e in await _events(stuck) if e.dispatched_at is None] == ["s0", "s1"]
+
+    broken.clear()
+    while await dispatcher.dispatch_once():
+        pass
+    assert seen == ["o0", "o1", "s0", "s1"]  # in order within the tenant, once the failure passed
+
+
 async def test_patterns_route_events(app: object) -> None:
     tenant = new_id()
     async with sessionmaker()() as s:
