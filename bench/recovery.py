@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.workflows import THREE_STEPS, Stack, _free_port, _seed, _step, _wait_for_server  # noqa: E402
+from bench.workflows import THREE_STEPS, Stack, _seed, _step, start_dev_server  # noqa: E402
 from scripts.run import TEMPORAL_DEV_OPTIONS  # noqa: E402
 
 TASK_QUEUE = "bench-recovery"
@@ -208,23 +208,16 @@ def _fmt(values: list[float]) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="stepwise-bench-recovery-"))
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
     os.environ["STEPWISE_DATA_DIR"] = str(tmp)
     os.environ["STEPWISE_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     os.environ.setdefault("STEPWISE_JWT_SECRET", "bench-secret-" + "x" * 40)
-    os.environ["STEPWISE_TEMPORAL_ADDRESS"] = address
     os.environ["STEPWISE_TEMPORAL_TASK_QUEUE"] = TASK_QUEUE
     stack = Stack(tmp)
     try:
-        server = stack.spawn("temporal", [
-            str(Path(sys.executable).parent / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-            "--port", str(port), "--http-port", str(_free_port()), "--db-filename", str(tmp / "temporal.db"),
-            *TEMPORAL_DEV_OPTIONS])
+        _, _, client = await start_dev_server(stack, tmp, TEMPORAL_DEV_OPTIONS)
         from api.cli import migrate
 
         await asyncio.to_thread(migrate)
-        client = await _wait_for_server(address, server)
         await _bench(args, stack, client)
     finally:
         stack.stop()

@@ -435,6 +435,28 @@ async def _seed() -> tuple[str, str, str, str]:
         return token, tenant.id, org.id, user.id
 
 
+async def start_dev_server(stack: Stack, tmp: Path, options: tuple[str, ...]
+                           ) -> tuple[str, subprocess.Popen[bytes], Any]:
+    """The dev server on free ports, its address and a connected client. A port found free can be taken by
+    another process before the server binds it, and the server then exits at once: tried again on new ports
+    (three times at most). STEPWISE_TEMPORAL_ADDRESS names the server that started."""
+    binary = Path(sys.executable).parent / "temporal"
+    for attempt in range(3):
+        address = f"127.0.0.1:{_free_port()}"
+        server = stack.spawn(f"temporal-{attempt}" if attempt else "temporal", [
+            str(binary), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", address.split(":")[1],
+            "--http-port", str(_free_port()), "--db-filename", str(tmp / f"temporal-{attempt}.db"), *options])
+        try:
+            client = await _wait_for_server(address, server)
+        except RuntimeError:
+            if attempt == 2:
+                raise
+            continue
+        os.environ["STEPWISE_TEMPORAL_ADDRESS"] = address
+        return address, server, client
+    raise AssertionError("unreachable")
+
+
 async def _wait_for_server(address: str, process: subprocess.Popen[bytes]) -> Any:
     from temporalio.client import Client
 
@@ -463,26 +485,19 @@ async def _wait_for_worker(tmp: Path, process: subprocess.Popen[bytes]) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     tmp = Path(tempfile.mkdtemp(prefix="stepwise-bench-wf-"))
-    port = _free_port()
-    address = f"127.0.0.1:{port}"
     os.environ["STEPWISE_DATA_DIR"] = str(tmp)
     os.environ["STEPWISE_DATABASE_URL"] = args.database_url or f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
     os.environ.setdefault("STEPWISE_JWT_SECRET", "bench-secret-" + "x" * 40)
-    os.environ["STEPWISE_TEMPORAL_ADDRESS"] = address
     os.environ["STEPWISE_TEMPORAL_TASK_QUEUE"] = TASK_QUEUE
 
     stack = Stack(tmp)
     try:
-        binary = Path(sys.executable).parent / "temporal"
-        server = stack.spawn("temporal", [
-            str(binary), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(port),
-            "--http-port", str(_free_port()), "--db-filename", str(tmp / "temporal.db"),
-            *(() if args.stock_server else TEMPORAL_DEV_OPTIONS),
-            *shlex.split(os.environ.get("BENCH_SERVER_ARGS", ""))])
+        options = (*(() if args.stock_server else TEMPORAL_DEV_OPTIONS),
+                   *shlex.split(os.environ.get("BENCH_SERVER_ARGS", "")))
+        _, server, client = await start_dev_server(stack, tmp, options)
         from api.cli import migrate
 
         await asyncio.to_thread(migrate)
-        client = await _wait_for_server(address, server)
         worker = stack.spawn("worker", [sys.executable, str(ROOT / "bench" / "workflows.py"), "--worker"],
                              env=dict(os.environ))
         await _wait_for_worker(tmp, worker)
