@@ -50,11 +50,11 @@ def _column_value(column_type: Any, value: Any) -> Any:
     return value
 
 
-def restore(row: Base, snap: dict[str, Any]) -> None:
-    """Write a snapshot's values back onto `row` (the inverse of `snapshot`)."""
+def restore(row: Base, snap: dict[str, Any], keep: frozenset[str] = frozenset()) -> None:
+    """Write a snapshot's values back onto `row` (the inverse of `snapshot`), but for the columns in `keep`."""
     mapper = inspect(type(row))
     for attr in mapper.column_attrs:
-        if attr.key not in snap or attr.key == "id":
+        if attr.key not in snap or attr.key == "id" or attr.key in keep:
             continue
         setattr(row, attr.key, _column_value(attr.columns[0].type, snap[attr.key]))
 
@@ -125,8 +125,9 @@ class Undoable:
     # Feature a caller needs to create / update / delete rows of this kind: undo and redo are
     # writes too, so a caller who lost the right since the original action cannot replay it.
     features: Mapping[str, str] = field(default_factory=dict)
-    # Columns recomputed from other rows (by `after_apply`): they drift without anyone editing
-    # this row, so undo/redo do not treat a difference there as a later change.
+    # Columns recomputed from other rows (by `after_apply`), or moved by what is no edit (a login): they drift
+    # without anyone editing this row, so undo/redo neither treat a difference there as a later change nor put
+    # the old value back.
     derived: frozenset[str] = frozenset()
     # Puts back state a snapshot holds beyond the row's columns (the CRUD kit's custom field values),
     # after the columns were restored.
@@ -228,7 +229,11 @@ async def apply_snapshot(session: AsyncSession, kind: str, resource_id: str,
         if row is None:
             row = spec.model(id=resource_id)
             session.add(row)
-        restore(row, snap)
+            restore(row, snap)
+        else:
+            # Derived columns keep what they hold now: they follow other rows (`after_apply` recomputes them) or
+            # events that are no edit (a login's time), and an old value put back would be wrong.
+            restore(row, snap, keep=spec.derived)
         if hasattr(row, "updated_at"):
             row.updated_at = utcnow()  # type: ignore[attr-defined]
         if spec.restore_extra is not None:

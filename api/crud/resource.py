@@ -180,8 +180,8 @@ class Resource:
     # Independent of `operations`: a collection may offer a write only by path.
     by_id: frozenset[str] = frozenset()
     hidden: frozenset[str] = frozenset()
-    # Columns recomputed from other rows by hooks: undo and redo do not mistake their drift for a
-    # later edit.
+    # Columns recomputed from other rows by hooks, or moved by what is no edit (a login's time): undo and redo do
+    # not mistake their drift for a later edit, and leave them as they are (`after_undo` recomputes them).
     derived: frozenset[str] = frozenset()
     # --- scope and storage
     scope: Literal["organization", "tenant"] | Scope = "organization"

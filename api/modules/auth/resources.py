@@ -105,6 +105,8 @@ users = Resource(
     # `token_version` ends the sessions issued before a password or role change: an undo must never move it back
     # (and bring those sessions back to life), so it stays out of the snapshots undo puts back.
     hidden=frozenset({"password_hash", "token_version"}),
+    # A login moves `last_login_at`: no edit of the user, so no reason to refuse an undo, nor a value to put back.
+    derived=frozenset({"last_login_at"}),
     scope=users_scope,
     hooks=Hooks(before_create=service.create_user, after_create=service.link_new_user_roles,
                 before_update=service.update_user, after_update=service.check_managers,

@@ -171,6 +171,8 @@ async def restore_role_links(session: AsyncSession, user: User, snap: dict[str, 
     wanted = snap.get("role_ids")
     if not isinstance(wanted, list):
         return
+    # As for the write itself: the roles go back only if the tenant keeps a user who can manage it.
+    had_manager = await tenant_has_manager(session, user.tenant_id) if user.tenant_id else False
     live = {r.id for r in (await user_roles(session, [user.id]))[user.id]}
     still = set((await session.execute(select(Role.id).where(Role.id.in_(wanted), Role.deleted_at.is_(None))))
                 .scalars())
@@ -179,6 +181,7 @@ async def restore_role_links(session: AsyncSession, user: User, snap: dict[str, 
     linked = set((await session.execute(select(UserRole.role_id).where(UserRole.user_id == user.id))).scalars())
     for role_id in sorted(still - linked):
         session.add(UserRole(id=new_id(), user_id=user.id, role_id=role_id))
+    await keep_a_manager(session, user.tenant_id, had_manager)
 
 
 async def is_super_admin(session: AsyncSession, user: User) -> bool:

@@ -3,12 +3,15 @@ roles and grants is refused with 409, and nothing of it is stored."""
 
 from __future__ import annotations
 
+import json
+
+import httpx
 from sqlalchemy import select
 
 from api.db import sessionmaker
 from api.modules.auth.models import User, UserRole
 from api.modules.auth.service import LOCKOUT
-from tests.fixtures import World
+from tests.fixtures import PASSWORD, World
 
 USERS = "/api/auth/users"
 USER_ACL = "/api/auth/users/acl"
@@ -70,3 +73,26 @@ async def test_a_tenant_without_managers_is_not_blocked(world: World) -> None:
     editor = await world.user(["auth.users.edit", "auth.users.list"])
     other = await world.user(["example.todos.view"])
     assert (await editor.put(USERS, json={"id": other.user_id, "name": "Renamed"})).status_code == 200
+
+
+async def test_an_undo_that_would_leave_no_manager_is_refused(world: World, browser: httpx.AsyncClient) -> None:
+    await world.setup()
+    managers = await world.role("managers", MANAGE)
+    editors = await world.role("editors", ["auth.users.edit", "auth.users.list", "audit_logs.undo_self"])
+    manager = await world.user(roles=[managers, editors])
+    promoted = await world.user([])
+    before = await _role_ids(promoted.user_id)
+    r = await manager.put(USERS, json={"id": promoted.user_id, "roles": ["managers"]})
+    assert r.status_code == 200, r.text
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+    # The role change ended the promoted user's session: signed in again, they take management from the one who
+    # promoted them, who can still edit users.
+    login = await browser.post("/api/auth/login", data={"email": promoted.email, "password": PASSWORD})
+    promoted.token = login.json()["token"]
+    assert (await promoted.put(USERS, json={"id": manager.user_id, "roles": ["editors"]})).status_code == 200
+    login = await browser.post("/api/auth/login", data={"email": manager.email, "password": PASSWORD})
+    manager.token = login.json()["token"]
+
+    r = await manager.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert r.status_code == 409 and r.json() == {"error": LOCKOUT}
+    assert await _role_ids(promoted.user_id) == [managers] != before

@@ -400,3 +400,20 @@ async def test_redoing_a_role_delete_is_refused_once_users_hold_it(world: World)
     assert redo.json() == {"error": "Role has assigned users"}
     assert (await admin.get(ROLES, params={"id": role_id})).json()["items"][0]["usersCount"] == 1
 
+
+
+async def test_a_login_since_an_update_does_not_block_its_undo_nor_is_undone(world: World,
+                                                                           browser: httpx.AsyncClient) -> None:
+    admin = await world.user(["auth.*", "audit_logs.*"])
+    r = await admin.post(USERS, json={"email": "named@example.com", "password": "first secret",
+                                      "organizationId": world.org_id, "name": "Before"})
+    user_id = r.json()["id"]
+    r = await admin.put(USERS, json={"id": user_id, "name": "After"})
+    assert r.status_code == 200, r.text
+    login = await browser.post("/api/auth/login", data={"email": "named@example.com", "password": "first secret"})
+    assert login.status_code == 200, login.text
+
+    undo = await admin.post(UNDO, json={"undoToken": json.loads(r.headers["x-om-operation"])["undoToken"]})
+    assert undo.status_code == 200, undo.text
+    item = (await admin.get(USERS, params={"id": user_id})).json()["items"][0]
+    assert item["name"] == "Before" and item["lastLoginAt"] is not None
