@@ -25,6 +25,8 @@ from api.modules.audit_logs.models import ActionLog
 # The key of a delete's snapshot that holds the rows deleted with the record (`api.crud.resource.Owned`): what
 # its undo brings back. Not a column, so restoring and comparing columns pass it by.
 OWNED = "_owned"
+# Undo's and redo's refusal when the record (or state of it a module puts back) no longer looks as the entry left it.
+CHANGED_SINCE = "The record has changed since this action"
 
 
 def snapshot(row: Base, hidden: frozenset[str] = frozenset()) -> dict[str, Any]:

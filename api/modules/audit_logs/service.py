@@ -35,7 +35,7 @@ from api.modules.directory.models import Organization, Tenant
 VIEW_TENANT = "audit_logs.view_tenant"
 UNDO_UNAVAILABLE = "Invalid or unavailable undo token"
 REDO_UNAVAILABLE = "Log not eligible for redo"
-CHANGED_SINCE = "The record has changed since this action"
+CHANGED_SINCE = audit.CHANGED_SINCE
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 

@@ -8,7 +8,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, false, func, select
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
 from api.auth import AuthContext
 from api.crud import Features, Fields, Filter, Hooks, Resource, Sort, Write
 from api.errors import BadRequest, Conflict, Forbidden
@@ -22,6 +25,8 @@ TENANTS_VIEW = "directory.tenants.view"
 TENANTS_MANAGE = "directory.tenants.manage"
 ORGS_VIEW = "directory.organizations.view"
 ORGS_MANAGE = "directory.organizations.manage"
+# The audit snapshot key of the organizations an update moved (`_plan`).
+MOVED = "_moved"
 
 
 # --- tenants -----------------------------------------------------------------------------------------
@@ -107,6 +112,13 @@ async def _plan(write: Write) -> None:
     if has_cycle(parents):
         raise BadRequest(CYCLE_ERROR)
     write.extra.update(orgs=orgs, parents=parents)
+    # Other organizations this write moves (`childIds`): their parents before and after go into the audit snapshots,
+    # as [parent to put back, parent expected now], so that undo and redo move them too (`_move_back`).
+    moved = {oid: (orgs[oid].parent_id, parent) for oid, parent in parents.items()
+             if oid != org.id and oid in orgs and orgs[oid].parent_id != parent}
+    if moved and write.before is not None:
+        write.before[MOVED] = {oid: [old, new] for oid, (old, new) in moved.items()}
+        sa_inspect(org).info[MOVED] = {oid: [new, old] for oid, (old, new) in moved.items()}
     if creating:
         org.parent_id = parents[org.id]
 
@@ -120,6 +132,29 @@ async def _regrow(write: Write) -> None:
             orgs[oid].parent_id = parent
     await write.session.flush()
     await rebuild_tree(write.session, org.tenant_id)
+
+
+async def _moved(session: AsyncSession, org: Organization) -> dict[str, Any]:
+    """`snapshot_extra`: in the snapshot taken after an update, the organizations it moved (`_plan` left them on the
+    row); nothing otherwise."""
+    moved = sa_inspect(org).info.pop(MOVED, None)
+    return {MOVED: moved} if moved else {}
+
+
+async def _move_back(session: AsyncSession, org: Organization, snap: dict[str, Any]) -> None:
+    """`restore_extra`: the organizations the undone (or redone) update moved go where the snapshot puts them,
+    refused if one was moved again since; deleted ones stay deleted. `after_undo` rebuilds the tree (and refuses a
+    cycle)."""
+    pairs = snap.get(MOVED)
+    if not isinstance(pairs, dict):
+        return
+    for oid, (target, expected) in sorted(pairs.items()):
+        other = await session.get(Organization, oid)
+        if other is None or other.deleted_at is not None or other.tenant_id != org.tenant_id:
+            continue
+        if other.parent_id != expected:
+            raise BadRequest(audit.CHANGED_SINCE)
+        other.parent_id = target
 
 
 async def _refuse_occupied(write: Write) -> None:
@@ -180,5 +215,6 @@ organizations = Resource(
                             "descendantIds": lambda o: list(o.descendant_ids or [])}),
     derived=TREE_COLUMNS,
     hooks=Hooks(before_create=_plan, after_create=_regrow, before_update=_plan, after_update=_regrow,
-                before_delete=_refuse_occupied, after_delete=_rebuild, after_undo=rebuild_after_undo),
+                before_delete=_refuse_occupied, after_delete=_rebuild, after_undo=rebuild_after_undo,
+                snapshot_extra=_moved, restore_extra=_move_back),
 )

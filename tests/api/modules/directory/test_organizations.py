@@ -367,3 +367,33 @@ async def test_undoing_a_creation_is_refused_while_the_organization_has_users(wo
     assert r.json() == {"error": "Organization has users assigned; move or delete them first"}
     assert (await stored(branch)).deleted_at is None
     assert branch in (await stored(world.org_id)).child_ids
+
+
+async def test_undo_and_redo_move_back_the_organizations_a_child_ids_update_moved(world: World) -> None:
+    me = await world.user([*MANAGE, "audit_logs.undo_self", "audit_logs.redo_self"])
+    colleague = await world.user(MANAGE)
+    root = world.org_id
+    a, b = await create(me, "A", parentId=root), await create(me, "B", parentId=root)
+    x, y = await create(me, "X", parentId=b), await create(me, "Y", parentId=a)
+    # X is taken from B, Y is let go (to the top level).
+    r = await me.put(ORGS, json={"id": a, "childIds": [x]})
+    assert r.status_code == 200, r.text
+    assert ((await stored(x)).parent_id, (await stored(y)).parent_id) == (a, None)
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert undo.status_code == 200, undo.text
+    assert ((await stored(x)).parent_id, (await stored(y)).parent_id) == (b, a)
+    assert sorted((await stored(a)).child_ids) == [y] and (await stored(b)).child_ids == [x]
+    assert (await stored(x)).ancestor_ids == [root, b]
+
+    redo = await me.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    assert ((await stored(x)).parent_id, (await stored(y)).parent_id) == (a, None)
+
+    # Someone moves X again: undoing the redo would undo their move too, so it is refused and nothing changes.
+    assert (await colleague.put(ORGS, json={"id": x, "parentId": root})).status_code == 200
+    r = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                      json={"undoToken": json.loads(redo.headers["x-om-operation"])["undoToken"]})
+    assert r.status_code == 400 and r.json() == {"error": "The record has changed since this action"}
+    assert ((await stored(x)).parent_id, (await stored(y)).parent_id) == (root, None)
