@@ -64,6 +64,9 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def world(client: httpx.AsyncClient) -> World:
+    # The client is shared by the session: a sign-in cookie an earlier test left would answer for this one's
+    # anonymous requests (tests that sign in use a client of their own, `browser`; this keeps a slip harmless).
+    client.cookies.clear()
     return World(client)
 
 
