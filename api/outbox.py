@@ -46,6 +46,7 @@ def _aware(moment: datetime) -> datetime:
     """SQLite gives timestamps back without their zone; they were written in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
+
 def _outside(tenants: set[str | None]) -> ColumnElement[bool]:
     """Events of none of `tenants` (None: the events without a tenant)."""
     ids = [t for t in tenants if t is not None]
