@@ -143,8 +143,10 @@ class Undoable:
     extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None
     # Wraps undo's or redo's removal of a live row (the undo of its creation, the redo of its deletion) in what a
     # delete of it runs: its checks first (a refusal refuses the undo, nothing written), what it does beside after
-    # (trees rebuilt, totals recalculated). Without it, removing a row skips checks a delete makes.
-    removing: Callable[[AsyncSession, AuthContext, Base], AbstractAsyncContextManager[None]] | None = None
+    # (trees rebuilt, totals recalculated). Gets the snapshot the row leaves. Without it, removing a row skips checks
+    # a delete makes.
+    removing: Callable[[AsyncSession, AuthContext, Base, dict[str, Any] | None], AbstractAsyncContextManager[None]] \
+        | None = None
 
     def payload(self, row: Base) -> dict[str, Any]:
         body = self.serialize(row) if self.serialize is not None else snapshot(row, self.hidden)
@@ -162,8 +164,8 @@ def register(kind: str, model: type[Base], hidden: frozenset[str] = frozenset(),
              before_remove: Callable[[AsyncSession, Base, dict[str, Any] | None], Awaitable[dict[str, Any]]]
              | None = None,
              extra_state: Callable[[AsyncSession, Base], Awaitable[dict[str, Any]]] | None = None,
-             removing: Callable[[AsyncSession, AuthContext, Base], AbstractAsyncContextManager[None]] | None = None
-             ) -> None:
+             removing: Callable[[AsyncSession, AuthContext, Base, dict[str, Any] | None],
+                                AbstractAsyncContextManager[None]] | None = None) -> None:
     UNDOABLE[kind] = Undoable(model, hidden, after_apply, serialize, dict(features or {}), derived, restore_extra,
                               before_remove, extra_state, removing)
 

@@ -123,7 +123,7 @@ def crud_router(res: Resource) -> APIRouter:
                    extra_state=(lambda session, row: service.extra_state(res, session, row))
                    if res.hooks.restore_extra or res.exclusive else None,
                    before_remove=_remover(res) if res.owns or res.exclusive else None,
-                   removing=(lambda session, ctx, row: service.removing(res, session, ctx, row))
+                   removing=(lambda session, ctx, row, leaving: service.removing(res, session, ctx, row))
                    if res.hooks.authorize or res.hooks.before_delete or res.hooks.after_delete else None)
     label, plural = res.label.lower(), res.plural_label.lower()
     missing_id = f"{res.label} id is required"

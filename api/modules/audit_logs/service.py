@@ -282,7 +282,7 @@ async def _replay(session: AsyncSession, ctx: AuthContext, entry: ActionLog, *, 
         # Rows an earlier undo of this entry took with the record (the undo of its creation): back with it.
         target = {**target, audit.OWNED: {**put_back, **target.get(audit.OWNED, {})}}
     taken: dict[str, Any] = {}
-    async with (spec.removing(session, ctx, row) if row is not None and effect == "deleted" and spec.removing
+    async with (spec.removing(session, ctx, row, expect) if row is not None and effect == "deleted" and spec.removing
                 else contextlib.nullcontext()):
         row = await audit.apply_snapshot(session, kind, entry.resource_id or "", target, taken, expect)
         if taken:

@@ -7,6 +7,8 @@ workflowId in scope (a customization, `code_workflow_id` set); resetting to code
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -51,11 +53,8 @@ def serialize(row: WorkflowDefinition) -> dict[str, Any]:
     return definition_item(row, shipped())
 
 
-UNDOABLE = audit.Undoable(WorkflowDefinition, serialize=serialize, features={
-    "create": "workflows.definitions.create",
-    "update": "workflows.definitions.edit",
-    "delete": "workflows.definitions.delete",
-})
+# The key of a reset's snapshot that holds the guard rules it changed (`reset_to_code`).
+RULES = "_rules"
 
 
 def code_workflow(definition_id: str) -> ShippedWorkflow | None:
@@ -363,7 +362,10 @@ async def reset_to_code(session: AsyncSession, ctx: AuthContext, definition_id: 
     active = await active_instances(session, row)
     if active:
         raise Conflict(f"Cannot reset workflow definition with {active} active instance(s)")
+    from api.modules.workflows import shipped_rules
+
     before = audit.snapshot(row)
+    rules_before = await shipped_rules.states(session, row.tenant_id, row.code_workflow_id)
     workflow = shipped().get(row.code_workflow_id)
     entry = await _log(session, ctx, "reset_to_code", row, before, None, label="Reset workflow definition to code",
                        payload={"id": row.id, "workflowId": row.workflow_id})
@@ -372,7 +374,36 @@ async def reset_to_code(session: AsyncSession, ctx: AuthContext, definition_id: 
         "tenantId": row.tenant_id, "organizationId": row.organization_id, "userId": ctx.user_id})
     await session.delete(row)
     await session.flush()
-    # The code version comes with its guard rules as shipped (shipped_rules.py).
-    from api.modules.workflows import shipped_rules
+    # The code version comes with its guard rules as shipped (shipped_rules.py). The entry keeps each rule as it was
+    # and as the reset left it, so that undo puts the tenant's edits back and redo takes them again.
     await shipped_rules.install(session, row.tenant_id, workflow_id=row.code_workflow_id, reset=True)
+    rules_after = await shipped_rules.states(session, row.tenant_id, row.code_workflow_id)
+    entry.snapshot_before = {**before, RULES: [{"id": rule_id, "before": rules_before.get(rule_id), "after": after}
+                                               for rule_id, after in sorted(rules_after.items())]}
     return workflow, entry
+
+
+async def _rules_back(session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
+    """`restore_extra`: undoing a reset to code puts the workflow's guard rules back as the tenant had them."""
+    from api.modules.workflows import shipped_rules
+
+    if isinstance(snap.get(RULES), list) and row.tenant_id:
+        await shipped_rules.put_back(session, row.tenant_id, snap[RULES], to="before", now="after")
+
+
+@contextlib.asynccontextmanager
+async def _removing(session: AsyncSession, ctx: AuthContext, row: Any,
+                    leaving: dict[str, Any] | None) -> AsyncIterator[None]:
+    """Redoing a reset to code takes the guard rules to the code's version again, as the reset did."""
+    from api.modules.workflows import shipped_rules
+
+    yield
+    if leaving is not None and isinstance(leaving.get(RULES), list) and row.tenant_id:
+        await shipped_rules.put_back(session, row.tenant_id, leaving[RULES], to="after", now="before")
+
+
+UNDOABLE = audit.Undoable(WorkflowDefinition, serialize=serialize, features={
+    "create": "workflows.definitions.create",
+    "update": "workflows.definitions.edit",
+    "delete": "workflows.definitions.delete",
+}, restore_extra=_rules_back, removing=_removing)

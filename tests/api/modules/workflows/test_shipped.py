@@ -5,6 +5,7 @@ them back (api/modules/workflows/shipped_rules.py)."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -84,3 +85,40 @@ async def test_more_first_starts_at_once_than_the_pool_has_connections_all_start
             me.post(INSTANCES, json={"workflowId": "workflows.checkout-demo", "initialContext": CART})
             for _ in range(6)))
     assert [r.status_code for r in answers] == [201] * 6, [r.text for r in answers]
+
+
+async def test_undoing_a_reset_to_code_puts_the_tenants_rules_back_and_redo_resets_them_again(world: World) -> None:
+    me = await world.user(ADMIN + ["workflows.definitions.*", "audit_logs.undo_self", "audit_logs.redo_self"])
+    other = await world.user(ADMIN)
+    await me.post(f"{INSTANCES}/validate-start", json={"workflowId": "workflows.checkout-demo", "context": CART})
+    rules = {i["ruleId"]: i for i in (await me.get("/api/business_rules/rules",
+                                                   params={"pageSize": 100})).json()["items"]}
+    guard = rules["workflow_checkout_cart_not_empty"]
+    assert (await me.delete("/api/business_rules/rules", params={"id": guard["id"]})).status_code == 200
+    code = (await me.get("/api/workflows/definitions/code:workflows.checkout-demo")).json()["data"]
+    r = await me.put("/api/workflows/definitions/code:workflows.checkout-demo",
+                     json={"workflowName": code["workflowName"] + " (ours)"})
+    assert r.status_code in (200, 201), r.text
+    r = await me.post(f"/api/workflows/definitions/{r.json()['data']['id']}/reset-to-code")
+    assert r.status_code == 200, r.text
+    token = json.loads(r.headers["x-om-operation"])["undoToken"]
+
+    async def can_start() -> bool:
+        r = await me.post(f"{INSTANCES}/validate-start", json={"workflowId": "workflows.checkout-demo",
+                                                                "context": CART})
+        return bool(r.json()["canStart"])
+
+    assert await can_start() is True
+    undo = await me.post("/api/audit_logs/audit-logs/actions/undo", json={"undoToken": token})
+    assert undo.status_code == 200, undo.text
+    assert await can_start() is False  # the tenant's deletion of the guard is back
+    redo = await me.post("/api/audit_logs/audit-logs/actions/redo", json={"logId": undo.json()["logId"]})
+    assert redo.status_code == 200, redo.text
+    assert await can_start() is True
+
+    # A rule edited by someone since: undoing the reset again would overwrite it, so it is refused.
+    assert (await other.put("/api/business_rules/rules", json={"id": guard["id"], "priority": 7})).status_code == 200
+    r = await me.post("/api/audit_logs/audit-logs/actions/undo",
+                      json={"undoToken": json.loads(redo.headers["x-om-operation"])["undoToken"]})
+    assert r.status_code == 400 and r.json() == {"error": "The record has changed since this action"}
+    assert await can_start() is True
