@@ -19,9 +19,10 @@ from typing import Any, Final
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import outbox
+from api import audit, outbox
 from api.casing import snake
 from api.db import utcnow
+from api.errors import BadRequest
 from api.metrics import observe_rule_evaluation
 from api.modules.business_rules.models import BusinessRule, RuleExecutionLog, RuleSet, RuleSetMember
 from api.modules.business_rules.validation import RULE_FIELDS, validate
@@ -530,6 +531,34 @@ async def run_rules_for_event(session: AsyncSession, event: DomainEvent) -> list
             log_ids += await _persist(session, result.executed_rules, ctx, event_id=event.id,
                                       depth=chain_depth(event.payload))
     return log_ids
+
+
+async def rule_states(session: AsyncSession, tenant_id: str, rule_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The tenant's rows of these ruleIds (deleted ones too), as audit snapshots by row id: what a caller that
+    changes them (a reset to code) keeps, so that its undo can put them back (`put_rules_back`)."""
+    if not rule_ids:
+        return {}
+    rows = (await session.execute(select(BusinessRule).where(
+        BusinessRule.tenant_id == tenant_id, BusinessRule.rule_id.in_(list(rule_ids))))).scalars()
+    return {row.id: audit.snapshot(row) for row in rows}
+
+
+async def put_rules_back(session: AsyncSession, tenant_id: str, changes: Sequence[Mapping[str, Any]], *, to: str,
+                         now: str) -> None:
+    """Each rule of `changes` (`{id, before, after}` snapshots of `rule_states`) becomes as its `to` snapshot says,
+    refused (400 "The record has changed since this action", nothing written) if one no longer looks as its `now`
+    snapshot says. Rules without both snapshots (created by the change) stay as they are."""
+    for change in changes:
+        target, expected = change.get(to), change.get(now)
+        if target is None or expected is None:
+            continue
+        rule = await session.get(BusinessRule, change.get("id"))
+        if rule is None or rule.tenant_id != tenant_id:
+            continue
+        if not audit.same_state(rule, expected):
+            raise BadRequest(audit.CHANGED_SINCE)
+        audit.restore(rule, target)
+        rule.updated_at = utcnow()  # a new compiled form: RULE_CACHE is keyed by it
 
 
 async def install_rules(session: AsyncSession, *, tenant_id: str,

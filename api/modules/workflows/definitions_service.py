@@ -24,6 +24,7 @@ from api.crud.service import check_updated_at
 from api.db import new_id, utcnow
 from api.errors import BadRequest, Conflict, NotFound
 from api.modules.audit_logs.models import ActionLog
+from api.modules.business_rules.service import put_rules_back
 from api.modules.workflows.models import WorkflowDefinition, WorkflowInstance
 from api.modules.workflows.serializers import CODE_PREFIX, code_definition_item, definition_item
 from definitions import (
@@ -385,21 +386,17 @@ async def reset_to_code(session: AsyncSession, ctx: AuthContext, definition_id: 
 
 async def _rules_back(session: AsyncSession, row: Any, snap: dict[str, Any]) -> None:
     """`restore_extra`: undoing a reset to code puts the workflow's guard rules back as the tenant had them."""
-    from api.modules.workflows import shipped_rules
-
     if isinstance(snap.get(RULES), list) and row.tenant_id:
-        await shipped_rules.put_back(session, row.tenant_id, snap[RULES], to="before", now="after")
+        await put_rules_back(session, row.tenant_id, snap[RULES], to="before", now="after")
 
 
 @contextlib.asynccontextmanager
 async def _removing(session: AsyncSession, ctx: AuthContext, row: Any,
                     leaving: dict[str, Any] | None) -> AsyncIterator[None]:
     """Redoing a reset to code takes the guard rules to the code's version again, as the reset did."""
-    from api.modules.workflows import shipped_rules
-
     yield
     if leaving is not None and isinstance(leaving.get(RULES), list) and row.tenant_id:
-        await shipped_rules.put_back(session, row.tenant_id, leaving[RULES], to="after", now="before")
+        await put_rules_back(session, row.tenant_id, leaving[RULES], to="after", now="before")
 
 
 UNDOABLE = audit.Undoable(WorkflowDefinition, serialize=serialize, features={

@@ -12,11 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
-from api.db import sessionmaker, utcnow
-from api.errors import BadRequest
-from api.modules.business_rules.models import BusinessRule
-from api.modules.business_rules.service import install_rules
+from api.db import sessionmaker
+from api.modules.business_rules.service import install_rules, rule_states
 from api.modules.directory.models import Organization
 from api.modules.workflows.definitions_service import shipped
 from api.outbox import DomainEvent
@@ -48,30 +45,7 @@ async def install(session: AsyncSession, tenant_id: str, *, workflow_id: str | N
 
 async def states(session: AsyncSession, tenant_id: str, workflow_id: str) -> dict[str, dict[str, Any]]:
     """The tenant's rows of a workflow's shipped rules (deleted ones too), as audit snapshots by row id."""
-    wanted = [str(r["ruleId"]) for r in rules_of(workflow_id)]
-    if not wanted:
-        return {}
-    rows = (await session.execute(select(BusinessRule).where(
-        BusinessRule.tenant_id == tenant_id, BusinessRule.rule_id.in_(wanted)))).scalars()
-    return {row.id: audit.snapshot(row) for row in rows}
-
-
-async def put_back(session: AsyncSession, tenant_id: str, changes: list[dict[str, Any]], *, to: str,
-                   now: str) -> None:
-    """Undo (`to="before"`) or redo (`to="after"`) of a reset to code: each rule the reset changed becomes as the
-    entry recorded it, refused (400, nothing written) if one was changed since (it is not as `now` says: "after"
-    for an undo, "before" for a redo). Rules the reset created stay: the workflow needs them."""
-    for change in changes:
-        target, expected = change.get(to), change.get(now)
-        if target is None or expected is None:
-            continue
-        rule = await session.get(BusinessRule, change.get("id"))
-        if rule is None or rule.tenant_id != tenant_id:
-            continue
-        if not audit.same_state(rule, expected):
-            raise BadRequest(audit.CHANGED_SINCE)
-        audit.restore(rule, target)
-        rule.updated_at = utcnow()  # a new compiled form (RULE_CACHE is keyed by it)
+    return await rule_states(session, tenant_id, [str(r["ruleId"]) for r in rules_of(workflow_id)])
 
 
 async def ensure(tenant_id: str, *, releasing: AsyncSession | None = None) -> None:
